@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place leadflow reads its environment. Every setting has a documented default so the
+ * embedded platform starts with nothing set; a bad value stops the process at start with a message
+ * naming the variable, instead of surfacing later as a confusing connection error.
+ */
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const brokerList = z
+  .string()
+  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
+    message: 'must be a comma-separated list of host:port',
+  });
+
+export const configSchema = z.object({
+  LEADFLOW_TRANSPORT: z.enum(['embedded', 'kafka']).default('embedded'),
+  LEADFLOW_DATA_DIR: z.string().min(1).default('./.leadflow'),
+  LEADFLOW_APP_ID: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes')
+    .default('leadflow'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('leadflow'),
+  SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  NEO4J_URL: url(['bolt', 'neo4j', 'neo4j+s', 'bolt+s']).optional(),
+  QDRANT_URL: url(['http', 'https']).optional(),
+  OPENAI_BASE_URL: url(['http', 'https']).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+});
+
+type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  /** LEADFLOW_DATA_DIR resolved against the working directory. */
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset, as shells and .env files commonly produce them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(root)'),
+        message: issue.message,
+      })),
+    );
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.LEADFLOW_DATA_DIR) };
+}
+
+/** Settings that are safe to print: secrets never leave this module in clear text. */
+export function describeConfig(config: Config): Record<string, string> {
+  const secret = new Set(['OPENAI_API_KEY']);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'dataDir' || value === undefined) continue;
+    out[key] = secret.has(key) ? '***' : Array.isArray(value) ? value.join(',') : redactUrl(String(value));
+  }
+  return out;
+}
+
+function redactUrl(value: string): string {
+  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}

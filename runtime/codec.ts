@@ -1,0 +1,124 @@
+import type avro from 'avsc';
+import { avroType, wire } from '../schemas/avro';
+import type { SchemaRegistry } from '../schemas/registry';
+import type { Catalog } from '../topics/catalog';
+import type { TopicSpec } from '../topics/spec';
+import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
+import { partitionFor } from './partitioner';
+
+interface WriterSide {
+  keyId: number;
+  valueId: number;
+  keyType: avro.Type;
+  valueType: avro.Type;
+}
+
+/** A value that does not match its topic's schema, with the paths of the offending fields. */
+export class SchemaValidationError extends Error {
+  override name = 'SchemaValidationError';
+  constructor(
+    readonly topic: string,
+    readonly paths: string[],
+  ) {
+    super(`value for topic ${topic} does not match its schema at: ${paths.join(', ') || '(root)'}`);
+  }
+}
+
+/**
+ * Turns decoded records into wire bytes and back, per the topic catalogue. Writer schemas are
+ * registered once in `prepare`; readers resolve whatever schema id a record carries against the
+ * catalogue's current schema, so old records stay readable after a compatible change.
+ */
+export class RecordCodec {
+  private readonly writers = new Map<string, WriterSide>();
+  private readonly readers = new Map<string, { reader: avro.Type; resolver: ReturnType<avro.Type["createResolver"]> }>();
+
+  constructor(
+    readonly catalog: Catalog,
+    private readonly registry: SchemaRegistry,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Registers the schemas of the topics this process will write. Idempotent. */
+  async prepare(topics: Iterable<string>): Promise<void> {
+    for (const name of topics) {
+      const spec = this.catalog.get(name);
+      if (spec.format !== 'avro' || this.writers.has(name)) continue;
+      const keyId = await this.registry.register(`${name}-key`, spec.keySchema);
+      const valueId = await this.registry.register(`${name}-value`, spec.valueSchema);
+      this.writers.set(name, {
+        keyId,
+        valueId,
+        keyType: avroType(spec.keySchema),
+        valueType: avroType(spec.valueSchema),
+      });
+    }
+  }
+
+  /** Encodes a record for `topic`; the partition comes from the key unless given. */
+  encode(topic: string, key: string, value: unknown, headers: Headers = {}, partition?: number): OutgoingRecord {
+    const spec = this.catalog.get(topic);
+    const target = partition ?? partitionFor(key, spec.partitions);
+    if (spec.format === 'raw') {
+      return {
+        topic,
+        partition: target,
+        key: Buffer.from(key, 'utf8'),
+        value: value === null ? null : Buffer.from(JSON.stringify(value), 'utf8'),
+        headers,
+        timestamp: this.clock(),
+      };
+    }
+    const writer = this.writers.get(topic);
+    if (!writer) throw new Error(`topic ${topic} was not prepared for writing (missing from the processor's outputs?)`);
+    return {
+      topic,
+      partition: target,
+      key: wire.encode(writer.keyId, writer.keyType.toBuffer(key)),
+      value: value === null ? null : wire.encode(writer.valueId, this.toBuffer(spec, writer.valueType, value)),
+      headers,
+      timestamp: this.clock(),
+    };
+  }
+
+  async decode<V>(raw: RawRecord): Promise<ConsumedRecord<V>> {
+    const spec = this.catalog.get(raw.topic);
+    if (spec.format === 'raw') {
+      return {
+        ...raw,
+        key: raw.key?.toString('utf8') ?? '',
+        value: (raw.value === null ? null : JSON.parse(raw.value.toString('utf8'))) as V,
+      };
+    }
+    return {
+      ...raw,
+      key: raw.key === null ? '' : ((await this.decodeWith(raw.key, `${spec.name}-key`, spec.keySchema)) as string),
+      value: (raw.value === null
+        ? null
+        : await this.decodeWith(raw.value, `${spec.name}-value`, spec.valueSchema)) as V,
+    };
+  }
+
+  private toBuffer(spec: TopicSpec, type: avro.Type, value: unknown): Buffer {
+    try {
+      return type.toBuffer(value);
+    } catch {
+      const paths: string[] = [];
+      type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
+      throw new SchemaValidationError(spec.name, paths);
+    }
+  }
+
+  private async decodeWith(buffer: Buffer, subject: string, readerSchema: avro.Schema): Promise<unknown> {
+    const { schemaId, payload } = wire.decode(buffer);
+    const cacheKey = `${subject}#${schemaId}`;
+    let reading = this.readers.get(cacheKey);
+    if (!reading) {
+      const reader = avroType(readerSchema);
+      const writer = avroType(await this.registry.schemaById(schemaId));
+      reading = { reader, resolver: reader.createResolver(writer) };
+      this.readers.set(cacheKey, reading);
+    }
+    return reading.reader.fromBuffer(payload, reading.resolver);
+  }
+}

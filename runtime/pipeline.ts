@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../schemas/registry';
+import { Catalog } from '../topics/catalog';
+import { dlqTopic } from '../topics/spec';
+import { RecordCodec } from './codec';
+import type { Processor } from './processor';
+import type { ProcessorRun, RunOptions, Transport } from './transport';
+import { EmbeddedTransport, embeddedLogFile } from './transports/embedded';
+import { KafkaTransport } from './transports/kafka';
+
+/** The transport the configuration asks for. */
+export function createTransport(config: Config, log: Logger): Transport {
+  return config.LEADFLOW_TRANSPORT === 'kafka'
+    ? new KafkaTransport({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log })
+    : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir) });
+}
+
+/** A Confluent-compatible registry when SCHEMA_REGISTRY_URL is set, the built-in one otherwise. */
+export function createRegistry(config: Pick<Config, 'SCHEMA_REGISTRY_URL'>, transport: Transport): SchemaRegistry {
+  return config.SCHEMA_REGISTRY_URL
+    ? new ConfluentSchemaRegistry(config.SCHEMA_REGISTRY_URL)
+    : new BuiltInSchemaRegistry(transport.schemaLog());
+}
+
+export interface PipelineOptions {
+  appId: string;
+  transport: Transport;
+  registry: SchemaRegistry;
+  catalog: Catalog;
+  processors: readonly Processor<never>[];
+  log: Logger;
+  run?: Partial<Omit<RunOptions, 'appId' | 'codec' | 'log'>>;
+}
+
+/**
+ * A set of processors running against one transport in this process: topics applied, schemas
+ * registered, one consumer-group member per processor.
+ */
+export class Pipeline {
+  private constructor(
+    private readonly transport: Transport,
+    readonly catalog: Catalog,
+    readonly codec: RecordCodec,
+    readonly runs: ProcessorRun[],
+  ) {}
+
+  static async start(options: PipelineOptions): Promise<Pipeline> {
+    const catalog = options.catalog.withProcessors(options.appId, options.processors);
+    await options.transport.applyTopics(catalog.all());
+    const codec = new RecordCodec(catalog, options.registry, options.run?.clock);
+    for (const processor of options.processors) {
+      await codec.prepare([...processor.outputs, ...processor.inputs.map(dlqTopic)]);
+    }
+    const runs: ProcessorRun[] = [];
+    for (const processor of options.processors) {
+      runs.push(
+        await options.transport.run(processor, {
+          ...options.run,
+          appId: options.appId,
+          codec,
+          log: options.log,
+        }),
+      );
+    }
+    return new Pipeline(options.transport, catalog, codec, runs);
+  }
+
+  /**
+   * Resolves when every processor has caught up with its input and a full pass over all of them
+   * wrote nothing new (a late stage's output can feed an earlier one, e.g. through a loop).
+   */
+  async waitIdle(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let before = await this.totalEndOffset();
+    for (;;) {
+      for (const run of this.runs) await run.waitIdle(Math.max(1, deadline - Date.now()));
+      const after = await this.totalEndOffset();
+      if (after === before) return;
+      before = after;
+    }
+  }
+
+  private async totalEndOffset(): Promise<number> {
+    const topics = await this.transport.describeTopics(this.catalog.all().map((t) => t.name));
+    return topics.reduce((sum, t) => sum + t.endOffsets.reduce((a, b) => a + b, 0), 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runs.map((run) => run.stop()));
+  }
+}

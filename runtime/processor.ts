@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import type { ConsumedRecord, Headers } from './records';
+import type { KeyValueStore } from './store';
+
+/**
+ * A processor is one stage of the pipeline: it reads records from its input topics, keeps state
+ * in named stores, emits records to its output topics and sets timers. The runtime runs one task
+ * per input partition, so a processor's state for a key lives where that key's records arrive.
+ *
+ * Inputs of one processor must be co-partitioned (same partition count, same keying), like the
+ * inputs of a Kafka Streams sub-topology.
+ */
+export interface Processor<V = unknown> {
+  /** Stable name: it names the consumer group, the changelog and the transactional ids. */
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Names of the state stores this processor owns. */
+  readonly stores?: readonly string[];
+  process(record: ConsumedRecord<V>, ctx: ProcessorContext): void | Promise<void>;
+  /** Called when a timer set with `ctx.schedule` comes due. */
+  onTimer?(timer: Timer, ctx: ProcessorContext): void | Promise<void>;
+}
+
+export interface Timer {
+  key: string;
+  at: number;
+}
+
+export interface ProcessorContext {
+  /** The task's partition number (same across all of the processor's inputs). */
+  readonly partition: number;
+  store<T>(name: string): KeyValueStore<T>;
+  /** Emits a record; it becomes visible downstream only when the step commits. */
+  emit(topic: string, key: string, value: unknown, headers?: Headers): void;
+  /** Sets (or moves) the timer with this key; `onTimer` runs at or after `at` (epoch ms). */
+  schedule(at: number, key: string): void;
+  cancel(key: string): void;
+  /** Wall-clock time as the runtime sees it (injectable in tests). */
+  now(): number;
+  readonly log: Logger;
+}
+
+/**
+ * Throw this for failures worth retrying (a timeout, a service briefly down). The runtime retries
+ * the record with backoff; other errors send the record to the dead letter topic at once.
+ */
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+}
+
+/** Declares a processor with its types checked, without a class. */
+export function defineProcessor<V>(processor: Processor<V>): Processor<V> {
+  if (!/^[a-z][a-z0-9-]*$/.test(processor.name)) {
+    throw new Error(`processor name "${processor.name}" must be lower-case letters, digits and dashes`);
+  }
+  if (processor.inputs.length === 0) throw new Error(`processor ${processor.name} has no input topics`);
+  for (const store of processor.stores ?? []) {
+    if (!/^[a-z][a-z0-9-]*$/.test(store)) throw new Error(`store name "${store}" of ${processor.name} is invalid`);
+  }
+  return processor;
+}

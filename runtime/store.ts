@@ -1,0 +1,100 @@
+import BTree from 'sorted-btree';
+
+/** A named key-value store owned by one partition of one processor. */
+export interface KeyValueStore<V> {
+  get(key: string): V | undefined;
+  put(key: string, value: V): void;
+  delete(key: string): void;
+  /** Entries with from <= key < to, in key order. Both bounds are optional. */
+  range(from?: string, to?: string): IterableIterator<[string, V]>;
+  /** Number of entries. */
+  readonly size: number;
+}
+
+/** One entry of a store's changelog: the latest value of a key, or null when it was deleted. */
+export interface ChangelogEntry {
+  store: string;
+  key: string;
+  value: unknown | null;
+}
+
+const ABSENT = Symbol('absent');
+
+/**
+ * The in-memory image of one store of one task, rebuilt from its changelog on assignment.
+ *
+ * Writes go straight to the image; the store remembers (a) which keys changed since the last
+ * commit, to write them to the changelog inside the commit, and (b) an undo log for the record
+ * being processed, so a record that throws leaves no trace in state before it goes to the DLQ.
+ */
+export class TaskStore<V = unknown> implements KeyValueStore<V> {
+  private readonly tree = new BTree<string, V>();
+  private readonly dirty = new Set<string>();
+  private undo: [string, V | typeof ABSENT][] = [];
+
+  constructor(readonly name: string) {}
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.tree.get(key);
+  }
+
+  put(key: string, value: V): void {
+    if (value === undefined) throw new TypeError(`store ${this.name}: cannot put undefined for key ${key}`);
+    this.remember(key);
+    this.tree.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (!this.tree.has(key)) return;
+    this.remember(key);
+    this.tree.delete(key);
+  }
+
+  *range(from?: string, to?: string): IterableIterator<[string, V]> {
+    const start = from ?? this.tree.minKey();
+    if (start === undefined) return;
+    for (const [key, value] of this.tree.entries(start)) {
+      if (to !== undefined && key >= to) return;
+      yield [key, value];
+    }
+  }
+
+  /** Applies a changelog entry during restore; not recorded as a change. */
+  restore(key: string, value: V | null): void {
+    if (value === null) this.tree.delete(key);
+    else this.tree.set(key, value);
+  }
+
+  /** Marks the start of a record: later `rollbackRecord` undoes everything after this point. */
+  beginRecord(): void {
+    this.undo = [];
+  }
+
+  rollbackRecord(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const [key, previous] = this.undo[i]!;
+      if (previous === ABSENT) this.tree.delete(key);
+      else this.tree.set(key, previous);
+    }
+    this.undo = [];
+  }
+
+  /** Changes since the last commit, one entry per key with its current value. */
+  pendingChanges(): ChangelogEntry[] {
+    return [...this.dirty].map((key) => ({ store: this.name, key, value: this.tree.get(key) ?? null }));
+  }
+
+  markCommitted(): void {
+    this.dirty.clear();
+    this.undo = [];
+  }
+
+  private remember(key: string): void {
+    this.undo.push([key, this.tree.has(key) ? this.tree.get(key)! : ABSENT]);
+    this.dirty.add(key);
+  }
+}

@@ -1,0 +1,83 @@
+import type { SchemaLog } from '../schemas/registry';
+import type { TopicSpec } from '../topics/spec';
+import type { RecordCodec } from './codec';
+import type { Processor } from './processor';
+import type { OutgoingRecord, RawRecord } from './records';
+import type { Logger } from 'pino';
+import type { RetryPolicy } from './task';
+
+export interface TopicInfo {
+  name: string;
+  partitions: number;
+  cleanup: 'delete' | 'compact';
+  retentionMs: number | null;
+  /** Next offset to be written, per partition. */
+  endOffsets: number[];
+}
+
+export interface ReadOptions {
+  partitions?: readonly number[];
+  /** First offset to read, per partition. */
+  from?: ReadonlyMap<number, number>;
+}
+
+export interface TopicChange {
+  topic: string;
+  action: 'created' | 'updated' | 'unchanged';
+  detail?: string;
+}
+
+export interface RunOptions {
+  appId: string;
+  codec: RecordCodec;
+  log: Logger;
+  clock?: () => number;
+  retry?: RetryPolicy;
+  /** Stable member identity: a restarted member with the same id takes its tasks back at once. */
+  instanceId?: string;
+  /** Most records handed to a task per step (one commit). */
+  maxBatch?: number;
+  /** Re-run marks: records read by this run are tagged as replays downstream. */
+  replay?: boolean;
+}
+
+/** A processor running as one member of its consumer group. */
+export interface ProcessorRun {
+  readonly processor: string;
+  /** Partitions this member owns right now. */
+  assignedPartitions(): number[];
+  /** Resolves when every owned task has no more input to read right now. */
+  waitIdle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What the runtime needs from a log: the kafka transport (kafkajs) and the embedded one (SQLite)
+ * implement it with the same semantics, checked by the conformance suite in test/conformance.
+ */
+export interface Transport {
+  readonly kind: 'embedded' | 'kafka';
+  /** Creates missing topics and brings configs in line; never deletes or shrinks. */
+  applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]>;
+  describeTopics(names?: readonly string[]): Promise<TopicInfo[]>;
+  /** Appends records durably (acknowledged by all in-sync replicas, or committed to disk). */
+  produce(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Reads partitions (default: all) from `from` (default: their start) up to their end at the time
+   * of the call, in offset order per partition. For restores, tools and tests, not hot paths.
+   */
+  read(topic: string, options?: ReadOptions): Promise<RawRecord[]>;
+  /** Per partition, the first offset whose timestamp is >= ts (the end offset if none). */
+  offsetsForTimestamp(topic: string, ts: number): Promise<number[]>;
+  /** Committed next-offset per partition for a consumer group (-1 where none). */
+  committedOffsets(group: string, topic: string): Promise<number[]>;
+  /** Moves a consumer group's committed offsets; the group must have no live members. */
+  setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
+  /** Storage for the built-in schema registry. */
+  schemaLog(): SchemaLog;
+  run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun>;
+  close(): Promise<void>;
+}
+
+/** Consumer group of a processor. */
+export const groupId = (appId: string, processor: string) => `${appId}.${processor}`;

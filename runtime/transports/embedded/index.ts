@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
+import type { TopicSpec } from '../../../topics/spec';
+import { changelogTopic } from '../../../topics/spec';
+import type { Processor } from '../../processor';
+import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
+import { Task } from '../../task';
+import type { ProcessorRun, ReadOptions, RunOptions, TopicChange, TopicInfo, Transport } from '../../transport';
+import { groupId } from '../../transport';
+import { EmbeddedLog, FencedError } from './log';
+
+export interface EmbeddedOptions {
+  /** SQLite file of the log; `:memory:` for a throwaway log. */
+  file: string;
+  /** A member whose heartbeat is older than this is considered gone and loses its tasks. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How long an idle member sleeps before looking for new records written by other processes. */
+  pollIntervalMs?: number;
+  /** How often retention and compaction run. */
+  retentionIntervalMs?: number;
+}
+
+const SCHEMAS_TOPIC = '_leadflow.schemas';
+
+export const embeddedLogFile = (dataDir: string) => path.join(dataDir, 'log.sqlite');
+
+/** The default transport: Kafka's semantics in one SQLite file, no services needed. */
+export class EmbeddedTransport implements Transport {
+  readonly kind = 'embedded' as const;
+  readonly log: EmbeddedLog;
+  private readonly runs = new Set<EmbeddedProcessorRun>();
+  private readonly retentionTimer: NodeJS.Timeout;
+
+  constructor(readonly options: EmbeddedOptions) {
+    this.log = new EmbeddedLog(options.file);
+    this.retentionTimer = setInterval(
+      () => this.log.enforceRetention(Date.now()),
+      options.retentionIntervalMs ?? 60_000,
+    );
+    this.retentionTimer.unref();
+  }
+
+  async applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+    return specs.map((spec) => this.log.applyTopic(spec));
+  }
+
+  async describeTopics(names?: readonly string[]): Promise<TopicInfo[]> {
+    return this.log.describe(names);
+  }
+
+  async produce(records: readonly OutgoingRecord[]): Promise<void> {
+    this.log.append(records);
+  }
+
+  async read(topic: string, options: ReadOptions = {}): Promise<RawRecord[]> {
+    const partitions = options.partitions ?? range(this.log.describe([topic])[0]!.partitions);
+    const out: RawRecord[] = [];
+    for (const partition of partitions) {
+      const end = this.log.endOffset(topic, partition);
+      for (let position = options.from?.get(partition) ?? 0; position < end; ) {
+        const page = this.log.fetch(topic, partition, position, 5000).filter((r) => r.offset < end);
+        if (page.length === 0) break;
+        out.push(...page);
+        position = page[page.length - 1]!.offset + 1;
+      }
+    }
+    return out;
+  }
+
+  async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {
+    const [info] = this.log.describe([topic]);
+    return Array.from({ length: info!.partitions }, (_, p) => this.log.offsetForTimestamp(topic, p, ts));
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<number[]> {
+    const [info] = this.log.describe([topic]);
+    return Array.from({ length: info!.partitions }, (_, p) => this.log.committed(group, topic, p) ?? -1);
+  }
+
+  async setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]) {
+    if (this.log.hasLiveMembers(group, Date.now(), this.sessionTimeoutMs)) {
+      throw new Error(`consumer group ${group} has live members; stop them before moving its offsets`);
+    }
+    this.log.db.transaction(() => this.log.commitOffsetsInTransaction(group, offsets.map((o) => ({ topic, ...o }))))();
+  }
+
+  schemaLog(): SchemaLog {
+    this.log.applyTopic({
+      name: SCHEMAS_TOPIC,
+      partitions: 1,
+      cleanup: 'compact',
+      retentionMs: null,
+      format: 'raw',
+      keySchema: 'string',
+      valueSchema: 'bytes',
+      doc: 'Built-in schema registry',
+    });
+    return {
+      readAll: async () => {
+        const entries: SchemaEntry[] = [];
+        for (const record of await this.read(SCHEMAS_TOPIC)) {
+          if (record.value) entries.push(JSON.parse(record.value.toString('utf8')) as SchemaEntry);
+        }
+        return entries;
+      },
+      append: async (entry) => {
+        this.log.append([
+          {
+            topic: SCHEMAS_TOPIC,
+            partition: 0,
+            key: Buffer.from(`${entry.subject}/${entry.version}`),
+            value: Buffer.from(JSON.stringify(entry)),
+            headers: {},
+            timestamp: Date.now(),
+          },
+        ]);
+      },
+    };
+  }
+
+  async run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun> {
+    const run = new EmbeddedProcessorRun(this, processor, options);
+    this.runs.add(run);
+    run.start(() => this.runs.delete(run));
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runs].map((run) => run.stop()));
+    clearInterval(this.retentionTimer);
+    this.log.close();
+  }
+
+  get sessionTimeoutMs(): number {
+    return this.options.sessionTimeoutMs ?? 10_000;
+  }
+}
+
+interface OwnedTask {
+  task: Task;
+  epoch: number;
+  /** Next offset to read per input topic. */
+  positions: Map<string, number>;
+}
+
+/** One member of a processor's consumer group on the embedded log. */
+class EmbeddedProcessorRun implements ProcessorRun {
+  private readonly group: string;
+  private readonly member: string;
+  private readonly tasks = new Map<number, OwnedTask>();
+  private running = true;
+  /** Loop iterations started, and the last one that found nothing to do. */
+  private iteration = 0;
+  private idleIteration = -1;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly onAppend = () => this.wake?.();
+
+  constructor(
+    private readonly transport: EmbeddedTransport,
+    readonly processorDef: Processor<never>,
+    private readonly options: RunOptions,
+  ) {
+    this.group = groupId(options.appId, processorDef.name);
+    this.member = options.instanceId ?? `${processorDef.name}-${randomUUID()}`;
+  }
+
+  get processor(): string {
+    return this.processorDef.name;
+  }
+
+  assignedPartitions(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  start(onExit: () => void): void {
+    this.transport.log.events.on('append', this.onAppend);
+    this.loop = this.runLoop()
+      .catch((error) => this.options.log.fatal({ err: error, processor: this.processor }, 'processor loop failed'))
+      .finally(() => {
+        this.transport.log.events.off('append', this.onAppend);
+        onExit();
+      });
+  }
+
+  async waitIdle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // Only an iteration that started after this call can vouch that nothing is left to read.
+    const since = this.iteration;
+    while (this.idleIteration <= since || this.tasks.size === 0) {
+      if (Date.now() > deadline) throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private get clock(): () => number {
+    return this.options.clock ?? Date.now;
+  }
+
+  private async runLoop(): Promise<void> {
+    const { log: storage } = this.transport;
+    const heartbeatEvery = this.transport.options.heartbeatIntervalMs ?? 500;
+    let lastHeartbeat = 0;
+    try {
+      while (this.running) {
+        const iteration = ++this.iteration;
+        const now = Date.now();
+        if (now - lastHeartbeat >= heartbeatEvery) {
+          storage.heartbeat(this.group, this.member, now);
+          lastHeartbeat = now;
+          this.rebalance(now);
+        }
+        let worked = false;
+        for (const [partition, owned] of this.tasks) {
+          try {
+            worked = (await this.step(owned)) || worked;
+          } catch (error) {
+            if (!(error instanceof FencedError)) throw error;
+            this.options.log.warn({ processor: this.processor, partition }, error.message);
+            this.tasks.delete(partition);
+          }
+        }
+        if (!worked) {
+          this.idleIteration = iteration;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.transport.options.pollIntervalMs ?? 25);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = undefined;
+        }
+      }
+    } finally {
+      for (const partition of this.tasks.keys()) storage.release(this.group, partition, this.member);
+      this.tasks.clear();
+      storage.leave(this.group, this.member);
+    }
+  }
+
+  /** Keeps the tasks this member should own (partition p goes to live member p mod n). */
+  private rebalance(now: number): void {
+    const { log: storage } = this.transport;
+    const live = storage.liveMembers(this.group, now, this.transport.sessionTimeoutMs);
+    const partitions = storage.describe([this.processorDef.inputs[0]!])[0]!.partitions;
+    const mine = new Set<number>();
+    for (let p = 0; p < partitions; p++) if (live[p % live.length] === this.member) mine.add(p);
+    for (const partition of this.tasks.keys()) {
+      if (!mine.has(partition)) {
+        storage.release(this.group, partition, this.member);
+        this.tasks.delete(partition);
+      }
+    }
+    const liveSet = new Set(live);
+    for (const partition of mine) {
+      if (this.tasks.has(partition)) continue;
+      const epoch = storage.claim(this.group, partition, this.member, liveSet);
+      if (epoch !== null) this.tasks.set(partition, this.createTask(partition, epoch));
+    }
+  }
+
+  private createTask(partition: number, epoch: number): OwnedTask {
+    const { log: storage } = this.transport;
+    const task = new Task({
+      appId: this.options.appId,
+      processor: this.processorDef,
+      partition,
+      codec: this.options.codec,
+      log: this.options.log.child({ processor: this.processor, partition }),
+      clock: this.options.clock,
+      retry: this.options.retry,
+    });
+    const changelog = changelogTopic(this.options.appId, this.processor);
+    if (this.options.codec.catalog.has(changelog)) {
+      const end = storage.endOffset(changelog, partition);
+      for (let position = 0; position < end; ) {
+        // Paged, so a large changelog is never held in memory whole.
+        const page = storage.fetch(changelog, partition, position, 5000);
+        if (page.length === 0) break;
+        task.restore(page);
+        position = page[page.length - 1]!.offset + 1;
+      }
+    }
+    const positions = new Map<string, number>();
+    for (const topic of this.processorDef.inputs) positions.set(topic, storage.committed(this.group, topic, partition) ?? 0);
+    return { task, epoch, positions };
+  }
+
+  /** Reads, processes and commits one batch (and due timers); true if anything was done. */
+  private async step(owned: OwnedTask): Promise<boolean> {
+    const { log: storage } = this.transport;
+    const { task } = owned;
+    const limit = this.options.maxBatch ?? 500;
+    const batch: RawRecord[] = [];
+    for (const topic of this.processorDef.inputs) {
+      const records = storage.fetch(topic, task.partition, owned.positions.get(topic)!, limit);
+      if (this.options.replay) for (const record of records) record.headers = { ...record.headers, [HEADER.replay]: '1' };
+      batch.push(...records);
+    }
+    const owner = { partition: task.partition, member: this.member, epoch: owned.epoch };
+    let worked = false;
+    if (batch.length > 0) {
+      const commit = await task.processBatch(batch);
+      this.commit(owned, owner, commit.records, commit.offsets);
+      worked = true;
+    }
+    const timers = await task.fireDueTimers();
+    if (timers) {
+      this.commit(owned, owner, timers.records, []);
+      worked = true;
+    }
+    return worked;
+  }
+
+  private commit(
+    owned: OwnedTask,
+    owner: { partition: number; member: string; epoch: number },
+    records: OutgoingRecord[],
+    offsets: { topic: string; partition: number; offset: number }[],
+  ): void {
+    this.transport.log.commitStep(this.group, owner, records, offsets);
+    owned.task.committed();
+    for (const o of offsets) owned.positions.set(o.topic, o.offset);
+  }
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,224 @@
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
+import type { TopicSpec } from '../../../topics/spec';
+import type { Processor } from '../../processor';
+import type { OutgoingRecord, RawRecord } from '../../records';
+import type { ProcessorRun, ReadOptions, RunOptions, TopicChange, TopicInfo, Transport } from '../../transport';
+import { createKafka } from './client';
+import { toTopicMessages } from './convert';
+import { KafkaProcessorRun } from './run';
+import { readPartitions } from './reader';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+  /** Consumer group session timeout; a crashed member's tasks move after this long. */
+  sessionTimeoutMs?: number;
+}
+
+const SCHEMAS_TOPIC = '_leadflow.schemas';
+
+/** The production transport: kafkajs, with Kafka transactions for exactly-once steps. */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  readonly kafka: Kafka;
+  private adminClient: Promise<Admin> | undefined;
+  private producerClient: Promise<Producer> | undefined;
+  private readonly runs = new Set<ProcessorRun>();
+
+  constructor(readonly options: KafkaOptions) {
+    this.kafka = createKafka(options.brokers, options.clientId, options.log);
+  }
+
+  admin(): Promise<Admin> {
+    this.adminClient ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    return this.adminClient;
+  }
+
+  async applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor: -1,
+          configEntries: topicConfig(spec),
+        })),
+      });
+    }
+    const changes: TopicChange[] = missing.map((s) => ({ topic: s.name, action: 'created' }));
+    const present = specs.filter((s) => existing.has(s.name));
+    if (present.length === 0) return changes;
+    const current = await this.describeTopics(present.map((s) => s.name));
+    for (const spec of present) {
+      const info = current.find((i) => i.name === spec.name)!;
+      const detail: string[] = [];
+      if (spec.partitions < info.partitions) {
+        throw new Error(`topic ${spec.name} has ${info.partitions} partitions; shrinking to ${spec.partitions} is not possible`);
+      }
+      if (spec.partitions > info.partitions) {
+        await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+        detail.push(`partitions ${info.partitions} -> ${spec.partitions}`);
+      }
+      if (spec.cleanup !== info.cleanup || spec.retentionMs !== info.retentionMs) {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: 2 /* TOPIC */, name: spec.name, configEntries: topicConfig(spec) }],
+        });
+        detail.push(`cleanup ${info.cleanup}/${info.retentionMs} -> ${spec.cleanup}/${spec.retentionMs}`);
+      }
+      changes.push(
+        detail.length > 0 ? { topic: spec.name, action: 'updated', detail: detail.join(', ') } : { topic: spec.name, action: 'unchanged' },
+      );
+    }
+    return changes;
+  }
+
+  async describeTopics(names?: readonly string[]): Promise<TopicInfo[]> {
+    const admin = await this.admin();
+    const topics = names ? [...names] : (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+    if (topics.length === 0) return [];
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: 2, name, configNames: ['cleanup.policy', 'retention.ms'] })),
+    });
+    const infos: TopicInfo[] = [];
+    for (const name of topics) {
+      const offsets = (await admin.fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition);
+      const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+      const retention = Number(entries.find((e) => e.configName === 'retention.ms')?.configValue ?? -1);
+      infos.push({
+        name,
+        partitions: offsets.length,
+        cleanup: entries.find((e) => e.configName === 'cleanup.policy')?.configValue === 'compact' ? 'compact' : 'delete',
+        retentionMs: retention < 0 ? null : retention,
+        endOffsets: offsets.map((o) => Number(o.offset)),
+      });
+    }
+    return infos;
+  }
+
+  async produce(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.producerClient ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })();
+    const producer = await this.producerClient;
+    await producer.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+  }
+
+  async read(topic: string, options: ReadOptions = {}): Promise<RawRecord[]> {
+    const admin = await this.admin();
+    const partitions = options.partitions ?? (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
+    const result = await readPartitions(this.kafka, admin, topic, partitions, options.from);
+    return partitions.flatMap((p) => result.get(p) ?? []);
+  }
+
+  async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {
+    const admin = await this.admin();
+    const found = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
+    const ends = await admin.fetchTopicOffsets(topic);
+    return found
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => (Number(o.offset) >= 0 ? Number(o.offset) : Number(ends.find((e) => e.partition === o.partition)!.offset)));
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<number[]> {
+    const admin = await this.admin();
+    const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return (result?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+  }
+
+  async setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]) {
+    const admin = await this.admin();
+    await admin.setOffsets({
+      groupId: group,
+      topic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })),
+    });
+  }
+
+  schemaLog(): SchemaLog {
+    const ensureTopic = (async () => {
+      await this.applyTopics([
+        {
+          name: SCHEMAS_TOPIC,
+          partitions: 1,
+          cleanup: 'compact',
+          retentionMs: null,
+          format: 'raw',
+          keySchema: 'string',
+          valueSchema: 'bytes',
+          doc: 'Built-in schema registry',
+        },
+      ]);
+    })();
+    return {
+      readAll: async () => {
+        await ensureTopic;
+        const entries: SchemaEntry[] = [];
+        for (const record of await this.read(SCHEMAS_TOPIC)) {
+          if (record.value) entries.push(JSON.parse(record.value.toString('utf8')) as SchemaEntry);
+        }
+        return entries;
+      },
+      append: async (entry) => {
+        await ensureTopic;
+        await this.produce([
+          {
+            topic: SCHEMAS_TOPIC,
+            partition: 0,
+            key: Buffer.from(`${entry.subject}/${entry.version}`),
+            value: Buffer.from(JSON.stringify(entry)),
+            headers: {},
+            timestamp: Date.now(),
+          },
+        ]);
+      },
+    };
+  }
+
+  async run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun> {
+    const run = new KafkaProcessorRun(this, processor, options, this.options.sessionTimeoutMs ?? 10_000);
+    await run.start();
+    this.runs.add(run);
+    return run;
+  }
+
+  newConsumer(groupId: string, sessionTimeout: number): Consumer {
+    return this.kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+      maxWaitTimeInMs: 50,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runs].map((run) => run.stop()));
+    this.runs.clear();
+    if (this.producerClient) await (await this.producerClient).disconnect();
+    if (this.adminClient) await (await this.adminClient).disconnect();
+  }
+}
+
+function topicConfig(spec: TopicSpec): { name: string; value: string }[] {
+  return [
+    { name: 'cleanup.policy', value: spec.cleanup },
+    { name: 'retention.ms', value: String(spec.retentionMs ?? -1) },
+  ];
+}

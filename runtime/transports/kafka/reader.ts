@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import type { RawRecord } from '../../records';
+import { fromKafka } from './convert';
+
+/**
+ * Reads whole partitions up to their end at the time of the call (the last stable offset, so an
+ * open transaction's records are never included). kafkajs has no manual partition assignment, so
+ * this joins a throwaway consumer group that never commits and deletes it afterwards.
+ */
+export async function readPartitions(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  partitions: readonly number[],
+  from: ReadonlyMap<number, number> = new Map(),
+): Promise<Map<number, RawRecord[]>> {
+  const result = new Map<number, RawRecord[]>(partitions.map((p) => [p, []]));
+  const ends = new Map<number, number>();
+  for (const { partition, offset, low } of await admin.fetchTopicOffsets(topic)) {
+    const start = Math.max(Number(low), from.get(partition) ?? 0);
+    if (result.has(partition) && Number(offset) > start) ends.set(partition, Number(offset));
+  }
+  if (ends.size === 0) return result;
+
+  const groupId = `leadflow-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+  });
+  const pending = new Set(ends.keys());
+  let finish!: () => void;
+  let fail!: (error: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const progress = (partition: number, lastOffset: number) => {
+    if (pending.has(partition) && lastOffset >= ends.get(partition)! - 1) {
+      pending.delete(partition);
+      if (pending.size === 0) finish();
+    }
+  };
+  // END_BATCH_PROCESS also fires for batches that held only transaction markers or aborted
+  // records, which never reach eachBatch: without it a partition ending in a marker never finishes.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.topic === topic) progress(payload.partition, Number(payload.lastOffset));
+  });
+  // Partitions nobody asked for are paused so their data is never fetched.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const others = (payload.memberAssignment[topic] ?? []).filter((p) => !ends.has(p));
+    if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: Math.max(1, partitions.length),
+      eachBatch: async ({ batch }) => {
+        const records = result.get(batch.partition);
+        const end = ends.get(batch.partition);
+        if (!records || end === undefined) return;
+        const start = from.get(batch.partition) ?? 0;
+        for (const message of batch.messages) {
+          const offset = Number(message.offset);
+          if (offset >= start && offset < end) records.push(fromKafka(topic, batch.partition, message));
+        }
+      },
+    });
+    await done;
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return result;
+}

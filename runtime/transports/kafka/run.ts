@@ -1,0 +1,268 @@
+import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { changelogTopic } from '../../../topics/spec';
+import type { Processor } from '../../processor';
+import { HEADER, type OutgoingRecord } from '../../records';
+import { type Commit, Task } from '../../task';
+import type { ProcessorRun, RunOptions } from '../../transport';
+import { groupId } from '../../transport';
+import { fromKafka, toTopicMessages } from './convert';
+import type { KafkaTransport } from './index';
+
+interface KafkaTask {
+  task: Task;
+  producer: Producer;
+  /** Committed next offset per input topic when the task started; older records were already done. */
+  startOffsets: Map<string, number>;
+  /** Serialises batches and timers of one task: a task is single-threaded, like a Streams task. */
+  lock: Promise<unknown>;
+  closed: boolean;
+}
+
+/** Tells kafkajs' runner to re-join the group: its handler for this error type does exactly that. */
+class RejoinGroup extends Error {
+  readonly type = 'REBALANCE_IN_PROGRESS';
+  override name = 'RejoinGroup';
+}
+
+/**
+ * One member of a processor's consumer group on Kafka. Each task (input partition) has its own
+ * transactional producer (transactional.id = group + partition): initialising it fences any
+ * previous owner and completes that owner's open transaction, after which the changelog and the
+ * committed offsets are final and the task can restore from them. kafkajs does not implement
+ * KIP-447 (its TxnOffsetCommit stops at v1), so a producer per task is what keeps zombies out.
+ */
+export class KafkaProcessorRun implements ProcessorRun {
+  private readonly group: string;
+  private readonly consumer: Consumer;
+  private readonly tasks = new Map<number, Promise<KafkaTask>>();
+  private timerLoop: NodeJS.Timeout | undefined;
+  /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
+  private readonly positions = new Map<string, number>();
+  private running = false;
+
+  constructor(
+    private readonly transport: KafkaTransport,
+    private readonly processorDef: Processor<never>,
+    private readonly options: RunOptions,
+    sessionTimeoutMs: number,
+  ) {
+    this.group = groupId(options.appId, processorDef.name);
+    this.consumer = transport.newConsumer(this.group, sessionTimeoutMs);
+  }
+
+  get processor(): string {
+    return this.processorDef.name;
+  }
+
+  assignedPartitions(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    const { consumer } = this;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = new Set<number>();
+      for (const topic of this.processorDef.inputs) for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
+      this.reconcile(partitions);
+    });
+    // Batches holding only transaction markers never reach eachBatch; kafkajs resolves them itself.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) this.positions.set(`${payload.topic}:${payload.partition}`, Number(payload.lastOffset) + 1);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.log.error({ err: payload.error, processor: this.processor, restart: payload.restart }, 'consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.processorDef.inputs], fromBeginning: true });
+    this.running = true;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.timerLoop = setInterval(() => void this.fireTimers(), 100);
+  }
+
+  async waitIdle(timeoutMs = 60_000): Promise<void> {
+    const admin = await this.transport.admin();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
+      if (this.tasks.size > 0 && (await this.caughtUp(admin))) return;
+      await sleep(50);
+    }
+  }
+
+  /** True when every owned partition has been read up to its last stable offset. */
+  private async caughtUp(admin: Admin): Promise<boolean> {
+    for (const topic of this.processorDef.inputs) {
+      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
+      for (const end of await admin.fetchTopicOffsets(topic)) {
+        if (!this.tasks.has(end.partition)) continue;
+        const fallback = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        const position = this.positions.get(`${topic}:${end.partition}`) ?? fallback;
+        if (Number(end.offset) > 0 && position < Number(end.offset)) return false;
+      }
+    }
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timerLoop);
+    await this.consumer.disconnect();
+    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
+  }
+
+  /** Creates tasks for newly assigned partitions and closes revoked ones. */
+  private reconcile(assigned: Set<number>): void {
+    for (const partition of this.tasks.keys()) if (!assigned.has(partition)) void this.closeTask(partition);
+    const fresh = [...assigned].filter((p) => !this.tasks.has(p));
+    if (fresh.length === 0) return;
+    const creation = this.createTasks(fresh);
+    for (const partition of fresh) {
+      const task = creation.then((tasks) => tasks.get(partition)!);
+      task.catch(() => this.tasks.delete(partition));
+      this.tasks.set(partition, task);
+    }
+  }
+
+  private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
+    const log = this.options.log.child({ processor: this.processor });
+    const producers = await Promise.all(
+      partitions.map(async (partition) => {
+        const producer = this.transport.kafka.producer({
+          transactionalId: `${this.group}-${partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          transactionTimeout: 60_000,
+        });
+        await producer.connect(); // InitProducerId: fences the previous owner, completes its transaction
+        return [partition, producer] as const;
+      }),
+    );
+    const admin = await this.transport.admin();
+    const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
+    for (const topic of this.processorDef.inputs) {
+      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
+      for (const { partition, offset } of committed?.partitions ?? []) starts.get(partition)?.set(topic, Number(offset));
+    }
+    const changelog = changelogTopic(this.options.appId, this.processor);
+    const restored = this.options.codec.catalog.has(changelog)
+      ? await this.transport.read(changelog, { partitions })
+      : [];
+    const tasks = new Map<number, KafkaTask>();
+    for (const [partition, producer] of producers) {
+      const task = new Task({
+        appId: this.options.appId,
+        processor: this.processorDef,
+        partition,
+        codec: this.options.codec,
+        log: log.child({ partition }),
+        clock: this.options.clock,
+        retry: this.options.retry,
+      });
+      const applied = task.restore(restored.filter((r) => r.partition === partition));
+      log.debug({ partition, applied }, 'task restored');
+      tasks.set(partition, { task, producer, startOffsets: starts.get(partition)!, lock: Promise.resolve(), closed: false });
+    }
+    return tasks;
+  }
+
+  private async closeTask(partition: number): Promise<void> {
+    const pending = this.tasks.get(partition);
+    this.tasks.delete(partition);
+    const kt = await pending?.catch(() => undefined);
+    if (!kt || kt.closed) return;
+    kt.closed = true;
+    await kt.lock.catch(() => undefined);
+    await kt.producer.disconnect().catch(() => undefined);
+  }
+
+  private withTask<T>(kt: KafkaTask, work: () => Promise<T>): Promise<T> {
+    const next = kt.lock.then(work, work);
+    kt.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const pending = this.tasks.get(batch.partition);
+    if (!pending) {
+      // Not (or no longer) ours: leave the offsets unresolved and let the rejoin sort it out.
+      await sleep(50);
+      throw new RejoinGroup(`${this.processor}: no task for partition ${batch.partition}`);
+    }
+    const kt = await pending;
+    await this.withTask(kt, async () => {
+      if (kt.closed || !isRunning() || isStale()) return;
+      const start = kt.startOffsets.get(batch.topic) ?? 0;
+      const records = batch.messages
+        .filter((m) => Number(m.offset) >= start)
+        .map((m) => {
+          const record = fromKafka(batch.topic, batch.partition, m);
+          if (this.options.replay) record.headers[HEADER.replay] = '1';
+          return record;
+        });
+      if (records.length > 0) {
+        const commit = await kt.task.processBatch(records);
+        await this.commit(kt, commit);
+      }
+      resolveOffset(batch.lastOffset());
+      this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
+    });
+    await heartbeat();
+  }
+
+  private async fireTimers(): Promise<void> {
+    for (const [partition, pending] of this.tasks) {
+      const kt = await pending.catch(() => undefined);
+      if (!kt || kt.closed) continue;
+      await this.withTask(kt, async () => {
+        if (kt.closed) return;
+        const commit = await kt.task.fireDueTimers();
+        if (commit) await this.commit(kt, commit);
+      }).catch((error) => this.options.log.warn({ err: error, partition }, 'timer commit failed'));
+    }
+  }
+
+  /** Outputs, changelog and input offsets in one Kafka transaction. */
+  private async commit(kt: KafkaTask, commit: Commit): Promise<void> {
+    const records: OutgoingRecord[] = commit.records;
+    const transaction = await kt.producer.transaction();
+    try {
+      if (records.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+      if (commit.offsets.length > 0) {
+        await transaction.sendOffsets({
+          consumerGroupId: this.group,
+          topics: groupOffsets(commit.offsets),
+        });
+      }
+      await transaction.commit();
+      kt.task.committed();
+      for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      // The in-memory state now holds changes that never committed, or another member owns the
+      // task: either way this task is dropped and rebuilt from the changelog after a rejoin.
+      this.options.log.warn({ err: error, processor: this.processor, partition: kt.task.partition }, 'commit failed; rejoining');
+      void this.closeTask(kt.task.partition);
+      throw new RejoinGroup(`${this.processor}: commit failed for partition ${kt.task.partition}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function groupOffsets(offsets: Commit['offsets']) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) {
+    const list = byTopic.get(o.topic) ?? [];
+    list.push({ partition: o.partition, offset: String(o.offset) });
+    byTopic.set(o.topic, list);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

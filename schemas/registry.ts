@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { type AvroSchema, checkBackward, fingerprint } from './avro';
+
+/**
+ * The registry the serdes use: subjects follow Confluent's TopicNameStrategy
+ * (`<topic>-key`, `<topic>-value`) and every subject is BACKWARD compatible.
+ */
+export interface SchemaRegistry {
+  /** Registers (or finds) the schema under the subject and returns its id. */
+  register(subject: string, schema: AvroSchema): Promise<number>;
+  /** The writer schema for an id found in a record's wire-format header. */
+  schemaById(id: number): Promise<AvroSchema>;
+}
+
+export class SchemaIncompatibleError extends Error {
+  override name = 'SchemaIncompatibleError';
+}
+
+export class UnknownSchemaIdError extends Error {
+  override name = 'UnknownSchemaIdError';
+  constructor(readonly schemaId: number) {
+    super(`schema id ${schemaId} is not registered`);
+  }
+}
+
+/** A Confluent-compatible registry over HTTP (Confluent, Apicurio's ccompat API, Karapace). */
+export class ConfluentSchemaRegistry implements SchemaRegistry {
+  private readonly client: ConfluentClient;
+  private readonly byId = new Map<number, AvroSchema>();
+
+  constructor(url: string) {
+    this.client = new ConfluentClient({ host: url, retry: { retries: 3 } });
+  }
+
+  async register(subject: string, schema: AvroSchema): Promise<number> {
+    try {
+      const { id } = await this.client.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject },
+      );
+      this.byId.set(id, schema);
+      return id;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/incompatib/i.test(message)) throw new SchemaIncompatibleError(`${subject}: ${message}`);
+      throw error;
+    }
+  }
+
+  async schemaById(id: number): Promise<AvroSchema> {
+    const known = this.byId.get(id);
+    if (known) return known;
+    try {
+      const type = (await this.client.getSchema(id)) as unknown as { schema(): AvroSchema };
+      const schema = type.schema();
+      this.byId.set(id, schema);
+      return schema;
+    } catch (error) {
+      if (/not found|40403/i.test((error as Error).message)) throw new UnknownSchemaIdError(id);
+      throw error;
+    }
+  }
+}
+
+/** One registration, as the built-in registry keeps it in its log. */
+export interface SchemaEntry {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+}
+
+/** Durable, append-only storage for the built-in registry (a compacted topic on the transport). */
+export interface SchemaLog {
+  readAll(): Promise<SchemaEntry[]>;
+  append(entry: SchemaEntry): Promise<void>;
+}
+
+/**
+ * A registry kept in the transport's own log, for deployments without a registry server. Ids are
+ * derived from the schema's canonical fingerprint, so processes that register the same schema
+ * agree on its id without coordinating; the wire format stays Confluent's.
+ */
+export class BuiltInSchemaRegistry implements SchemaRegistry {
+  private readonly bySubject = new Map<string, SchemaEntry[]>();
+  private readonly byId = new Map<number, AvroSchema>();
+  private loaded: Promise<void> | undefined;
+
+  constructor(private readonly log: SchemaLog) {}
+
+  async register(subject: string, schema: AvroSchema): Promise<number> {
+    await this.load();
+    const id = schemaIdFor(schema);
+    const versions = this.bySubject.get(subject) ?? [];
+    const latest = versions.at(-1);
+    if (latest?.id === id) return id;
+    if (latest) {
+      const result = checkBackward(schema, JSON.parse(latest.schema) as AvroSchema);
+      if (!result.compatible) {
+        throw new SchemaIncompatibleError(
+          `${subject}: new schema is not BACKWARD compatible with version ${latest.version}: ${result.reason}`,
+        );
+      }
+    }
+    const known = this.byId.get(id);
+    if (known && fingerprint(known) !== fingerprint(schema)) {
+      throw new Error(`schema id collision for ${subject} (id ${id}); rename a field or namespace`);
+    }
+    const entry: SchemaEntry = { subject, version: (latest?.version ?? 0) + 1, id, schema: JSON.stringify(schema) };
+    await this.log.append(entry);
+    this.remember(entry);
+    return id;
+  }
+
+  async schemaById(id: number): Promise<AvroSchema> {
+    await this.load();
+    let schema = this.byId.get(id);
+    if (!schema) {
+      // Another process may have registered it since we loaded.
+      this.loaded = undefined;
+      await this.load();
+      schema = this.byId.get(id);
+    }
+    if (!schema) throw new UnknownSchemaIdError(id);
+    return schema;
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= this.log.readAll().then((entries) => {
+      for (const entry of entries) this.remember(entry);
+    });
+    return this.loaded;
+  }
+
+  private remember(entry: SchemaEntry): void {
+    const versions = this.bySubject.get(entry.subject) ?? [];
+    if (!versions.some((v) => v.version === entry.version)) {
+      versions.push(entry);
+      versions.sort((a, b) => a.version - b.version);
+    }
+    this.bySubject.set(entry.subject, versions);
+    this.byId.set(entry.id, JSON.parse(entry.schema) as AvroSchema);
+  }
+}
+
+/** Positive 31-bit id from the canonical fingerprint (0 is avoided: some tools treat it as unset). */
+export function schemaIdFor(schema: AvroSchema): number {
+  const digest = createHash('sha256').update(fingerprint(schema)).digest();
+  return (digest.readUInt32BE(0) & 0x7fffffff) || 1;
+}

@@ -1,0 +1,276 @@
+/**
+ * The transport conformance suite: the same tests against the embedded log and real Kafka.
+ * Each one checks a guarantee processors rely on (ordering, group membership, exactly-once
+ * across crashes, dead letters, reprocessing, timers).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { RecordCodec } from '../../runtime/codec';
+import { Pipeline } from '../../runtime/pipeline';
+import type { Transport } from '../../runtime/transport';
+import { groupId } from '../../runtime/transport';
+import { wire } from '../../schemas/avro';
+import { BuiltInSchemaRegistry } from '../../schemas/registry';
+import { dlqTopic } from '../../topics/spec';
+import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
+import {
+  codecFor,
+  eventually,
+  readValues,
+  type TransportHarness,
+  testLog,
+  transportsUnderTest,
+} from '../support/harness';
+
+jest.setTimeout(180_000);
+
+for (const choice of transportsUnderTest()) {
+  const suite = choice.gate.run ? describe : describe.skip;
+  suite(`transport conformance: ${choice.kind}`, () => {
+    let harness: TransportHarness;
+    let client: Transport;
+
+    beforeAll(() => {
+      if (choice.gate.reason) throw new Error(choice.gate.reason);
+    });
+    beforeEach(() => {
+      harness = choice.create();
+      client = harness.connect();
+    });
+    afterEach(async () => {
+      await harness.dispose();
+    });
+
+    /** A fresh topic set + a codec to write ticks and read counts. */
+    async function setup(name: string, quietMs = 60_000) {
+      const prefix = `${harness.prefix}-${name}`;
+      const topics = counterTopics(prefix);
+      const processor = counterProcessor(topics, quietMs);
+      const catalog = topics.catalog.withProcessors(prefix, [processor as never]);
+      await client.applyTopics(catalog.all());
+      const { codec } = await codecFor(client, catalog, [topics.input]);
+      const start = (transport: Transport = client, extra = {}) =>
+        Pipeline.start({
+          appId: prefix,
+          transport,
+          registry: new BuiltInSchemaRegistry(transport.schemaLog()),
+          catalog: topics.catalog,
+          processors: [processor as never],
+          log: testLog,
+          run: { maxBatch: 100, ...extra },
+        });
+      const produce = (ticks: Tick[]) => client.produce(ticks.map((t) => codec.encode(topics.input, t.key, t)));
+      return { prefix, topics, codec, start, produce };
+    }
+
+    const ticks = (from: number, count: number, keys = 50): Tick[] =>
+      Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));
+
+    test('keeps per-key order and per-key state', async () => {
+      const { topics, codec, start, produce } = await setup('order');
+      const pipeline = await start();
+      await produce(ticks(0, 2000));
+      await pipeline.waitIdle();
+      const counts = await readValues<Count>(client, codec, topics.output);
+      expect(counts).toHaveLength(2000);
+      assertExactlyOnce(counts, 2000);
+      await pipeline.stop();
+    });
+
+    test('two members split the partitions and one takes over when the other leaves', async () => {
+      const { topics, codec, start, produce } = await setup('group');
+      const first = await start(harness.connect());
+      await eventually(() => first.runs[0]!.assignedPartitions().length === 4, 30_000, 'first member owns all');
+      const second = await start(harness.connect());
+      await eventually(
+        () => {
+          const a = first.runs[0]!.assignedPartitions();
+          const b = second.runs[0]!.assignedPartitions();
+          return a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 4 && a.length + b.length === 4;
+        },
+        60_000,
+        'partitions split between two members',
+      );
+      await produce(ticks(0, 800));
+      await first.waitIdle();
+      await second.waitIdle();
+      await second.stop();
+      await eventually(() => first.runs[0]!.assignedPartitions().length === 4, 60_000, 'first member takes over');
+      await produce(ticks(800, 800));
+      await first.waitIdle();
+      assertExactlyOnce(await readValues<Count>(client, codec, topics.output), 1600);
+      await first.stop();
+    });
+
+    test('a member killed with SIGKILL mid-stream restarts with exactly-once outputs and restored state', async () => {
+      const { prefix, topics, codec, produce } = await setup('crash');
+      const total = choice.kind === 'kafka' ? 6000 : 20000;
+      await produce(ticks(0, total, 97));
+      const outputs = async () => (await client.describeTopics([topics.output]))[0]!.endOffsets.reduce((a, b) => a + b, 0);
+      let kills = 0;
+      for (let round = 0; round < 4; round++) {
+        const child = startChild(prefix, harness.childEnv());
+        await waitForLine(child, 'ready');
+        const before = await outputs();
+        // Kill at a random moment once the member is visibly making progress.
+        await eventually(async () => (await outputs()) > before + 50 || (await outputs()) >= total, 60_000, 'child progress');
+        await new Promise((r) => setTimeout(r, Math.random() * 300));
+        if (round < 3) {
+          child.kill('SIGKILL');
+          kills++;
+          await new Promise((r) => child.once('exit', r));
+        } else {
+          const consumed = async () => {
+            const committed = await client.committedOffsets(groupId(prefix, 'counter'), topics.input);
+            const ends = (await client.describeTopics([topics.input]))[0]!.endOffsets;
+            return committed.every((c, p) => c >= ends[p]!);
+          };
+          await eventually(consumed, 120_000, 'child to consume everything');
+          child.kill('SIGTERM');
+          await new Promise((r) => child.once('exit', r));
+        }
+      }
+      expect(kills).toBe(3);
+      assertExactlyOnce(await readValues<Count>(client, codec, topics.output), total);
+    });
+
+    test('sends undecodable and failing records to the DLQ and keeps going', async () => {
+      const { topics, codec, start } = await setup('dlq');
+      const pipeline = await start();
+      const garbage = Buffer.from('definitely not avro');
+      const good = (seq: number) => codec.encode(topics.input, 'k', { key: 'k', seq, n: 1 }, {}, 0);
+      await client.produce([
+        good(0),
+        { ...good(1), value: garbage },
+        good(2),
+        codec.encode(topics.input, 'k', { key: 'k', seq: 3, n: -1 }, {}, 0),
+        { ...good(4), value: wire.encode(999_999, Buffer.from([1, 2, 3])) },
+        good(5),
+      ]);
+      await pipeline.waitIdle();
+      const counts = await readValues<Count>(client, codec, topics.output);
+      expect(counts.map((c) => [c.seq, c.count])).toEqual([
+        [0, 1],
+        [2, 2],
+        [5, 3],
+      ]);
+      const { codec: reader } = await codecFor(client, pipeline.catalog, []);
+      const dead = await readValues<Record<string, unknown>>(client, reader, dlqTopic(topics.input));
+      expect(dead.map((d) => [d.errorType, d.sourceOffset, d.processor])).toEqual([
+        ['DECODE_FAILED', 1, 'counter'],
+        ['PROCESS_FAILED', 3, 'counter'],
+        ['DECODE_FAILED', 4, 'counter'],
+      ]);
+      expect(dead[0]!.value).toEqual(garbage);
+      expect(String(dead[1]!.error)).toContain('poison tick k/3');
+      expect(String(dead[2]!.error)).toContain('schema id 999999 is not registered');
+      await pipeline.stop();
+    });
+
+    test('reprocesses from an offset and from a timestamp', async () => {
+      const { prefix, topics, codec, start, produce } = await setup('replay');
+      let pipeline = await start();
+      await produce(ticks(0, 100, 1));
+      await pipeline.waitIdle();
+      await new Promise((r) => setTimeout(r, 20));
+      const cut = Date.now();
+      await new Promise((r) => setTimeout(r, 20));
+      await produce(ticks(100, 50, 1));
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      const partition = (await client.read(topics.input))[0]!.partition;
+      const group = groupId(prefix, 'counter');
+
+      await eventually(async () => {
+        try {
+          await client.setCommittedOffsets(group, topics.input, [{ partition, offset: 90 }]);
+          return true;
+        } catch {
+          return false; // the stopped member may still count as live for a moment
+        }
+      }, 60_000, 'group to become empty');
+      pipeline = await start(client, { replay: true });
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      let counts = await readValues<Count>(client, codec, topics.output);
+      expect(counts.slice(150).map((c) => c.seq)).toEqual(range(90, 150));
+
+      const offsets = await client.offsetsForTimestamp(topics.input, cut);
+      expect(offsets[partition]).toBe(100);
+      await eventually(async () => {
+        try {
+          await client.setCommittedOffsets(group, topics.input, [{ partition, offset: offsets[partition]! }]);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 60_000, 'group to become empty');
+      pipeline = await start(client, { replay: true });
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      counts = await readValues<Count>(client, codec, topics.output);
+      expect(counts.slice(210).map((c) => c.seq)).toEqual(range(100, 150));
+      // State carried on through the replays: the count kept growing, nothing was reset.
+      expect(counts.at(-1)!.count).toBe(260);
+      const replayed = await client.read(topics.output);
+      expect(replayed.slice(150).every((r) => r.headers['lf-replay'] === '1')).toBe(true);
+      expect(replayed.slice(0, 150).some((r) => r.headers['lf-replay'] === '1')).toBe(false);
+    });
+
+    test('fires timers, and timers survive a restart', async () => {
+      const { topics, codec, start, produce } = await setup('timers', 1500);
+      let pipeline = await start();
+      await produce([{ key: 'a', seq: 0, n: 1 }]);
+      await pipeline.waitIdle();
+      await pipeline.stop(); // before the timer is due: it must come back from the changelog
+      await new Promise((r) => setTimeout(r, 200));
+      pipeline = await start(harness.connect());
+      await eventually(
+        async () => (await readValues<Count>(client, codec, topics.timeouts)).length === 1,
+        30_000,
+        'timer to fire after restart',
+      );
+      const [timeout] = await readValues<Count>(client, codec, topics.timeouts);
+      expect(timeout).toMatchObject({ key: 'a', count: 1 });
+      await pipeline.stop();
+    });
+  });
+}
+
+/** Every seq appears once, and per key the counts run 1..n in seq order. */
+function assertExactlyOnce(counts: Count[], total: number) {
+  const seqs = counts.map((c) => c.seq).sort((a, b) => a - b);
+  expect(seqs).toEqual(range(0, total));
+  const byKey = new Map<string, Count[]>();
+  for (const c of counts) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.seq - b.seq);
+    expect(list.map((c) => c.count)).toEqual(range(1, list.length + 1));
+  }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+function startChild(prefix: string, env: Record<string, string>): ChildProcess {
+  const script = path.join(__dirname, '..', 'support', 'counter-child.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, TEST_PREFIX: prefix },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return child;
+}
+
+function waitForLine(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(line)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before "${line}"`)));
+  });
+}
+
+export type { RecordCodec };

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { RecordCodec } from '../../runtime/codec';
+import type { Transport } from '../../runtime/transport';
+import { EmbeddedTransport } from '../../runtime/transports/embedded';
+import { KafkaTransport } from '../../runtime/transports/kafka';
+import { BuiltInSchemaRegistry, type SchemaRegistry } from '../../schemas/registry';
+import type { Catalog } from '../../topics/catalog';
+import { kafkaBrokers, kafkaGate } from './services';
+
+export const testLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/**
+ * One transport under test. Every call to `connect` opens a new client on the same underlying
+ * log (the same SQLite file, the same Kafka cluster), the way separate processes would.
+ */
+export interface TransportHarness {
+  readonly kind: 'embedded' | 'kafka';
+  /** Unique prefix for topic and group names, so runs never see each other's data. */
+  readonly prefix: string;
+  connect(): Transport;
+  /** Environment for a child process that should join the same log. */
+  childEnv(): Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface HarnessChoice {
+  kind: 'embedded' | 'kafka';
+  gate: { run: boolean; reason?: string };
+  create(): TransportHarness;
+}
+
+export const SESSION_TIMEOUT_MS = { embedded: 1500, kafka: 6000 } as const;
+
+export function transportsUnderTest(): HarnessChoice[] {
+  return [
+    { kind: 'embedded', gate: { run: true }, create: embeddedHarness },
+    { kind: 'kafka', gate: kafkaGate(), create: kafkaHarness },
+  ];
+}
+
+function uniquePrefix(): string {
+  return `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+function embeddedHarness(): TransportHarness {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-test-'));
+  const file = path.join(dir, 'log.sqlite');
+  const clients: Transport[] = [];
+  return {
+    kind: 'embedded',
+    prefix: uniquePrefix(),
+    connect() {
+      const transport = new EmbeddedTransport({
+        file,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS.embedded,
+        heartbeatIntervalMs: 200,
+      });
+      clients.push(transport);
+      return transport;
+    },
+    childEnv: () => ({ LEADFLOW_TRANSPORT: 'embedded', TEST_LOG_FILE: file }),
+    async dispose() {
+      for (const client of clients) await client.close().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function kafkaHarness(): TransportHarness {
+  const clients: Transport[] = [];
+  return {
+    kind: 'kafka',
+    prefix: uniquePrefix(),
+    connect() {
+      const transport = new KafkaTransport({
+        brokers: kafkaBrokers,
+        clientId: 'leadflow-test',
+        log: testLog,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS.kafka,
+      });
+      clients.push(transport);
+      return transport;
+    },
+    childEnv: () => ({ LEADFLOW_TRANSPORT: 'kafka', KAFKA_BROKERS: kafkaBrokers.join(',') }),
+    async dispose() {
+      for (const client of clients) await client.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Registry + codec over a transport, for producing and reading test records. */
+export async function codecFor(transport: Transport, catalog: Catalog, writes: string[]) {
+  const registry: SchemaRegistry = new BuiltInSchemaRegistry(transport.schemaLog());
+  const codec = new RecordCodec(catalog, registry);
+  await codec.prepare(writes);
+  return { registry, codec };
+}
+
+/** Decoded values of a topic, all partitions. */
+export async function readValues<V>(transport: Transport, codec: RecordCodec, topic: string): Promise<V[]> {
+  const raw = await transport.read(topic);
+  return Promise.all(raw.map(async (r) => (await codec.decode<V>(r)).value));
+}
+
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * Whether a TCP service answers, checked synchronously so test files can decide at collection
+ * time between running and skipping a suite.
+ */
+export function reachable(host: string, port: number): boolean {
+  const probe = `require('net').connect(${port}, ${JSON.stringify(host)}).on('connect', () => process.exit(0)).on('error', () => process.exit(1));`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 3000 }).status === 0;
+}
+
+export const inCI = process.env.CI === 'true';
+
+export const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/**
+ * Integration suites run when their service is up. Outside CI a missing service skips them; in CI
+ * (CI=true) it fails them, so a broken service setup can never pass as green.
+ */
+export function serviceGate(name: string, host: string, port: number): { run: boolean; reason?: string } {
+  if (reachable(host, port)) return { run: true };
+  const reason = `${name} is not reachable at ${host}:${port} (start it with deploy/local/services.sh up)`;
+  if (inCI) return { run: true, reason };
+  return { run: false, reason };
+}
+
+export function kafkaGate() {
+  const [host, port] = kafkaBrokers[0]!.split(':');
+  return serviceGate('Kafka', host!, Number(port));
+}
