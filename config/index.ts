@@ -16,7 +16,12 @@ const url = (protocols: string[]) =>
 
 const brokerList = z
   .string()
-  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
     message: 'must be a comma-separated list of host:port',
   });
@@ -51,9 +56,7 @@ export interface Config extends RawConfig {
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -63,11 +66,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
+    const byVariable = new Map<string, string[]>();
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? '(root)');
+      byVariable.set(variable, [...(byVariable.get(variable) ?? []), issue.message]);
+    }
     throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
-        variable: String(issue.path[0] ?? '(root)'),
-        message: issue.message,
-      })),
+      [...byVariable].map(([variable, messages]) => ({ variable, message: messages.join('; ') })),
     );
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.LEADFLOW_DATA_DIR) };

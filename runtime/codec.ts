@@ -31,7 +31,10 @@ export class SchemaValidationError extends Error {
  */
 export class RecordCodec {
   private readonly writers = new Map<string, WriterSide>();
-  private readonly readers = new Map<string, { reader: avro.Type; resolver: ReturnType<avro.Type["createResolver"]> }>();
+  private readonly readers = new Map<
+    string,
+    { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> }
+  >();
 
   constructor(
     readonly catalog: Catalog,
@@ -56,7 +59,13 @@ export class RecordCodec {
   }
 
   /** Encodes a record for `topic`; the partition comes from the key unless given. */
-  encode(topic: string, key: string, value: unknown, headers: Headers = {}, partition?: number): OutgoingRecord {
+  encode(
+    topic: string,
+    key: string,
+    value: unknown,
+    headers: Headers = {},
+    partition?: number,
+  ): OutgoingRecord {
     const spec = this.catalog.get(topic);
     const target = partition ?? partitionFor(key, spec.partitions);
     if (spec.format === 'raw') {
@@ -70,12 +79,14 @@ export class RecordCodec {
       };
     }
     const writer = this.writers.get(topic);
-    if (!writer) throw new Error(`topic ${topic} was not prepared for writing (missing from the processor's outputs?)`);
+    if (!writer)
+      throw new Error(`topic ${topic} was not prepared for writing (missing from the processor's outputs?)`);
     return {
       topic,
       partition: target,
       key: wire.encode(writer.keyId, writer.keyType.toBuffer(key)),
-      value: value === null ? null : wire.encode(writer.valueId, this.toBuffer(spec, writer.valueType, value)),
+      value:
+        value === null ? null : wire.encode(writer.valueId, this.toBuffer(spec, writer.valueType, value)),
       headers,
       timestamp: this.clock(),
     };
@@ -92,7 +103,10 @@ export class RecordCodec {
     }
     return {
       ...raw,
-      key: raw.key === null ? '' : ((await this.decodeWith(raw.key, `${spec.name}-key`, spec.keySchema)) as string),
+      key:
+        raw.key === null
+          ? ''
+          : ((await this.decodeWith(raw.key, `${spec.name}-key`, spec.keySchema)) as string),
       value: (raw.value === null
         ? null
         : await this.decodeWith(raw.value, `${spec.name}-value`, spec.valueSchema)) as V,

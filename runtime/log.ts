@@ -9,7 +9,18 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
     level,
     base: { service: 'leadflow' },
     redact: {
-      paths: ['email', 'phone', '*.email', '*.phone', '*.*.email', '*.*.phone', 'apiKey', '*.apiKey', 'authorization', '*.authorization'],
+      paths: [
+        'email',
+        'phone',
+        '*.email',
+        '*.phone',
+        '*.*.email',
+        '*.*.phone',
+        'apiKey',
+        '*.apiKey',
+        'authorization',
+        '*.authorization',
+      ],
       censor: '[masked]',
     },
   });

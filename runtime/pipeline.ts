@@ -17,7 +17,10 @@ export function createTransport(config: Config, log: Logger): Transport {
 }
 
 /** A Confluent-compatible registry when SCHEMA_REGISTRY_URL is set, the built-in one otherwise. */
-export function createRegistry(config: Pick<Config, 'SCHEMA_REGISTRY_URL'>, transport: Transport): SchemaRegistry {
+export function createRegistry(
+  config: Pick<Config, 'SCHEMA_REGISTRY_URL'>,
+  transport: Transport,
+): SchemaRegistry {
   return config.SCHEMA_REGISTRY_URL
     ? new ConfluentSchemaRegistry(config.SCHEMA_REGISTRY_URL)
     : new BuiltInSchemaRegistry(transport.schemaLog());

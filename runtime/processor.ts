@@ -56,7 +56,8 @@ export function defineProcessor<V>(processor: Processor<V>): Processor<V> {
   }
   if (processor.inputs.length === 0) throw new Error(`processor ${processor.name} has no input topics`);
   for (const store of processor.stores ?? []) {
-    if (!/^[a-z][a-z0-9-]*$/.test(store)) throw new Error(`store name "${store}" of ${processor.name} is invalid`);
+    if (!/^[a-z][a-z0-9-]*$/.test(store))
+      throw new Error(`store name "${store}" of ${processor.name} is invalid`);
   }
   return processor;
 }

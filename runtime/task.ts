@@ -72,7 +72,10 @@ export class Task {
       const slash = composite.indexOf('/');
       const store = this.stores.get(composite.slice(0, slash));
       if (slash < 0 || !store) continue; // a store this version no longer declares
-      store.restore(composite.slice(slash + 1), record.value === null ? null : JSON.parse(record.value.toString('utf8')));
+      store.restore(
+        composite.slice(slash + 1),
+        record.value === null ? null : JSON.parse(record.value.toString('utf8')),
+      );
       applied++;
     }
     return applied;
@@ -179,7 +182,9 @@ export class Task {
       },
       emit: (topic, key, value, headers) => {
         if (!this.outputs.has(topic)) {
-          throw new Error(`processor ${this.processor.name} emitted to ${topic}, which is not among its outputs`);
+          throw new Error(
+            `processor ${this.processor.name} emitted to ${topic}, which is not among its outputs`,
+          );
         }
         // Headers travel downstream (ingest time, replay marks) unless a stage overrides them.
         emitted.push(codec.encode(topic, key, value, { ...inputHeaders, ...headers }));
@@ -214,7 +219,13 @@ export class Task {
     for (const store of this.stores.values()) {
       for (const change of store.pendingChanges()) {
         records.push(
-          this.options.codec.encode(this.changelog, `${change.store}/${change.key}`, change.value, {}, this.partition),
+          this.options.codec.encode(
+            this.changelog,
+            `${change.store}/${change.key}`,
+            change.value,
+            {},
+            this.partition,
+          ),
         );
       }
     }

@@ -72,7 +72,11 @@ export interface Transport {
   /** Committed next-offset per partition for a consumer group (-1 where none). */
   committedOffsets(group: string, topic: string): Promise<number[]>;
   /** Moves a consumer group's committed offsets; the group must have no live members. */
-  setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
+  setCommittedOffsets(
+    group: string,
+    topic: string,
+    offsets: { partition: number; offset: number }[],
+  ): Promise<void>;
   /** Storage for the built-in schema registry. */
   schemaLog(): SchemaLog;
   run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun>;

@@ -6,7 +6,7 @@ import avro from 'avsc';
 export type AvroSchema = avro.Schema;
 
 /** Reads `schemas/<name>.avsc`, so schemas live as files reviewers can diff. */
-export function loadSchema(name: string, dir = schemaDir()): AvroSchema {
+export function loadSchema(name: string, dir = schemaDirectory()): AvroSchema {
   const file = path.join(dir, `${name}.avsc`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as AvroSchema;
@@ -15,10 +15,13 @@ export function loadSchema(name: string, dir = schemaDir()): AvroSchema {
   }
 }
 
-function schemaDir(): string {
+/** The `schemas/` folder of the project, from the TypeScript sources or from the build in dist/. */
+export function schemaDirectory(): string {
   // Works both from the TypeScript sources (schemas/avro.ts) and the build (dist/schemas/avro.js).
   const here = __dirname;
-  return here.endsWith(`${path.sep}dist${path.sep}schemas`) ? path.resolve(here, '..', '..', 'schemas') : here;
+  return here.endsWith(`${path.sep}dist${path.sep}schemas`)
+    ? path.resolve(here, '..', '..', 'schemas')
+    : here;
 }
 
 const typeCache = new Map<string, avro.Type>();
@@ -69,7 +72,8 @@ export const wire = {
   },
   /** Splits a wire-format buffer; throws a precise error for anything else. */
   decode(buffer: Buffer): { schemaId: number; payload: Buffer } {
-    if (buffer.length < 5) throw new WireFormatError(`record of ${buffer.length} bytes is too short for the wire format`);
+    if (buffer.length < 5)
+      throw new WireFormatError(`record of ${buffer.length} bytes is too short for the wire format`);
     const magic = buffer.readUInt8(0);
     if (magic !== 0) throw new WireFormatError(`unknown magic byte ${magic} (expected 0)`);
     return { schemaId: buffer.readInt32BE(1), payload: buffer.subarray(5) };

@@ -107,7 +107,12 @@ export class BuiltInSchemaRegistry implements SchemaRegistry {
     if (known && fingerprint(known) !== fingerprint(schema)) {
       throw new Error(`schema id collision for ${subject} (id ${id}); rename a field or namespace`);
     }
-    const entry: SchemaEntry = { subject, version: (latest?.version ?? 0) + 1, id, schema: JSON.stringify(schema) };
+    const entry: SchemaEntry = {
+      subject,
+      version: (latest?.version ?? 0) + 1,
+      id,
+      schema: JSON.stringify(schema),
+    };
     await this.log.append(entry);
     this.remember(entry);
     return id;
@@ -147,5 +152,5 @@ export class BuiltInSchemaRegistry implements SchemaRegistry {
 /** Positive 31-bit id from the canonical fingerprint (0 is avoided: some tools treat it as unset). */
 export function schemaIdFor(schema: AvroSchema): number {
   const digest = createHash('sha256').update(fingerprint(schema)).digest();
-  return (digest.readUInt32BE(0) & 0x7fffffff) || 1;
+  return digest.readUInt32BE(0) & 0x7fffffff || 1;
 }

@@ -13,7 +13,8 @@ export class Catalog {
   constructor(specs: Iterable<TopicSpec>) {
     this.byName = new Map();
     for (const spec of specs) {
-      if (this.byName.has(spec.name)) throw new Error(`topic ${spec.name} is declared twice in the catalogue`);
+      if (this.byName.has(spec.name))
+        throw new Error(`topic ${spec.name} is declared twice in the catalogue`);
       if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
         throw new Error(`topic ${spec.name}: partitions must be a positive integer`);
       }

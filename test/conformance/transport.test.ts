@@ -5,12 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import type { RecordCodec } from '../../runtime/codec';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
-import { BuiltInSchemaRegistry } from '../../schemas/registry';
 import { dlqTopic } from '../../topics/spec';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
@@ -53,13 +51,14 @@ for (const choice of transportsUnderTest()) {
         Pipeline.start({
           appId: prefix,
           transport,
-          registry: new BuiltInSchemaRegistry(transport.schemaLog()),
+          registry: harness.registry(transport),
           catalog: topics.catalog,
           processors: [processor as never],
           log: testLog,
           run: { maxBatch: 100, ...extra },
         });
-      const produce = (ticks: Tick[]) => client.produce(ticks.map((t) => codec.encode(topics.input, t.key, t)));
+      const produce = (ticks: Tick[]) =>
+        client.produce(ticks.map((t) => codec.encode(topics.input, t.key, t)));
       return { prefix, topics, codec, start, produce };
     }
 
@@ -80,13 +79,19 @@ for (const choice of transportsUnderTest()) {
     test('two members split the partitions and one takes over when the other leaves', async () => {
       const { topics, codec, start, produce } = await setup('group');
       const first = await start(harness.connect());
-      await eventually(() => first.runs[0]!.assignedPartitions().length === 4, 30_000, 'first member owns all');
+      await eventually(
+        () => first.runs[0]!.assignedPartitions().length === 4,
+        30_000,
+        'first member owns all',
+      );
       const second = await start(harness.connect());
       await eventually(
         () => {
           const a = first.runs[0]!.assignedPartitions();
           const b = second.runs[0]!.assignedPartitions();
-          return a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 4 && a.length + b.length === 4;
+          return (
+            a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 4 && a.length + b.length === 4
+          );
         },
         60_000,
         'partitions split between two members',
@@ -95,7 +100,11 @@ for (const choice of transportsUnderTest()) {
       await first.waitIdle();
       await second.waitIdle();
       await second.stop();
-      await eventually(() => first.runs[0]!.assignedPartitions().length === 4, 60_000, 'first member takes over');
+      await eventually(
+        () => first.runs[0]!.assignedPartitions().length === 4,
+        60_000,
+        'first member takes over',
+      );
       await produce(ticks(800, 800));
       await first.waitIdle();
       assertExactlyOnce(await readValues<Count>(client, codec, topics.output), 1600);
@@ -106,14 +115,19 @@ for (const choice of transportsUnderTest()) {
       const { prefix, topics, codec, produce } = await setup('crash');
       const total = choice.kind === 'kafka' ? 6000 : 20000;
       await produce(ticks(0, total, 97));
-      const outputs = async () => (await client.describeTopics([topics.output]))[0]!.endOffsets.reduce((a, b) => a + b, 0);
+      const outputs = async () =>
+        (await client.describeTopics([topics.output]))[0]!.endOffsets.reduce((a, b) => a + b, 0);
       let kills = 0;
       for (let round = 0; round < 4; round++) {
         const child = startChild(prefix, harness.childEnv());
         await waitForLine(child, 'ready');
         const before = await outputs();
         // Kill at a random moment once the member is visibly making progress.
-        await eventually(async () => (await outputs()) > before + 50 || (await outputs()) >= total, 60_000, 'child progress');
+        await eventually(
+          async () => (await outputs()) > before + 50 || (await outputs()) >= total,
+          60_000,
+          'child progress',
+        );
         await new Promise((r) => setTimeout(r, Math.random() * 300));
         if (round < 3) {
           child.kill('SIGKILL');
@@ -181,14 +195,18 @@ for (const choice of transportsUnderTest()) {
       const partition = (await client.read(topics.input))[0]!.partition;
       const group = groupId(prefix, 'counter');
 
-      await eventually(async () => {
-        try {
-          await client.setCommittedOffsets(group, topics.input, [{ partition, offset: 90 }]);
-          return true;
-        } catch {
-          return false; // the stopped member may still count as live for a moment
-        }
-      }, 60_000, 'group to become empty');
+      await eventually(
+        async () => {
+          try {
+            await client.setCommittedOffsets(group, topics.input, [{ partition, offset: 90 }]);
+            return true;
+          } catch {
+            return false; // the stopped member may still count as live for a moment
+          }
+        },
+        60_000,
+        'group to become empty',
+      );
       pipeline = await start(client, { replay: true });
       await pipeline.waitIdle();
       await pipeline.stop();
@@ -197,14 +215,20 @@ for (const choice of transportsUnderTest()) {
 
       const offsets = await client.offsetsForTimestamp(topics.input, cut);
       expect(offsets[partition]).toBe(100);
-      await eventually(async () => {
-        try {
-          await client.setCommittedOffsets(group, topics.input, [{ partition, offset: offsets[partition]! }]);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 60_000, 'group to become empty');
+      await eventually(
+        async () => {
+          try {
+            await client.setCommittedOffsets(group, topics.input, [
+              { partition, offset: offsets[partition]! },
+            ]);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        'group to become empty',
+      );
       pipeline = await start(client, { replay: true });
       await pipeline.waitIdle();
       await pipeline.stop();
@@ -272,5 +296,3 @@ function waitForLine(child: ChildProcess, line: string): Promise<void> {
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before "${line}"`)));
   });
 }
-
-export type { RecordCodec };

@@ -6,9 +6,8 @@ import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
 import { KafkaTransport } from '../../runtime/transports/kafka';
-import { BuiltInSchemaRegistry } from '../../schemas/registry';
 import { counterProcessor, counterTopics } from './counter';
-import { SESSION_TIMEOUT_MS, testLog } from './harness';
+import { SESSION_TIMEOUT_MS, testLog, testRegistry } from './harness';
 
 async function main() {
   const prefix = process.env.TEST_PREFIX!;
@@ -29,7 +28,7 @@ async function main() {
   const pipeline = await Pipeline.start({
     appId: prefix,
     transport,
-    registry: new BuiltInSchemaRegistry(transport.schemaLog()),
+    registry: testRegistry(transport),
     catalog: topics.catalog,
     processors: [counterProcessor(topics) as never],
     log: testLog,
@@ -37,7 +36,10 @@ async function main() {
   });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => {
-    void pipeline.stop().then(() => transport.close()).then(() => process.exit(0));
+    void pipeline
+      .stop()
+      .then(() => transport.close())
+      .then(() => process.exit(0));
   });
 }
 

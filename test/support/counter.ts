@@ -82,7 +82,12 @@ export function counterProcessor(
       const store = ctx.store<number>('counts');
       const count = (store.get(record.key) ?? 0) + 1;
       store.put(record.key, count);
-      ctx.emit(topics.output, record.key, { key: record.key, seq: record.value.seq, count, partition: ctx.partition });
+      ctx.emit(topics.output, record.key, {
+        key: record.key,
+        seq: record.value.seq,
+        count,
+        partition: ctx.partition,
+      });
       ctx.schedule(ctx.now() + quietMs, record.key);
     },
     onTimer(timer, ctx) {

@@ -6,7 +6,7 @@ import { RecordCodec } from '../../runtime/codec';
 import type { Transport } from '../../runtime/transport';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
 import { KafkaTransport } from '../../runtime/transports/kafka';
-import { BuiltInSchemaRegistry, type SchemaRegistry } from '../../schemas/registry';
+import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../../schemas/registry';
 import type { Catalog } from '../../topics/catalog';
 import { kafkaBrokers, kafkaGate } from './services';
 
@@ -21,6 +21,8 @@ export interface TransportHarness {
   /** Unique prefix for topic and group names, so runs never see each other's data. */
   readonly prefix: string;
   connect(): Transport;
+  /** The registry this transport's tests use: a real one over HTTP for Kafka when configured. */
+  registry(transport: Transport): SchemaRegistry;
   /** Environment for a child process that should join the same log. */
   childEnv(): Record<string, string>;
   dispose(): Promise<void>;
@@ -61,6 +63,7 @@ function embeddedHarness(): TransportHarness {
       clients.push(transport);
       return transport;
     },
+    registry: (transport) => new BuiltInSchemaRegistry(transport.schemaLog()),
     childEnv: () => ({ LEADFLOW_TRANSPORT: 'embedded', TEST_LOG_FILE: file }),
     async dispose() {
       for (const client of clients) await client.close().catch(() => undefined);
@@ -84,6 +87,7 @@ function kafkaHarness(): TransportHarness {
       clients.push(transport);
       return transport;
     },
+    registry: (transport) => testRegistry(transport),
     childEnv: () => ({ LEADFLOW_TRANSPORT: 'kafka', KAFKA_BROKERS: kafkaBrokers.join(',') }),
     async dispose() {
       for (const client of clients) await client.close().catch(() => undefined);
@@ -91,9 +95,16 @@ function kafkaHarness(): TransportHarness {
   };
 }
 
+/** SCHEMA_REGISTRY_URL's registry for Kafka runs when set (as in CI), else the built-in one. */
+export function testRegistry(transport: Transport): SchemaRegistry {
+  return transport.kind === 'kafka' && process.env.SCHEMA_REGISTRY_URL
+    ? new ConfluentSchemaRegistry(process.env.SCHEMA_REGISTRY_URL)
+    : new BuiltInSchemaRegistry(transport.schemaLog());
+}
+
 /** Registry + codec over a transport, for producing and reading test records. */
 export async function codecFor(transport: Transport, catalog: Catalog, writes: string[]) {
-  const registry: SchemaRegistry = new BuiltInSchemaRegistry(transport.schemaLog());
+  const registry = testRegistry(transport);
   const codec = new RecordCodec(catalog, registry);
   await codec.prepare(writes);
   return { registry, codec };
@@ -105,7 +116,11 @@ export async function readValues<V>(transport: Transport, codec: RecordCodec, to
   return Promise.all(raw.map(async (r) => (await codec.decode<V>(r)).value));
 }
 
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition') {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  what = 'condition',
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -28,3 +28,10 @@ export function kafkaGate() {
   const [host, port] = kafkaBrokers[0]!.split(':');
   return serviceGate('Kafka', host!, Number(port));
 }
+
+export const schemaRegistryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+
+export function schemaRegistryGate() {
+  const url = new URL(schemaRegistryUrl);
+  return serviceGate('Schema registry', url.hostname, Number(url.port || 80));
+}

@@ -5,8 +5,16 @@ import type { TopicSpec } from '../../../topics/spec';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
-import { Task } from '../../task';
-import type { ProcessorRun, ReadOptions, RunOptions, TopicChange, TopicInfo, Transport } from '../../transport';
+import { engineMetrics, observeStep } from '../../metrics';
+import { type Commit, Task } from '../../task';
+import type {
+  ProcessorRun,
+  ReadOptions,
+  RunOptions,
+  TopicChange,
+  TopicInfo,
+  Transport,
+} from '../../transport';
 import { groupId } from '../../transport';
 import { EmbeddedLog, FencedError } from './log';
 
@@ -59,7 +67,7 @@ export class EmbeddedTransport implements Transport {
     const out: RawRecord[] = [];
     for (const partition of partitions) {
       const end = this.log.endOffset(topic, partition);
-      for (let position = options.from?.get(partition) ?? 0; position < end; ) {
+      for (let position = options.from?.get(partition) ?? 0; position < end;) {
         const page = this.log.fetch(topic, partition, position, 5000).filter((r) => r.offset < end);
         if (page.length === 0) break;
         out.push(...page);
@@ -83,7 +91,12 @@ export class EmbeddedTransport implements Transport {
     if (this.log.hasLiveMembers(group, Date.now(), this.sessionTimeoutMs)) {
       throw new Error(`consumer group ${group} has live members; stop them before moving its offsets`);
     }
-    this.log.db.transaction(() => this.log.commitOffsetsInTransaction(group, offsets.map((o) => ({ topic, ...o }))))();
+    this.log.db.transaction(() =>
+      this.log.commitOffsetsInTransaction(
+        group,
+        offsets.map((o) => ({ topic, ...o })),
+      ),
+    )();
   }
 
   schemaLog(): SchemaLog {
@@ -178,7 +191,9 @@ class EmbeddedProcessorRun implements ProcessorRun {
   start(onExit: () => void): void {
     this.transport.log.events.on('append', this.onAppend);
     this.loop = this.runLoop()
-      .catch((error) => this.options.log.fatal({ err: error, processor: this.processor }, 'processor loop failed'))
+      .catch((error) =>
+        this.options.log.fatal({ err: error, processor: this.processor }, 'processor loop failed'),
+      )
       .finally(() => {
         this.transport.log.events.off('append', this.onAppend);
         onExit();
@@ -190,7 +205,8 @@ class EmbeddedProcessorRun implements ProcessorRun {
     // Only an iteration that started after this call can vouch that nothing is left to read.
     const since = this.iteration;
     while (this.idleIteration <= since || this.tasks.size === 0) {
-      if (Date.now() > deadline) throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
       await sleep(10);
     }
   }
@@ -280,18 +296,21 @@ class EmbeddedProcessorRun implements ProcessorRun {
       retry: this.options.retry,
     });
     const changelog = changelogTopic(this.options.appId, this.processor);
+    let restored = 0;
     if (this.options.codec.catalog.has(changelog)) {
       const end = storage.endOffset(changelog, partition);
-      for (let position = 0; position < end; ) {
+      for (let position = 0; position < end;) {
         // Paged, so a large changelog is never held in memory whole.
         const page = storage.fetch(changelog, partition, position, 5000);
         if (page.length === 0) break;
-        task.restore(page);
+        restored += task.restore(page);
         position = page[page.length - 1]!.offset + 1;
       }
     }
+    engineMetrics.restoredEntries.inc({ processor: this.processor }, restored);
     const positions = new Map<string, number>();
-    for (const topic of this.processorDef.inputs) positions.set(topic, storage.committed(this.group, topic, partition) ?? 0);
+    for (const topic of this.processorDef.inputs)
+      positions.set(topic, storage.committed(this.group, topic, partition) ?? 0);
     return { task, epoch, positions };
   }
 
@@ -303,19 +322,22 @@ class EmbeddedProcessorRun implements ProcessorRun {
     const batch: RawRecord[] = [];
     for (const topic of this.processorDef.inputs) {
       const records = storage.fetch(topic, task.partition, owned.positions.get(topic)!, limit);
-      if (this.options.replay) for (const record of records) record.headers = { ...record.headers, [HEADER.replay]: '1' };
+      if (this.options.replay)
+        for (const record of records) record.headers = { ...record.headers, [HEADER.replay]: '1' };
       batch.push(...records);
     }
     const owner = { partition: task.partition, member: this.member, epoch: owned.epoch };
     let worked = false;
     if (batch.length > 0) {
+      const started = performance.now();
       const commit = await task.processBatch(batch);
-      this.commit(owned, owner, commit.records, commit.offsets);
+      this.commit(owned, owner, commit);
+      observeStep(this.processor, commit, (performance.now() - started) / 1000);
       worked = true;
     }
     const timers = await task.fireDueTimers();
     if (timers) {
-      this.commit(owned, owner, timers.records, []);
+      this.commit(owned, owner, timers);
       worked = true;
     }
     return worked;
@@ -324,12 +346,16 @@ class EmbeddedProcessorRun implements ProcessorRun {
   private commit(
     owned: OwnedTask,
     owner: { partition: number; member: string; epoch: number },
-    records: OutgoingRecord[],
-    offsets: { topic: string; partition: number; offset: number }[],
+    commit: Commit,
   ): void {
-    this.transport.log.commitStep(this.group, owner, records, offsets);
+    try {
+      this.transport.log.commitStep(this.group, owner, commit.records, commit.offsets);
+    } catch (error) {
+      engineMetrics.commitFailures.inc({ processor: this.processor });
+      throw error;
+    }
     owned.task.committed();
-    for (const o of offsets) owned.positions.set(o.topic, o.offset);
+    for (const o of commit.offsets) owned.positions.set(o.topic, o.offset);
   }
 }
 

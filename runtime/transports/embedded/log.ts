@@ -97,13 +97,17 @@ export class EmbeddedLog {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('mmap_size = 268435456');
     this.db.exec(SCHEMA);
     this.events.setMaxListeners(0);
     const db = this.db;
     this.stmt = {
       topicByName: db.prepare<[string], TopicRow>('SELECT * FROM topics WHERE name = ?'),
       allTopics: db.prepare<[], TopicRow>('SELECT * FROM topics ORDER BY name'),
-      insertTopic: db.prepare('INSERT INTO topics (name, partitions, cleanup, retention_ms) VALUES (?, ?, ?, ?)'),
+      insertTopic: db.prepare(
+        'INSERT INTO topics (name, partitions, cleanup, retention_ms) VALUES (?, ?, ?, ?)',
+      ),
       updateTopic: db.prepare('UPDATE topics SET partitions = ?, cleanup = ?, retention_ms = ? WHERE id = ?'),
       insertPartition: db.prepare('INSERT OR IGNORE INTO partitions (topic_id, partition) VALUES (?, ?)'),
       nextOffset: db.prepare<[number, number], { next_offset: number }>(
@@ -182,7 +186,12 @@ export class EmbeddedLog {
       .transaction((): TopicChange => {
         const existing = this.stmt.topicByName.get(spec.name);
         if (!existing) {
-          const { lastInsertRowid } = this.stmt.insertTopic.run(spec.name, spec.partitions, spec.cleanup, spec.retentionMs);
+          const { lastInsertRowid } = this.stmt.insertTopic.run(
+            spec.name,
+            spec.partitions,
+            spec.cleanup,
+            spec.retentionMs,
+          );
           for (let p = 0; p < spec.partitions; p++) this.stmt.insertPartition.run(lastInsertRowid, p);
           return { topic: spec.name, action: 'created' };
         }
@@ -192,12 +201,15 @@ export class EmbeddedLog {
             `topic ${spec.name} has ${existing.partitions} partitions; shrinking to ${spec.partitions} is not possible`,
           );
         }
-        if (spec.partitions > existing.partitions) changes.push(`partitions ${existing.partitions} -> ${spec.partitions}`);
+        if (spec.partitions > existing.partitions)
+          changes.push(`partitions ${existing.partitions} -> ${spec.partitions}`);
         if (spec.cleanup !== existing.cleanup) changes.push(`cleanup ${existing.cleanup} -> ${spec.cleanup}`);
-        if (spec.retentionMs !== existing.retention_ms) changes.push(`retention ${existing.retention_ms} -> ${spec.retentionMs}`);
+        if (spec.retentionMs !== existing.retention_ms)
+          changes.push(`retention ${existing.retention_ms} -> ${spec.retentionMs}`);
         if (changes.length === 0) return { topic: spec.name, action: 'unchanged' };
         this.stmt.updateTopic.run(spec.partitions, spec.cleanup, spec.retentionMs, existing.id);
-        for (let p = existing.partitions; p < spec.partitions; p++) this.stmt.insertPartition.run(existing.id, p);
+        for (let p = existing.partitions; p < spec.partitions; p++)
+          this.stmt.insertPartition.run(existing.id, p);
         this.topicCache.delete(spec.name);
         return { topic: spec.name, action: 'updated', detail: changes.join(', ') };
       })
@@ -242,7 +254,8 @@ export class EmbeddedLog {
         Object.keys(record.headers).length > 0 ? JSON.stringify(record.headers) : null,
       );
     }
-    for (const cursor of next.values()) this.stmt.setNextOffset.run(cursor.offset, cursor.topicId, cursor.partition);
+    for (const cursor of next.values())
+      this.stmt.setNextOffset.run(cursor.offset, cursor.topicId, cursor.partition);
   }
 
   append(records: readonly OutgoingRecord[]): void {
@@ -279,7 +292,10 @@ export class EmbeddedLog {
     return this.stmt.committed.get(group, this.topic(topic).id, partition)?.next_offset;
   }
 
-  commitOffsetsInTransaction(group: string, offsets: readonly { topic: string; partition: number; offset: number }[]): void {
+  commitOffsetsInTransaction(
+    group: string,
+    offsets: readonly { topic: string; partition: number; offset: number }[],
+  ): void {
     for (const o of offsets) this.stmt.commitOffset.run(group, this.topic(o.topic).id, o.partition, o.offset);
   }
 

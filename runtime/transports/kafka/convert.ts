@@ -24,7 +24,9 @@ function fromKafkaHeaders(headers: IHeaders | undefined): Headers {
 }
 
 /** Groups records by topic in the shape kafkajs' sendBatch takes. */
-export function toTopicMessages(records: readonly OutgoingRecord[]): { topic: string; messages: Message[] }[] {
+export function toTopicMessages(
+  records: readonly OutgoingRecord[],
+): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
     let messages = byTopic.get(record.topic);

@@ -4,7 +4,14 @@ import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
 import type { TopicSpec } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import type { OutgoingRecord, RawRecord } from '../../records';
-import type { ProcessorRun, ReadOptions, RunOptions, TopicChange, TopicInfo, Transport } from '../../transport';
+import type {
+  ProcessorRun,
+  ReadOptions,
+  RunOptions,
+  TopicChange,
+  TopicInfo,
+  Transport,
+} from '../../transport';
 import { createKafka } from './client';
 import { toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
@@ -64,7 +71,9 @@ export class KafkaTransport implements Transport {
       const info = current.find((i) => i.name === spec.name)!;
       const detail: string[] = [];
       if (spec.partitions < info.partitions) {
-        throw new Error(`topic ${spec.name} has ${info.partitions} partitions; shrinking to ${spec.partitions} is not possible`);
+        throw new Error(
+          `topic ${spec.name} has ${info.partitions} partitions; shrinking to ${spec.partitions} is not possible`,
+        );
       }
       if (spec.partitions > info.partitions) {
         await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
@@ -78,7 +87,9 @@ export class KafkaTransport implements Transport {
         detail.push(`cleanup ${info.cleanup}/${info.retentionMs} -> ${spec.cleanup}/${spec.retentionMs}`);
       }
       changes.push(
-        detail.length > 0 ? { topic: spec.name, action: 'updated', detail: detail.join(', ') } : { topic: spec.name, action: 'unchanged' },
+        detail.length > 0
+          ? { topic: spec.name, action: 'updated', detail: detail.join(', ') }
+          : { topic: spec.name, action: 'unchanged' },
       );
     }
     return changes;
@@ -100,7 +111,10 @@ export class KafkaTransport implements Transport {
       infos.push({
         name,
         partitions: offsets.length,
-        cleanup: entries.find((e) => e.configName === 'cleanup.policy')?.configValue === 'compact' ? 'compact' : 'delete',
+        cleanup:
+          entries.find((e) => e.configName === 'cleanup.policy')?.configValue === 'compact'
+            ? 'compact'
+            : 'delete',
         retentionMs: retention < 0 ? null : retention,
         endOffsets: offsets.map((o) => Number(o.offset)),
       });
@@ -111,7 +125,11 @@ export class KafkaTransport implements Transport {
   async produce(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     this.producerClient ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       return producer;
     })();
@@ -121,7 +139,9 @@ export class KafkaTransport implements Transport {
 
   async read(topic: string, options: ReadOptions = {}): Promise<RawRecord[]> {
     const admin = await this.admin();
-    const partitions = options.partitions ?? (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
+    const partitions =
+      options.partitions ??
+      (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
     const result = await readPartitions(this.kafka, admin, topic, partitions, options.from);
     return partitions.flatMap((p) => result.get(p) ?? []);
   }
@@ -132,7 +152,11 @@ export class KafkaTransport implements Transport {
     const ends = await admin.fetchTopicOffsets(topic);
     return found
       .sort((a, b) => a.partition - b.partition)
-      .map((o) => (Number(o.offset) >= 0 ? Number(o.offset) : Number(ends.find((e) => e.partition === o.partition)!.offset)));
+      .map((o) =>
+        Number(o.offset) >= 0
+          ? Number(o.offset)
+          : Number(ends.find((e) => e.partition === o.partition)!.offset),
+      );
   }
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {

@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord } from '../../records';
+import { engineMetrics, observeStep } from '../../metrics';
 import { type Commit, Task } from '../../task';
 import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
@@ -62,15 +63,20 @@ export class KafkaProcessorRun implements ProcessorRun {
     const { consumer } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
-      for (const topic of this.processorDef.inputs) for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
+      for (const topic of this.processorDef.inputs)
+        for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
       this.reconcile(partitions);
     });
     // Batches holding only transaction markers never reach eachBatch; kafkajs resolves them itself.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0) this.positions.set(`${payload.topic}:${payload.partition}`, Number(payload.lastOffset) + 1);
+      if (payload.batchSize === 0)
+        this.positions.set(`${payload.topic}:${payload.partition}`, Number(payload.lastOffset) + 1);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.options.log.error({ err: payload.error, processor: this.processor, restart: payload.restart }, 'consumer crashed');
+      this.options.log.error(
+        { err: payload.error, processor: this.processor, restart: payload.restart },
+        'consumer crashed',
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.processorDef.inputs], fromBeginning: true });
@@ -88,7 +94,8 @@ export class KafkaProcessorRun implements ProcessorRun {
     const admin = await this.transport.admin();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
       if (this.tasks.size > 0 && (await this.caughtUp(admin))) return;
       await sleep(50);
     }
@@ -100,7 +107,9 @@ export class KafkaProcessorRun implements ProcessorRun {
       const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
       for (const end of await admin.fetchTopicOffsets(topic)) {
         if (!this.tasks.has(end.partition)) continue;
-        const fallback = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        const fallback = Number(
+          committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1,
+        );
         const position = this.positions.get(`${topic}:${end.partition}`) ?? fallback;
         if (Number(end.offset) > 0 && position < Number(end.offset)) return false;
       }
@@ -148,7 +157,8 @@ export class KafkaProcessorRun implements ProcessorRun {
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
     for (const topic of this.processorDef.inputs) {
       const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
-      for (const { partition, offset } of committed?.partitions ?? []) starts.get(partition)?.set(topic, Number(offset));
+      for (const { partition, offset } of committed?.partitions ?? [])
+        starts.get(partition)?.set(topic, Number(offset));
     }
     const changelog = changelogTopic(this.options.appId, this.processor);
     const restored = this.options.codec.catalog.has(changelog)
@@ -166,8 +176,15 @@ export class KafkaProcessorRun implements ProcessorRun {
         retry: this.options.retry,
       });
       const applied = task.restore(restored.filter((r) => r.partition === partition));
+      engineMetrics.restoredEntries.inc({ processor: this.processor }, applied);
       log.debug({ partition, applied }, 'task restored');
-      tasks.set(partition, { task, producer, startOffsets: starts.get(partition)!, lock: Promise.resolve(), closed: false });
+      tasks.set(partition, {
+        task,
+        producer,
+        startOffsets: starts.get(partition)!,
+        lock: Promise.resolve(),
+        closed: false,
+      });
     }
     return tasks;
   }
@@ -188,7 +205,13 @@ export class KafkaProcessorRun implements ProcessorRun {
     return next;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const pending = this.tasks.get(batch.partition);
     if (!pending) {
@@ -208,8 +231,10 @@ export class KafkaProcessorRun implements ProcessorRun {
           return record;
         });
       if (records.length > 0) {
+        const started = performance.now();
         const commit = await kt.task.processBatch(records);
         await this.commit(kt, commit);
+        observeStep(this.processor, commit, (performance.now() - started) / 1000);
       }
       resolveOffset(batch.lastOffset());
       this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
@@ -234,7 +259,8 @@ export class KafkaProcessorRun implements ProcessorRun {
     const records: OutgoingRecord[] = commit.records;
     const transaction = await kt.producer.transaction();
     try {
-      if (records.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+      if (records.length > 0)
+        await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
       if (commit.offsets.length > 0) {
         await transaction.sendOffsets({
           consumerGroupId: this.group,
@@ -245,12 +271,18 @@ export class KafkaProcessorRun implements ProcessorRun {
       kt.task.committed();
       for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
     } catch (error) {
+      engineMetrics.commitFailures.inc({ processor: this.processor });
       await transaction.abort().catch(() => undefined);
       // The in-memory state now holds changes that never committed, or another member owns the
       // task: either way this task is dropped and rebuilt from the changelog after a rejoin.
-      this.options.log.warn({ err: error, processor: this.processor, partition: kt.task.partition }, 'commit failed; rejoining');
+      this.options.log.warn(
+        { err: error, processor: this.processor, partition: kt.task.partition },
+        'commit failed; rejoining',
+      );
       void this.closeTask(kt.task.partition);
-      throw new RejoinGroup(`${this.processor}: commit failed for partition ${kt.task.partition}: ${(error as Error).message}`);
+      throw new RejoinGroup(
+        `${this.processor}: commit failed for partition ${kt.task.partition}: ${(error as Error).message}`,
+      );
     }
   }
 }

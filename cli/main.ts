@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerBench } from './bench';
+import { registerSchemas } from './schemas';
+import { registerStart } from './start';
+import { registerTopics } from './topics';
+
+const program = new Command()
+  .name('leadflow')
+  .description('leadflow: an insurance lead platform as a stream-processing pipeline')
+  .showHelpAfterError();
+
+registerStart(program);
+registerTopics(program);
+registerBench(program);
+registerSchemas(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`leadflow: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

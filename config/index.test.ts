@@ -1,0 +1,57 @@
+import { ConfigError, describeConfig, loadConfig } from './index';
+
+describe('configuration', () => {
+  test('defaults give the embedded platform with nothing set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      LEADFLOW_TRANSPORT: 'embedded',
+      LEADFLOW_DATA_DIR: './.leadflow',
+      PORT: 8080,
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+    });
+    expect(config.SCHEMA_REGISTRY_URL).toBeUndefined();
+  });
+
+  test('reads and converts values', () => {
+    const config = loadConfig({
+      LEADFLOW_TRANSPORT: 'kafka',
+      PORT: '9000',
+      KAFKA_BROKERS: 'k1:9092, k2:9093',
+      DATABASE_URL: 'postgres://u:p@db:5432/leadflow',
+    });
+    expect(config.PORT).toBe(9000);
+    expect(config.KAFKA_BROKERS).toEqual(['k1:9092', 'k2:9093']);
+  });
+
+  test.each([
+    ['LEADFLOW_TRANSPORT', 'rabbit'],
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['KAFKA_BROKERS', 'no-port'],
+    ['DATABASE_URL', 'mysql://x/y'],
+    ['REDIS_URL', 'not a url'],
+    ['NEO4J_URL', 'http://neo4j:7474'],
+  ])('a bad %s (%s) fails with a message naming the variable', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
+      expect((error as Error).message).toContain(variable);
+    }
+  });
+
+  test('empty strings count as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
+  });
+
+  test('describeConfig masks secrets and passwords in URLs', () => {
+    const shown = describeConfig(
+      loadConfig({ OPENAI_API_KEY: 'sk-secret', DATABASE_URL: 'postgres://lead:hunter2@db:5432/leadflow' }),
+    );
+    expect(shown.OPENAI_API_KEY).toBe('***');
+    expect(shown.DATABASE_URL).toBe('postgres://lead:***@db:5432/leadflow');
+    expect(JSON.stringify(shown)).not.toContain('hunter2');
+    expect(JSON.stringify(shown)).not.toContain('sk-secret');
+  });
+});

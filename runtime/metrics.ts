@@ -1,0 +1,63 @@
+import client from 'prom-client';
+import type { Commit } from './task';
+
+/**
+ * Metrics of the engine itself. Labels are bounded: processor names and partition numbers come
+ * from the topology, never from record contents.
+ */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'leadflow_' });
+
+export const engineMetrics = {
+  records: new client.Counter({
+    name: 'leadflow_processor_records_total',
+    help: 'Input records a processor handled, by outcome (processed or dead_lettered).',
+    labelNames: ['processor', 'outcome'] as const,
+    registers: [registry],
+  }),
+  commits: new client.Counter({
+    name: 'leadflow_processor_commits_total',
+    help: 'Atomic steps committed (outputs + state + offsets).',
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
+  commitFailures: new client.Counter({
+    name: 'leadflow_processor_commit_failures_total',
+    help: 'Steps whose commit failed (fenced, broker error); the task is rebuilt from its changelog.',
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
+  stepSeconds: new client.Histogram({
+    name: 'leadflow_processor_step_seconds',
+    help: 'Time to process and commit one batch.',
+    labelNames: ['processor'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  }),
+  batchSize: new client.Histogram({
+    name: 'leadflow_processor_batch_records',
+    help: 'Input records per committed step.',
+    labelNames: ['processor'] as const,
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 5000],
+    registers: [registry],
+  }),
+  restoredEntries: new client.Counter({
+    name: 'leadflow_state_restored_entries_total',
+    help: 'Changelog entries applied while restoring task state.',
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
+};
+
+/** Records one committed step. */
+export function observeStep(processor: string, commit: Commit, seconds: number): void {
+  engineMetrics.commits.inc({ processor });
+  if (commit.processed > 0) engineMetrics.records.inc({ processor, outcome: 'processed' }, commit.processed);
+  if (commit.deadLettered > 0)
+    engineMetrics.records.inc({ processor, outcome: 'dead_lettered' }, commit.deadLettered);
+  const inputs = commit.processed + commit.deadLettered;
+  if (inputs > 0) {
+    engineMetrics.stepSeconds.observe({ processor }, seconds);
+    engineMetrics.batchSize.observe({ processor }, inputs);
+  }
+}
