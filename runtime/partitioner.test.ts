@@ -10,8 +10,18 @@ describe('partitionFor', () => {
   test('matches the Java-compatible default partitioner for any key', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.integer({ min: 1, max: 64 }), (key, n) => {
-        const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }));
-        const expected = kafkajs({ topic: 't', partitionMetadata, message: { key: Buffer.from(key, 'utf8'), value: null } });
+        const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          partitionErrorCode: 0,
+          replicas: [0],
+          isr: [0],
+        }));
+        const expected = kafkajs({
+          topic: 't',
+          partitionMetadata,
+          message: { key: Buffer.from(key, 'utf8'), value: null },
+        });
         expect(partitionFor(key, n)).toBe(expected);
       }),
     );

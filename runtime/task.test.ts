@@ -10,7 +10,9 @@ import { EmbeddedTransport } from './transports/embedded';
 
 const topics = counterTopics('unit', 1);
 
-async function setup(process: (attempt: number, ctx: Parameters<Parameters<typeof defineProcessor>[0]['process']>[1]) => void) {
+async function setup(
+  process: (attempt: number, ctx: Parameters<Parameters<typeof defineProcessor>[0]['process']>[1]) => void,
+) {
   let attempts = 0;
   const processor = defineProcessor({
     name: 'unit',
@@ -20,7 +22,10 @@ async function setup(process: (attempt: number, ctx: Parameters<Parameters<typeo
     process: (_record, ctx) => process(++attempts, ctx),
   });
   const catalog = topics.catalog.withProcessors('app', [processor as never]);
-  const codec = new RecordCodec(catalog, new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()));
+  const codec = new RecordCodec(
+    catalog,
+    new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()),
+  );
   await codec.prepare([topics.input, topics.output, dlqTopic(topics.input)]);
   const task = new Task({
     appId: 'app',

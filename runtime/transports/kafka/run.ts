@@ -36,6 +36,8 @@ export class KafkaProcessorRun implements ProcessorRun {
   private readonly group: string;
   private readonly consumer: Consumer;
   private readonly tasks = new Map<number, Promise<KafkaTask>>();
+  /** Partitions of the latest group generation; undefined until the first join. */
+  private assignment: Set<number> | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
   /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
   private readonly positions = new Map<string, number>();
@@ -96,13 +98,27 @@ export class KafkaProcessorRun implements ProcessorRun {
     for (;;) {
       if (Date.now() > deadline)
         throw new Error(`${this.processor} did not become idle within ${timeoutMs} ms`);
-      if (this.tasks.size > 0 && (await this.caughtUp(admin))) return;
+      if (await this.caughtUp(admin)) return;
       await sleep(50);
     }
   }
 
-  /** True when every owned partition has been read up to its last stable offset. */
+  /** True when every assigned partition has a task and has been read up to its last stable offset. */
   private async caughtUp(admin: Admin): Promise<boolean> {
+    if (!this.assignment) return false;
+    for (const partition of this.assignment) {
+      const task = this.tasks.get(partition);
+      const ready =
+        task &&
+        (await Promise.race([
+          task.then(
+            () => true,
+            () => false,
+          ),
+          sleep(0).then(() => false),
+        ]));
+      if (!ready) return false;
+    }
     for (const topic of this.processorDef.inputs) {
       const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
       for (const end of await admin.fetchTopicOffsets(topic)) {
@@ -127,14 +143,37 @@ export class KafkaProcessorRun implements ProcessorRun {
 
   /** Creates tasks for newly assigned partitions and closes revoked ones. */
   private reconcile(assigned: Set<number>): void {
+    this.assignment = assigned;
     for (const partition of this.tasks.keys()) if (!assigned.has(partition)) void this.closeTask(partition);
     const fresh = [...assigned].filter((p) => !this.tasks.has(p));
     if (fresh.length === 0) return;
-    const creation = this.createTasks(fresh);
+    const creation = this.createTasksUntilDone(fresh);
     for (const partition of fresh) {
       const task = creation.then((tasks) => tasks.get(partition)!);
-      task.catch(() => this.tasks.delete(partition));
+      task.catch(() => {
+        if (this.tasks.get(partition) === task) this.tasks.delete(partition);
+      });
       this.tasks.set(partition, task);
+    }
+  }
+
+  /**
+   * Task creation talks to the broker several times (producer init, offsets, changelog); a broker
+   * that is briefly unavailable must not leave partitions without a task, so it retries for as
+   * long as the partitions stay assigned.
+   */
+  private async createTasksUntilDone(partitions: number[]): Promise<Map<number, KafkaTask>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createTasks(partitions);
+      } catch (error) {
+        if (!this.running || partitions.some((p) => !this.assignment?.has(p))) throw error;
+        this.options.log.warn(
+          { err: error, processor: this.processor, partitions, attempt },
+          'task creation failed; retrying',
+        );
+        await sleep(Math.min(10_000, 250 * 2 ** attempt));
+      }
     }
   }
 
@@ -153,6 +192,19 @@ export class KafkaProcessorRun implements ProcessorRun {
         return [partition, producer] as const;
       }),
     );
+    try {
+      return await this.restoreTasks(partitions, new Map(producers), log);
+    } catch (error) {
+      await Promise.all(producers.map(([, producer]) => producer.disconnect().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  private async restoreTasks(
+    partitions: number[],
+    producers: Map<number, Producer>,
+    log: RunOptions['log'],
+  ): Promise<Map<number, KafkaTask>> {
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
     for (const topic of this.processorDef.inputs) {
