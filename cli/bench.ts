@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { benchEngine } from '../bench/engine';
 import { action, openContext } from './context';
+import { positiveInt } from './options';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('measure throughput, latency and memory');
@@ -38,10 +39,4 @@ export function registerBench(program: Command): void {
         },
       ),
     );
-}
-
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return n;
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerBench } from './bench';
+import { registerDemo } from './demo';
+import { registerDnc } from './dnc';
+import { registerGenerate } from './generate';
 import { registerSchemas } from './schemas';
 import { registerStart } from './start';
 import { registerTopics } from './topics';
@@ -11,6 +14,9 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStart(program);
+registerDemo(program);
+registerGenerate(program);
+registerDnc(program);
 registerTopics(program);
 registerBench(program);
 registerSchemas(program);

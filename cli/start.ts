@@ -14,10 +14,15 @@ export function registerStart(program: Command): void {
     .action(
       action(async (options: { processors?: string }) => {
         const { config, log, transport, registry } = openContext();
+        const all = topology(config);
         const wanted = options.processors?.split(',').map((s) => s.trim());
-        const unknown = wanted?.filter((name) => !topology.some((p) => p.name === name)) ?? [];
-        if (unknown.length > 0) throw new Error(`unknown processor(s): ${unknown.join(', ')}`);
-        const processors = topology.filter((p) => !wanted || wanted.includes(p.name));
+        const unknown = wanted?.filter((name) => !all.some((p) => p.name === name)) ?? [];
+        if (unknown.length > 0) {
+          throw new Error(
+            `unknown processor(s): ${unknown.join(', ')} (known: ${all.map((p) => p.name).join(', ')})`,
+          );
+        }
+        const processors = all.filter((p) => !wanted || wanted.includes(p.name));
         log.info({ config: describeConfig(config) }, 'starting leadflow');
         const pipeline = await Pipeline.start({
           appId: config.LEADFLOW_APP_ID,

@@ -12,7 +12,7 @@ export function registerTopics(program: Command): void {
     .action(
       action(async () => {
         const { config, transport } = openContext();
-        const catalog = platformCatalog().withProcessors(config.LEADFLOW_APP_ID, topology);
+        const catalog = platformCatalog().withProcessors(config.LEADFLOW_APP_ID, topology(config));
         const changes = await transport.applyTopics(catalog.all());
         for (const change of changes) {
           process.stdout.write(

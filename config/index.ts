@@ -37,6 +37,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('leadflow'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may only hold letters, digits, dots, dashes and underscores')
+    .default(''),
   SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
@@ -45,6 +49,8 @@ export const configSchema = z.object({
   OPENAI_BASE_URL: url(['http', 'https']).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
+  LEADFLOW_DUPLICATE_WINDOW_DAYS: z.coerce.number().positive().max(3650).default(30),
+  LEADFLOW_CONSENT_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(90),
 });
 
 type RawConfig = z.infer<typeof configSchema>;

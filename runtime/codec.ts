@@ -36,19 +36,29 @@ export class RecordCodec {
     { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> }
   >();
 
+  private readonly clock: () => number;
+  private readonly subjectPrefix: string;
+
+  /**
+   * `subjectPrefix` is the transport's topic prefix: subjects are named after the topics as they
+   * are on the cluster (TopicNameStrategy), so other Confluent tools find them.
+   */
   constructor(
     readonly catalog: Catalog,
     private readonly registry: SchemaRegistry,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: { clock?: () => number; subjectPrefix?: string } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.subjectPrefix = options.subjectPrefix ?? '';
+  }
 
   /** Registers the schemas of the topics this process will write. Idempotent. */
   async prepare(topics: Iterable<string>): Promise<void> {
     for (const name of topics) {
       const spec = this.catalog.get(name);
       if (spec.format !== 'avro' || this.writers.has(name)) continue;
-      const keyId = await this.registry.register(`${name}-key`, spec.keySchema);
-      const valueId = await this.registry.register(`${name}-value`, spec.valueSchema);
+      const keyId = await this.registry.register(`${this.subjectPrefix}${name}-key`, spec.keySchema);
+      const valueId = await this.registry.register(`${this.subjectPrefix}${name}-value`, spec.valueSchema);
       this.writers.set(name, {
         keyId,
         valueId,

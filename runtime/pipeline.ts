@@ -12,7 +12,12 @@ import { KafkaTransport } from './transports/kafka';
 /** The transport the configuration asks for. */
 export function createTransport(config: Config, log: Logger): Transport {
   return config.LEADFLOW_TRANSPORT === 'kafka'
-    ? new KafkaTransport({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log })
+    ? new KafkaTransport({
+        brokers: config.KAFKA_BROKERS,
+        clientId: config.KAFKA_CLIENT_ID,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        log,
+      })
     : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir) });
 }
 
@@ -51,7 +56,10 @@ export class Pipeline {
   static async start(options: PipelineOptions): Promise<Pipeline> {
     const catalog = options.catalog.withProcessors(options.appId, options.processors);
     await options.transport.applyTopics(catalog.all());
-    const codec = new RecordCodec(catalog, options.registry, options.run?.clock);
+    const codec = new RecordCodec(catalog, options.registry, {
+      clock: options.run?.clock,
+      subjectPrefix: options.transport.topicPrefix,
+    });
     for (const processor of options.processors) {
       await codec.prepare([...processor.outputs, ...processor.inputs.map(dlqTopic)]);
     }

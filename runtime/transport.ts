@@ -57,6 +57,8 @@ export interface ProcessorRun {
  */
 export interface Transport {
   readonly kind: 'embedded' | 'kafka';
+  /** Prefix of topic names on the wire (KAFKA_TOPIC_PREFIX); empty for the embedded log. */
+  readonly topicPrefix: string;
   /** Creates missing topics and brings configs in line; never deletes or shrinks. */
   applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]>;
   describeTopics(names?: readonly string[]): Promise<TopicInfo[]>;

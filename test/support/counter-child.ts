@@ -18,6 +18,7 @@ async function main() {
           clientId: 'leadflow-test-child',
           log: testLog,
           sessionTimeoutMs: SESSION_TIMEOUT_MS.kafka,
+          topicPrefix: process.env.KAFKA_TOPIC_PREFIX,
         })
       : new EmbeddedTransport({
           file: process.env.TEST_LOG_FILE!,

@@ -74,21 +74,28 @@ function embeddedHarness(): TransportHarness {
 
 function kafkaHarness(): TransportHarness {
   const clients: Transport[] = [];
+  const prefix = uniquePrefix();
   return {
     kind: 'kafka',
-    prefix: uniquePrefix(),
+    prefix,
     connect() {
       const transport = new KafkaTransport({
         brokers: kafkaBrokers,
         clientId: 'leadflow-test',
         log: testLog,
         sessionTimeoutMs: SESSION_TIMEOUT_MS.kafka,
+        // Each test run gets its own topic namespace on the shared broker.
+        topicPrefix: `${prefix}.`,
       });
       clients.push(transport);
       return transport;
     },
     registry: (transport) => testRegistry(transport),
-    childEnv: () => ({ LEADFLOW_TRANSPORT: 'kafka', KAFKA_BROKERS: kafkaBrokers.join(',') }),
+    childEnv: () => ({
+      LEADFLOW_TRANSPORT: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+    }),
     async dispose() {
       for (const client of clients) await client.close().catch(() => undefined);
     },
@@ -105,7 +112,7 @@ export function testRegistry(transport: Transport): SchemaRegistry {
 /** Registry + codec over a transport, for producing and reading test records. */
 export async function codecFor(transport: Transport, catalog: Catalog, writes: string[]) {
   const registry = testRegistry(transport);
-  const codec = new RecordCodec(catalog, registry);
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
   await codec.prepare(writes);
   return { registry, codec };
 }

@@ -37,6 +37,7 @@ export const embeddedLogFile = (dataDir: string) => path.join(dataDir, 'log.sqli
 /** The default transport: Kafka's semantics in one SQLite file, no services needed. */
 export class EmbeddedTransport implements Transport {
   readonly kind = 'embedded' as const;
+  readonly topicPrefix = '';
   readonly log: EmbeddedLog;
   private readonly runs = new Set<EmbeddedProcessorRun>();
   private readonly retentionTimer: NodeJS.Timeout;

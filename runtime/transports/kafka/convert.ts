@@ -23,9 +23,27 @@ function fromKafkaHeaders(headers: IHeaders | undefined): Headers {
   return out;
 }
 
-/** Groups records by topic in the shape kafkajs' sendBatch takes. */
+/**
+ * Maps the catalogue's topic names to the cluster's: a prefix (e.g. `staging.`) lets several
+ * deployments, or test runs, share one cluster without seeing each other's topics.
+ */
+export class TopicNames {
+  constructor(readonly prefix = '') {}
+  physical(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+  logical(name: string): string {
+    return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
+  }
+  owns(physical: string): boolean {
+    return physical.startsWith(this.prefix);
+  }
+}
+
+/** Groups records by topic in the shape kafkajs' sendBatch takes, with the cluster's topic names. */
 export function toTopicMessages(
   records: readonly OutgoingRecord[],
+  names: TopicNames,
 ): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
@@ -39,5 +57,5 @@ export function toTopicMessages(
       timestamp: String(record.timestamp),
     });
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  return [...byTopic].map(([topic, messages]) => ({ topic: names.physical(topic), messages }));
 }

@@ -1,4 +1,5 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { offsetsAt, topicOffsets } from './admin';
 import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
 import type { TopicSpec } from '../../../topics/spec';
@@ -13,7 +14,7 @@ import type {
   Transport,
 } from '../../transport';
 import { createKafka } from './client';
-import { toTopicMessages } from './convert';
+import { TopicNames, toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
 import { readPartitions } from './reader';
 
@@ -23,6 +24,8 @@ export interface KafkaOptions {
   log: Logger;
   /** Consumer group session timeout; a crashed member's tasks move after this long. */
   sessionTimeoutMs?: number;
+  /** Prepended to every topic name on the cluster (KAFKA_TOPIC_PREFIX). */
+  topicPrefix?: string;
 }
 
 const SCHEMAS_TOPIC = '_leadflow.schemas';
@@ -31,12 +34,18 @@ const SCHEMAS_TOPIC = '_leadflow.schemas';
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   readonly kafka: Kafka;
+  readonly names: TopicNames;
   private adminClient: Promise<Admin> | undefined;
   private producerClient: Promise<Producer> | undefined;
   private readonly runs = new Set<ProcessorRun>();
 
   constructor(readonly options: KafkaOptions) {
     this.kafka = createKafka(options.brokers, options.clientId, options.log);
+    this.names = new TopicNames(options.topicPrefix);
+  }
+
+  get topicPrefix(): string {
+    return this.names.prefix;
   }
 
   admin(): Promise<Admin> {
@@ -50,13 +59,15 @@ export class KafkaTransport implements Transport {
 
   async applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
     const admin = await this.admin();
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(
+      (await admin.listTopics()).filter((t) => this.names.owns(t)).map((t) => this.names.logical(t)),
+    );
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((spec) => ({
-          topic: spec.name,
+          topic: this.names.physical(spec.name),
           numPartitions: spec.partitions,
           replicationFactor: -1,
           configEntries: topicConfig(spec),
@@ -76,13 +87,17 @@ export class KafkaTransport implements Transport {
         );
       }
       if (spec.partitions > info.partitions) {
-        await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+        await admin.createPartitions({
+          topicPartitions: [{ topic: this.names.physical(spec.name), count: spec.partitions }],
+        });
         detail.push(`partitions ${info.partitions} -> ${spec.partitions}`);
       }
       if (spec.cleanup !== info.cleanup || spec.retentionMs !== info.retentionMs) {
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [{ type: 2 /* TOPIC */, name: spec.name, configEntries: topicConfig(spec) }],
+          resources: [
+            { type: 2 /* TOPIC */, name: this.names.physical(spec.name), configEntries: topicConfig(spec) },
+          ],
         });
         detail.push(`cleanup ${info.cleanup}/${info.retentionMs} -> ${spec.cleanup}/${spec.retentionMs}`);
       }
@@ -97,16 +112,26 @@ export class KafkaTransport implements Transport {
 
   async describeTopics(names?: readonly string[]): Promise<TopicInfo[]> {
     const admin = await this.admin();
-    const topics = names ? [...names] : (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+    const topics = names
+      ? [...names]
+      : (await admin.listTopics())
+          .filter((t) => this.names.owns(t) && !t.startsWith('__'))
+          .map((t) => this.names.logical(t))
+          .sort();
     if (topics.length === 0) return [];
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: 2, name, configNames: ['cleanup.policy', 'retention.ms'] })),
+      resources: topics.map((name) => ({
+        type: 2,
+        name: this.names.physical(name),
+        configNames: ['cleanup.policy', 'retention.ms'],
+      })),
     });
     const infos: TopicInfo[] = [];
     for (const name of topics) {
-      const offsets = (await admin.fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition);
-      const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+      const physical = this.names.physical(name);
+      const offsets = await topicOffsets(admin, physical);
+      const entries = resources.find((r) => r.resourceName === physical)?.configEntries ?? [];
       const retention = Number(entries.find((e) => e.configName === 'retention.ms')?.configValue ?? -1);
       infos.push({
         name,
@@ -134,34 +159,37 @@ export class KafkaTransport implements Transport {
       return producer;
     })();
     const producer = await this.producerClient;
-    await producer.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+    await producer.sendBatch({ topicMessages: toTopicMessages(records, this.names), acks: -1 });
   }
 
   async read(topic: string, options: ReadOptions = {}): Promise<RawRecord[]> {
     const admin = await this.admin();
     const partitions =
-      options.partitions ??
-      (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
-    const result = await readPartitions(this.kafka, admin, topic, partitions, options.from);
+      options.partitions ?? (await topicOffsets(admin, this.names.physical(topic))).map((o) => o.partition);
+    const result = await readPartitions(
+      this.kafka,
+      admin,
+      { topic, names: this.names },
+      partitions,
+      options.from,
+    );
     return partitions.flatMap((p) => result.get(p) ?? []);
   }
 
   async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {
     const admin = await this.admin();
-    const found = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
-    const ends = await admin.fetchTopicOffsets(topic);
-    return found
-      .sort((a, b) => a.partition - b.partition)
-      .map((o) =>
-        Number(o.offset) >= 0
-          ? Number(o.offset)
-          : Number(ends.find((e) => e.partition === o.partition)!.offset),
-      );
+    const found = await offsetsAt(admin, this.names.physical(topic), ts);
+    const ends = await topicOffsets(admin, this.names.physical(topic));
+    return found.map((o) =>
+      Number(o.offset) >= 0
+        ? Number(o.offset)
+        : Number(ends.find((e) => e.partition === o.partition)!.offset),
+    );
   }
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {
     const admin = await this.admin();
-    const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const [result] = await admin.fetchOffsets({ groupId: group, topics: [this.names.physical(topic)] });
     return (result?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
   }
 
@@ -169,7 +197,7 @@ export class KafkaTransport implements Transport {
     const admin = await this.admin();
     await admin.setOffsets({
       groupId: group,
-      topic,
+      topic: this.names.physical(topic),
       partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })),
     });
   }

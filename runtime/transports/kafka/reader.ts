@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { topicOffsets } from './admin';
 import type { Admin, Kafka } from 'kafkajs';
 import type { RawRecord } from '../../records';
-import { fromKafka } from './convert';
+import { fromKafka, type TopicNames } from './convert';
 
 /**
  * Reads whole partitions up to their end at the time of the call (the last stable offset, so an
@@ -11,13 +12,15 @@ import { fromKafka } from './convert';
 export async function readPartitions(
   kafka: Kafka,
   admin: Admin,
-  topic: string,
+  target: { topic: string; names: TopicNames },
   partitions: readonly number[],
   from: ReadonlyMap<number, number> = new Map(),
 ): Promise<Map<number, RawRecord[]>> {
+  const { topic } = target;
+  const physical = target.names.physical(topic);
   const result = new Map<number, RawRecord[]>(partitions.map((p) => [p, []]));
   const ends = new Map<number, number>();
-  for (const { partition, offset, low } of await admin.fetchTopicOffsets(topic)) {
+  for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
     const start = Math.max(Number(low), from.get(partition) ?? 0);
     if (result.has(partition) && Number(offset) > start) ends.set(partition, Number(offset));
   }
@@ -47,17 +50,17 @@ export async function readPartitions(
   // END_BATCH_PROCESS also fires for batches that held only transaction markers or aborted
   // records, which never reach eachBatch: without it a partition ending in a marker never finishes.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (payload.topic === topic) progress(payload.partition, Number(payload.lastOffset));
+    if (payload.topic === physical) progress(payload.partition, Number(payload.lastOffset));
   });
   // Partitions nobody asked for are paused so their data is never fetched.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const others = (payload.memberAssignment[topic] ?? []).filter((p) => !ends.has(p));
-    if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    const others = (payload.memberAssignment[physical] ?? []).filter((p) => !ends.has(p));
+    if (others.length > 0) consumer.pause([{ topic: physical, partitions: others }]);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [physical], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: Math.max(1, partitions.length),

@@ -1,4 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { topicOffsets } from './admin';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord } from '../../records';
@@ -6,7 +7,7 @@ import { engineMetrics, observeStep } from '../../metrics';
 import { type Commit, Task } from '../../task';
 import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
-import { fromKafka, toTopicMessages } from './convert';
+import { fromKafka, type TopicNames, toTopicMessages } from './convert';
 import type { KafkaTransport } from './index';
 
 interface KafkaTask {
@@ -57,6 +58,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     return this.processorDef.name;
   }
 
+  private get names(): TopicNames {
+    return this.transport.names;
+  }
+
   assignedPartitions(): number[] {
     return [...this.tasks.keys()].sort((a, b) => a - b);
   }
@@ -65,8 +70,9 @@ export class KafkaProcessorRun implements ProcessorRun {
     const { consumer } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
-      for (const topic of this.processorDef.inputs)
-        for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
+      for (const topic of this.processorDef.inputs) {
+        for (const p of payload.memberAssignment[this.names.physical(topic)] ?? []) partitions.add(p);
+      }
       this.reconcile(partitions);
     });
     // Batches holding only transaction markers never reach eachBatch; kafkajs resolves them itself.
@@ -81,7 +87,10 @@ export class KafkaProcessorRun implements ProcessorRun {
       );
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...this.processorDef.inputs], fromBeginning: true });
+    await consumer.subscribe({
+      topics: this.processorDef.inputs.map((t) => this.names.physical(t)),
+      fromBeginning: true,
+    });
     this.running = true;
     await consumer.run({
       autoCommit: false,
@@ -119,9 +128,9 @@ export class KafkaProcessorRun implements ProcessorRun {
         ]));
       if (!ready) return false;
     }
-    for (const topic of this.processorDef.inputs) {
+    for (const topic of this.processorDef.inputs.map((t) => this.names.physical(t))) {
       const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
-      for (const end of await admin.fetchTopicOffsets(topic)) {
+      for (const end of await topicOffsets(admin, topic)) {
         if (!this.tasks.has(end.partition)) continue;
         const fallback = Number(
           committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1,
@@ -208,7 +217,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
     for (const topic of this.processorDef.inputs) {
-      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
+      const [committed] = await admin.fetchOffsets({
+        groupId: this.group,
+        topics: [this.names.physical(topic)],
+      });
       for (const { partition, offset } of committed?.partitions ?? [])
         starts.get(partition)?.set(topic, Number(offset));
     }
@@ -274,11 +286,12 @@ export class KafkaProcessorRun implements ProcessorRun {
     const kt = await pending;
     await this.withTask(kt, async () => {
       if (kt.closed || !isRunning() || isStale()) return;
-      const start = kt.startOffsets.get(batch.topic) ?? 0;
+      const topic = this.names.logical(batch.topic);
+      const start = kt.startOffsets.get(topic) ?? 0;
       const records = batch.messages
         .filter((m) => Number(m.offset) >= start)
         .map((m) => {
-          const record = fromKafka(batch.topic, batch.partition, m);
+          const record = fromKafka(topic, batch.partition, m);
           if (this.options.replay) record.headers[HEADER.replay] = '1';
           return record;
         });
@@ -312,11 +325,11 @@ export class KafkaProcessorRun implements ProcessorRun {
     const transaction = await kt.producer.transaction();
     try {
       if (records.length > 0)
-        await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+        await transaction.sendBatch({ topicMessages: toTopicMessages(records, this.names), acks: -1 });
       if (commit.offsets.length > 0) {
         await transaction.sendOffsets({
           consumerGroupId: this.group,
-          topics: groupOffsets(commit.offsets),
+          topics: groupOffsets(commit.offsets, this.names),
         });
       }
       await transaction.commit();
@@ -339,14 +352,14 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 }
 
-function groupOffsets(offsets: Commit['offsets']) {
+function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
   const byTopic = new Map<string, { partition: number; offset: string }[]>();
   for (const o of offsets) {
     const list = byTopic.get(o.topic) ?? [];
     list.push({ partition: o.partition, offset: String(o.offset) });
     byTopic.set(o.topic, list);
   }
-  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  return [...byTopic].map(([topic, partitions]) => ({ topic: names.physical(topic), partitions }));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { parseLeadInput, type RawLead } from '../schemas/lead';
+
+export interface IntakeMeta {
+  vendorId: string;
+  /** Where the lead came from: http, upload, replay, demo. */
+  channel: string;
+  receivedAt: number;
+  leadId?: string;
+}
+
+/**
+ * The record every entry point (HTTP, file upload, demo) writes to leads.raw. The body is kept
+ * verbatim as JSON text so nothing a vendor sent is lost, even when it does not parse; validate
+ * decides what is wrong with it.
+ */
+export function toRawLead(body: unknown, meta: IntakeMeta): RawLead {
+  const parsed = parseLeadInput(body);
+  return {
+    leadId: meta.leadId ?? randomUUID(),
+    receivedAt: meta.receivedAt,
+    vendorId: meta.vendorId,
+    channel: meta.channel,
+    body: JSON.stringify(body) ?? 'null',
+    lead: parsed.ok ? parsed.lead : null,
+  };
+}

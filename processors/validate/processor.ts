@@ -1,0 +1,37 @@
+import { defineProcessor } from '../../runtime/processor';
+import type { RawLead } from '../../schemas/lead';
+import { TOPIC } from '../../topics/platform';
+import { rejectedLead, validateLead } from './rules';
+
+export interface ValidateSettings {
+  consentMaxAgeDays: number;
+}
+
+/**
+ * validate: the field rules (phone, email, ZIP/state, DOB, consent) on each raw lead. A lead that
+ * passes is re-keyed by its phone identity for the contact screen; one that fails goes to
+ * leads.rejected with every reason. Decisions use the lead's receive time, so a replay decides
+ * exactly as the first run did.
+ */
+export const validateProcessor = (settings: ValidateSettings) =>
+  defineProcessor<RawLead>({
+    name: 'validate',
+    inputs: [TOPIC.leadsRaw],
+    outputs: [TOPIC.leadsByPhone, TOPIC.leadsRejected],
+    process(record, ctx) {
+      const raw = record.value;
+      const result = validateLead(raw, {
+        now: raw.receivedAt,
+        consentMaxAgeDays: settings.consentMaxAgeDays,
+      });
+      if (result.status === 'rejected') {
+        const rejected = rejectedLead(raw, result.reasons, { now: ctx.now(), warnings: result.warnings });
+        ctx.emit(TOPIC.leadsRejected, raw.leadId, rejected);
+        return;
+      }
+      ctx.emit(TOPIC.leadsByPhone, `phone:${result.lead.identities.phone}`, {
+        ...result.lead,
+        validatedAt: ctx.now(),
+      });
+    },
+  });

@@ -1,0 +1,35 @@
+import type { Admin } from 'kafkajs';
+
+// Right after a topic is created, or its leader moves, kafkajs' cached metadata can point at the
+// wrong broker and offset requests fail with these; fresh metadata fixes it.
+const STALE_METADATA = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+]);
+
+async function withFreshMetadata<T>(admin: Admin, topic: string, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (!type || !STALE_METADATA.has(type) || attempt >= 10) throw error;
+      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** End (last stable) and start offsets per partition, sorted by partition. */
+export async function topicOffsets(admin: Admin, topic: string) {
+  const offsets = await withFreshMetadata(admin, topic, () => admin.fetchTopicOffsets(topic));
+  return offsets.sort((a, b) => a.partition - b.partition);
+}
+
+/** Per partition, the first offset with a timestamp >= ts (-1 where there is none). */
+export async function offsetsAt(admin: Admin, topic: string, ts: number) {
+  const offsets = await withFreshMetadata(admin, topic, () => admin.fetchTopicOffsetsByTimestamp(topic, ts));
+  return offsets.sort((a, b) => a.partition - b.partition);
+}
