@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { type AvroSchema, checkBackward, fingerprint } from './avro';
 
 /**
@@ -24,41 +23,79 @@ export class UnknownSchemaIdError extends Error {
   }
 }
 
-/** A Confluent-compatible registry over HTTP (Confluent, Apicurio's ccompat API, Karapace). */
+/**
+ * A Confluent-compatible registry over its REST API (Confluent, Apicurio's ccompat API, Karapace).
+ * We speak the API directly rather than through @kafkajs/confluent-schema-registry: that client
+ * refuses schemas without a record name, and our keys are plain Avro strings.
+ */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
-  private readonly client: ConfluentClient;
   private readonly byId = new Map<number, AvroSchema>();
+  private readonly base: string;
 
   constructor(url: string) {
-    this.client = new ConfluentClient({ host: url, retry: { retries: 3 } });
+    this.base = url.replace(/\/+$/, '');
   }
 
   async register(subject: string, schema: AvroSchema): Promise<number> {
-    try {
-      const { id } = await this.client.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject },
-      );
-      this.byId.set(id, schema);
-      return id;
-    } catch (error) {
-      const message = (error as Error).message;
-      if (/incompatib/i.test(message)) throw new SchemaIncompatibleError(`${subject}: ${message}`);
-      throw error;
+    const path = `/subjects/${encodeURIComponent(subject)}`;
+    const existing = await this.request('GET', `${path}/versions`, undefined, [404]);
+    if (existing.status === 404) {
+      // Some registries (Apicurio) default to NONE; leadflow's contract is BACKWARD per subject.
+      await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: 'BACKWARD' });
     }
+    const response = await this.request(
+      'POST',
+      `${path}/versions`,
+      { schema: JSON.stringify(schema), schemaType: 'AVRO' },
+      [409],
+    );
+    if (response.status === 409) {
+      throw new SchemaIncompatibleError(
+        `${subject}: ${String((response.body as { message?: string })?.message ?? 'incompatible schema')}`,
+      );
+    }
+    const id = Number((response.body as { id: number }).id);
+    this.byId.set(id, schema);
+    return id;
   }
 
   async schemaById(id: number): Promise<AvroSchema> {
     const known = this.byId.get(id);
     if (known) return known;
-    try {
-      const type = (await this.client.getSchema(id)) as unknown as { schema(): AvroSchema };
-      const schema = type.schema();
-      this.byId.set(id, schema);
-      return schema;
-    } catch (error) {
-      if (/not found|40403/i.test((error as Error).message)) throw new UnknownSchemaIdError(id);
-      throw error;
+    const response = await this.request('GET', `/schemas/ids/${id}`, undefined, [404]);
+    if (response.status === 404) throw new UnknownSchemaIdError(id);
+    const schema = JSON.parse((response.body as { schema: string }).schema) as AvroSchema;
+    this.byId.set(id, schema);
+    return schema;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    expected: number[] = [],
+  ): Promise<{ status: number; body: unknown }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${this.base}${path}`, {
+          method,
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await response.text();
+        const parsed: unknown = text ? JSON.parse(text) : null;
+        if (response.ok || expected.includes(response.status))
+          return { status: response.status, body: parsed };
+        if (response.status < 500 || attempt >= 3) {
+          throw new Error(
+            `schema registry ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`,
+          );
+        }
+      } catch (error) {
+        if (attempt >= 3 || (error as Error).message.startsWith('schema registry')) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
 }
