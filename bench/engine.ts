@@ -98,6 +98,11 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       peak_rss_mb: Math.round(rss.stop() / 1024 / 1024),
     };
   } finally {
+    if (transport instanceof KafkaTransport) {
+      const admin = await transport.admin();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+    }
     await transport.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -33,7 +33,7 @@ export class RecordCodec {
   private readonly writers = new Map<string, WriterSide>();
   private readonly readers = new Map<
     string,
-    { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> }
+    { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> | undefined }
   >();
 
   private readonly clock: () => number;
@@ -140,7 +140,9 @@ export class RecordCodec {
     if (!reading) {
       const reader = avroType(readerSchema);
       const writer = avroType(await this.registry.schemaById(schemaId));
-      reading = { reader, resolver: reader.createResolver(writer) };
+      // Same schema on both sides (the common case) reads without a resolver, which is faster.
+      const same = writer.fingerprint('sha256').equals(reader.fingerprint('sha256'));
+      reading = { reader, resolver: same ? undefined : reader.createResolver(writer) };
       this.readers.set(cacheKey, reading);
     }
     return reading.reader.fromBuffer(payload, reading.resolver);

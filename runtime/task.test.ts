@@ -47,7 +47,8 @@ describe('Task', () => {
       ctx.emit(topics.output, 'k', { key: 'k', seq: attempt, count: 1, partition: 0 });
       if (attempt < 3) throw new RetryableError('scorer timed out');
     });
-    const commit = await task.processBatch([input]);
+    await task.processBatch([input]);
+    const commit = task.takeCommit();
     expect(attempts()).toBe(3);
     expect(commit.processed).toBe(1);
     expect(commit.records.filter((r) => r.topic === topics.output)).toHaveLength(1);
@@ -60,7 +61,8 @@ describe('Task', () => {
       ctx.store<number>('s').put('k', 99);
       throw new RetryableError('scorer down');
     });
-    const commit = await task.processBatch([input]);
+    await task.processBatch([input]);
+    const commit = task.takeCommit();
     expect(commit.deadLettered).toBe(1);
     const dlq = commit.records.find((r) => r.topic === dlqTopic(topics.input))!;
     const value = (await codec.decode<Record<string, unknown>>({ ...dlq, offset: 0 })).value;
@@ -70,7 +72,8 @@ describe('Task', () => {
 
   test('emitting to an undeclared topic is a processing error, not a crash', async () => {
     const { task, input } = await setup((_attempt, ctx) => ctx.emit('elsewhere', 'k', {}));
-    const commit = await task.processBatch([input]);
+    await task.processBatch([input]);
+    const commit = task.takeCommit();
     expect(commit.deadLettered).toBe(1);
   });
 });

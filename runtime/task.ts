@@ -48,6 +48,9 @@ export class Task {
   private readonly retry: RetryPolicy;
   private readonly changelog: string;
   private readonly outputs: Set<string>;
+  private pending: Commit = emptyCommit();
+  private readonly pendingOffsets = new Map<string, number>();
+  private pendingSince: number | undefined;
 
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition;
@@ -81,26 +84,27 @@ export class Task {
     return applied;
   }
 
-  /** Processes records of this task's partition, in order, into one commit. */
-  async processBatch(records: readonly RawRecord[]): Promise<Commit> {
-    const commit: Commit = { records: [], offsets: [], processed: 0, deadLettered: 0 };
-    const next = new Map<string, number>();
+  /**
+   * Processes records of this task's partition, in order. Their outputs and offsets join the
+   * pending commit; `takeCommit` hands it over. Several batches may share one commit, which is
+   * how a busy task amortises transaction cost and writes each changed key to the changelog once.
+   */
+  async processBatch(records: readonly RawRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.pendingSince ??= this.clock();
     for (const raw of records) {
-      await this.processOne(raw, commit);
-      next.set(raw.topic, raw.offset + 1);
+      await this.processOne(raw, this.pending);
+      this.pendingOffsets.set(raw.topic, raw.offset + 1);
     }
-    for (const [topic, offset] of next) commit.offsets.push({ topic, partition: this.partition, offset });
-    commit.records.push(...this.changelogRecords());
-    return commit;
   }
 
-  /** Runs `onTimer` for every timer due by now; null when none is due. */
-  async fireDueTimers(): Promise<Commit | null> {
+  /** Runs `onTimer` for every timer due by now; true if any fired. */
+  async fireDueTimers(): Promise<boolean> {
     const due = this.stores.get(TIMERS_DUE)! as TaskStore<string>;
     const now = this.clock();
     const fired = [...due.range(undefined, dueKey(now + 1, ''))];
-    if (fired.length === 0) return null;
-    const commit: Commit = { records: [], offsets: [], processed: 0, deadLettered: 0 };
+    if (fired.length === 0) return false;
+    this.pendingSince ??= now;
     for (const [slot, key] of fired) {
       const at = Number(slot.slice(0, 15));
       due.delete(slot);
@@ -111,7 +115,7 @@ export class Task {
       this.beginRecord();
       try {
         await onTimer.call(this.processor, { key, at } satisfies Timer, this.context(emitted, {}));
-        commit.records.push(...emitted);
+        this.pending.records.push(...emitted);
       } catch (error) {
         // A timer has no source record to dead-letter; its state changes are undone and it is
         // logged, so one failing timer does not stop the others.
@@ -119,7 +123,27 @@ export class Task {
         this.options.log.error({ err: error, timer: key }, 'timer handler failed');
       }
     }
+    return true;
+  }
+
+  /** Work done since the last commit: records emitted, and how long ago the first was processed. */
+  pendingWork(): { records: number; ageMs: number } | null {
+    if (this.pendingSince === undefined) return null;
+    return { records: this.pending.records.length, ageMs: this.clock() - this.pendingSince };
+  }
+
+  /**
+   * The pending commit: outputs, the latest value of every changed state entry, and the next
+   * offset per input. The transport makes it durable atomically, then calls `committed`.
+   */
+  takeCommit(): Commit {
+    const commit = this.pending;
+    for (const [topic, offset] of this.pendingOffsets)
+      commit.offsets.push({ topic, partition: this.partition, offset });
     commit.records.push(...this.changelogRecords());
+    this.pending = emptyCommit();
+    this.pendingOffsets.clear();
+    this.pendingSince = undefined;
     return commit;
   }
 
@@ -261,4 +285,15 @@ export class Task {
   }
 }
 
+/** Whether pending work should be committed now even though more input is waiting. */
+export function isRipe(
+  pending: { records: number; ageMs: number },
+  limits: { commitIntervalMs?: number; maxPendingRecords?: number },
+): boolean {
+  return (
+    pending.ageMs >= (limits.commitIntervalMs ?? 100) || pending.records >= (limits.maxPendingRecords ?? 5000)
+  );
+}
+
+const emptyCommit = (): Commit => ({ records: [], offsets: [], processed: 0, deadLettered: 0 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

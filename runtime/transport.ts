@@ -35,8 +35,15 @@ export interface RunOptions {
   retry?: RetryPolicy;
   /** Stable member identity: a restarted member with the same id takes its tasks back at once. */
   instanceId?: string;
-  /** Most records handed to a task per step (one commit). */
+  /** Most records read for a task at a time. */
   maxBatch?: number;
+  /**
+   * A task commits as soon as it has caught up with its input; while more input is waiting it
+   * keeps processing and commits every `commitIntervalMs` or `maxPendingRecords` emitted records,
+   * whichever comes first (defaults 100 ms, 5000).
+   */
+  commitIntervalMs?: number;
+  maxPendingRecords?: number;
   /** Re-run marks: records read by this run are tagged as replays downstream. */
   replay?: boolean;
 }

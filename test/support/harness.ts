@@ -98,6 +98,17 @@ function kafkaHarness(): TransportHarness {
     }),
     async dispose() {
       for (const client of clients) await client.close().catch(() => undefined);
+      // Leave the shared broker as we found it: a broker carrying thousands of test partitions
+      // slows every later run.
+      const cleaner = new KafkaTransport({
+        brokers: kafkaBrokers,
+        clientId: 'leadflow-test-cleanup',
+        log: testLog,
+      });
+      const admin = await cleaner.admin();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
+      await cleaner.close();
     },
   };
 }

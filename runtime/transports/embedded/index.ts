@@ -6,7 +6,7 @@ import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
-import { type Commit, Task } from '../../task';
+import { isRipe, Task } from '../../task';
 import type {
   ProcessorRun,
   ReadOptions,
@@ -240,9 +240,11 @@ class EmbeddedProcessorRun implements ProcessorRun {
           try {
             worked = (await this.step(owned)) || worked;
           } catch (error) {
-            if (!(error instanceof FencedError)) throw error;
-            this.options.log.warn({ processor: this.processor, partition }, error.message);
+            // Fenced, or the log refused the commit: the in-memory state may hold changes that
+            // never committed, so the task is dropped and rebuilt from the changelog.
+            this.options.log.warn({ err: error, processor: this.processor, partition }, 'task dropped');
             this.tasks.delete(partition);
+            if (!(error instanceof FencedError)) storage.release(this.group, partition, this.member);
           }
         }
         if (!worked) {
@@ -315,48 +317,47 @@ class EmbeddedProcessorRun implements ProcessorRun {
     return { task, epoch, positions };
   }
 
-  /** Reads, processes and commits one batch (and due timers); true if anything was done. */
+  /**
+   * Reads and processes one batch, fires due timers, and commits when the task has caught up with
+   * its input or its pending work is old or large enough; true if anything was done.
+   */
   private async step(owned: OwnedTask): Promise<boolean> {
     const { log: storage } = this.transport;
     const { task } = owned;
     const limit = this.options.maxBatch ?? 500;
     const batch: RawRecord[] = [];
+    let caughtUp = true;
     for (const topic of this.processorDef.inputs) {
       const records = storage.fetch(topic, task.partition, owned.positions.get(topic)!, limit);
+      if (records.length === limit) caughtUp = false;
       if (this.options.replay)
         for (const record of records) record.headers = { ...record.headers, [HEADER.replay]: '1' };
       batch.push(...records);
+      if (records.length > 0) owned.positions.set(topic, records[records.length - 1]!.offset + 1);
     }
-    const owner = { partition: task.partition, member: this.member, epoch: owned.epoch };
-    let worked = false;
-    if (batch.length > 0) {
-      const started = performance.now();
-      const commit = await task.processBatch(batch);
-      this.commit(owned, owner, commit);
-      observeStep(this.processor, commit, (performance.now() - started) / 1000);
-      worked = true;
-    }
-    const timers = await task.fireDueTimers();
-    if (timers) {
-      this.commit(owned, owner, timers);
-      worked = true;
-    }
-    return worked;
+    await task.processBatch(batch);
+    const fired = await task.fireDueTimers();
+    const pending = task.pendingWork();
+    if (pending && (caughtUp || isRipe(pending, this.options))) this.commit(owned);
+    return batch.length > 0 || fired;
   }
 
-  private commit(
-    owned: OwnedTask,
-    owner: { partition: number; member: string; epoch: number },
-    commit: Commit,
-  ): void {
+  private commit(owned: OwnedTask): void {
+    const commit = owned.task.takeCommit();
+    const started = performance.now();
     try {
-      this.transport.log.commitStep(this.group, owner, commit.records, commit.offsets);
+      this.transport.log.commitStep(
+        this.group,
+        { partition: owned.task.partition, member: this.member, epoch: owned.epoch },
+        commit.records,
+        commit.offsets,
+      );
     } catch (error) {
       engineMetrics.commitFailures.inc({ processor: this.processor });
       throw error;
     }
     owned.task.committed();
-    for (const o of commit.offsets) owned.positions.set(o.topic, o.offset);
+    observeStep(this.processor, commit, (performance.now() - started) / 1000);
   }
 }
 

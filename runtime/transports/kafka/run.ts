@@ -4,7 +4,7 @@ import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
-import { type Commit, Task } from '../../task';
+import { type Commit, isRipe, Task } from '../../task';
 import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
@@ -40,6 +40,8 @@ export class KafkaProcessorRun implements ProcessorRun {
   /** Partitions of the latest group generation; undefined until the first join. */
   private assignment: Set<number> | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
+  /** Set when a commit outside eachBatch failed: the next batch triggers the rejoin. */
+  private rejoinRequested = false;
   /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
   private readonly positions = new Map<string, number>();
   private running = false;
@@ -98,7 +100,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       partitionsConsumedConcurrently: 16,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.timerLoop = setInterval(() => void this.fireTimers(), 100);
+    this.timerLoop = setInterval(() => void this.tick(), 50);
   }
 
   async waitIdle(timeoutMs = 60_000): Promise<void> {
@@ -117,15 +119,17 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!this.assignment) return false;
     for (const partition of this.assignment) {
       const task = this.tasks.get(partition);
-      const ready =
+      // A task still being created, or holding uncommitted work, is not idle.
+      const settled =
         task &&
         (await Promise.race([
           task.then(
-            () => true,
-            () => false,
+            (t) => t,
+            () => undefined,
           ),
-          sleep(0).then(() => false),
+          sleep(0).then(() => undefined),
         ]));
+      const ready = settled && settled.task.pendingWork() === null;
       if (!ready) return false;
     }
     for (const topic of this.processorDef.inputs.map((t) => this.names.physical(t))) {
@@ -277,6 +281,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
+    if (this.rejoinRequested) {
+      this.rejoinRequested = false;
+      throw new RejoinGroup(`${this.processor}: a commit failed; rejoining to rebuild its task`);
+    }
     const pending = this.tasks.get(batch.partition);
     if (!pending) {
       // Not (or no longer) ours: leave the offsets unresolved and let the rejoin sort it out.
@@ -295,37 +303,46 @@ export class KafkaProcessorRun implements ProcessorRun {
           if (this.options.replay) record.headers[HEADER.replay] = '1';
           return record;
         });
-      if (records.length > 0) {
-        const started = performance.now();
-        const commit = await kt.task.processBatch(records);
-        await this.commit(kt, commit);
-        observeStep(this.processor, commit, (performance.now() - started) / 1000);
-      }
+      await kt.task.processBatch(records);
+      const work = kt.task.pendingWork();
+      // Commit once caught up with this partition, or when the pending work is due anyway;
+      // until then later batches join the same transaction.
+      if (work && (batch.offsetLag() === '0' || isRipe(work, this.options))) await this.commit(kt);
       resolveOffset(batch.lastOffset());
       this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
     });
     await heartbeat();
   }
 
-  private async fireTimers(): Promise<void> {
+  /** Fires due timers and commits work left pending by batches that stopped arriving. */
+  private async tick(): Promise<void> {
     for (const [partition, pending] of this.tasks) {
       const kt = await pending.catch(() => undefined);
       if (!kt || kt.closed) continue;
       await this.withTask(kt, async () => {
         if (kt.closed) return;
-        const commit = await kt.task.fireDueTimers();
-        if (commit) await this.commit(kt, commit);
-      }).catch((error) => this.options.log.warn({ err: error, partition }, 'timer commit failed'));
+        await kt.task.fireDueTimers();
+        const work = kt.task.pendingWork();
+        if (work && isRipe(work, this.options)) await this.commit(kt);
+      }).catch((error) => {
+        this.rejoinRequested = true;
+        this.options.log.warn(
+          { err: error, processor: this.processor, partition },
+          'commit from timer failed',
+        );
+      });
     }
   }
 
   /** Outputs, changelog and input offsets in one Kafka transaction. */
-  private async commit(kt: KafkaTask, commit: Commit): Promise<void> {
-    const records: OutgoingRecord[] = commit.records;
+  private async commit(kt: KafkaTask): Promise<void> {
+    const commit = kt.task.takeCommit();
+    const started = performance.now();
     const transaction = await kt.producer.transaction();
     try {
-      if (records.length > 0)
-        await transaction.sendBatch({ topicMessages: toTopicMessages(records, this.names), acks: -1 });
+      for (const chunk of chunkBySize(commit.records)) {
+        await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
+      }
       if (commit.offsets.length > 0) {
         await transaction.sendOffsets({
           consumerGroupId: this.group,
@@ -335,6 +352,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       await transaction.commit();
       kt.task.committed();
       for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
+      observeStep(this.processor, commit, (performance.now() - started) / 1000);
     } catch (error) {
       engineMetrics.commitFailures.inc({ processor: this.processor });
       await transaction.abort().catch(() => undefined);
@@ -350,6 +368,26 @@ export class KafkaProcessorRun implements ProcessorRun {
       );
     }
   }
+}
+
+// A Kafka record batch must stay under the broker's message.max.bytes (1 MiB by default); one
+// commit can hold far more, so it is sent in pieces inside the same transaction.
+const MAX_CHUNK_BYTES = 512 * 1024;
+
+function* chunkBySize(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
+    if (chunk.length > 0 && bytes + size > MAX_CHUNK_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
