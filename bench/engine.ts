@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,11 @@ export interface EngineBenchOptions {
   partitions?: number;
   /** Skip the plain-kafkajs baseline (e.g. no broker for an embedded-only run). */
   baseline?: boolean;
+  /**
+   * Processes the chain is spread over (this one plus workers-1 children), as a deployment
+   * would spread processors over processes with `leadflow start --processors`.
+   */
+  workers?: number;
   log: Logger;
 }
 
@@ -30,6 +36,7 @@ export interface EngineBenchResult {
   records: number;
   hops: number;
   partitions: number;
+  workers: number;
   records_per_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -81,8 +88,28 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-'));
     transport = new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
   }
+  const workers = options.workers ?? 1;
+  const children: ChildProcess[] = [];
   try {
-    const chain = await runChain(transport, runId, options.records, hops, partitions, options.log);
+    const chain = await runChain(
+      { transport, runId, records: options.records, hops, partitions, log: options.log },
+      async (groups) => {
+        // Hop groups after the first run in child processes joined to the same log.
+        for (const group of groups.slice(1)) {
+          const child = spawnWorker({
+            ...options,
+            runId,
+            hops,
+            partitions,
+            processors: group,
+            dataFile: dir && path.join(dir, 'log.sqlite'),
+          });
+          children.push(child);
+          await waitForReady(child);
+        }
+      },
+      workers,
+    );
     const baseline =
       options.baseline === false ? null : await runKafkajsBaseline(options, runId, hops, partitions);
     return {
@@ -90,6 +117,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       records: options.records,
       hops,
       partitions,
+      workers,
       records_per_s: Math.round(chain.recordsPerSecond),
       p50_ms: round(percentile(chain.latencies, 0.5)),
       p99_ms: round(percentile(chain.latencies, 0.99)),
@@ -98,6 +126,8 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       peak_rss_mb: Math.round(rss.stop() / 1024 / 1024),
     };
   } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
     if (transport instanceof KafkaTransport) {
       const admin = await transport.admin();
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
@@ -108,84 +138,173 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
   }
 }
 
-async function runChain(
-  transport: Transport,
-  runId: string,
-  records: number,
-  hops: number,
-  partitions: number,
-  log: Logger,
-) {
+/** The chain's topics and processors; children rebuild the same chain from its run id. */
+export function benchChain(runId: string, hops: number, partitions: number) {
   const topic = (i: number) => `${runId}.hop${i}`;
-  const specs: TopicSpec[] = Array.from({ length: hops + 1 }, (_, i) => ({
-    name: topic(i),
-    partitions,
-    cleanup: 'delete',
-    retentionMs: 3_600_000,
-    format: 'avro',
-    keySchema: 'string',
-    valueSchema: valueSchema as unknown as TopicSpec['valueSchema'],
-    doc: 'benchmark',
-  }));
+  const catalog = new Catalog(
+    Array.from({ length: hops + 1 }, (_, i) => ({
+      name: topic(i),
+      partitions,
+      cleanup: 'delete' as const,
+      retentionMs: 3_600_000,
+      format: 'avro' as const,
+      keySchema: 'string',
+      valueSchema: valueSchema as unknown as TopicSpec['valueSchema'],
+      doc: 'benchmark',
+    })),
+  );
+  const hop = (i: number) =>
+    defineProcessor<BenchRecord>({
+      name: `hop${i}`,
+      inputs: [topic(i - 1)],
+      outputs: [topic(i)],
+      stores: ['seen'],
+      process(record, ctx) {
+        const store = ctx.store<number>('seen');
+        store.put(record.key, (store.get(record.key) ?? 0) + 1);
+        ctx.emit(topic(i), record.key, record.value);
+      },
+    }) as Processor<never>;
+  return { topic, catalog, hops: Array.from({ length: hops }, (_, i) => hop(i + 1)) };
+}
+
+interface ChainRun {
+  transport: Transport;
+  runId: string;
+  records: number;
+  hops: number;
+  partitions: number;
+  log: Logger;
+}
+
+async function runChain(run: ChainRun, startWorkers: (groups: string[][]) => Promise<void>, workers: number) {
+  const { transport, runId, records, log } = run;
+  const chain = benchChain(runId, run.hops, run.partitions);
+  const groups = splitEvenly(
+    chain.hops.map((p) => p.name),
+    workers,
+  );
   const latencies: number[] = [];
   let seen = 0;
   let lastSeenAt = 0;
   let allSeen!: () => void;
   const done = new Promise<void>((resolve) => (allSeen = resolve));
-  const processors: Processor<BenchRecord>[] = [];
-  for (let i = 1; i <= hops; i++) {
-    processors.push(
-      defineProcessor<BenchRecord>({
-        name: `hop${i}`,
-        inputs: [topic(i - 1)],
-        outputs: [topic(i)],
-        stores: ['seen'],
-        process(record, ctx) {
-          const store = ctx.store<number>('seen');
-          store.put(record.key, (store.get(record.key) ?? 0) + 1);
-          ctx.emit(topic(i), record.key, record.value);
-        },
-      }),
-    );
-  }
-  processors.push(
-    defineProcessor<BenchRecord>({
-      name: 'finish',
-      inputs: [topic(hops)],
-      outputs: [],
-      process(record) {
-        const now = Date.now();
-        latencies.push(now - record.value.t0);
-        lastSeenAt = now;
-        if (++seen === records) allSeen();
-      },
-    }),
-  );
+  const finish = defineProcessor<BenchRecord>({
+    name: 'finish',
+    inputs: [chain.topic(run.hops)],
+    outputs: [],
+    process(record) {
+      const now = Date.now();
+      latencies.push(now - record.value.t0);
+      lastSeenAt = now;
+      if (++seen === records) allSeen();
+    },
+  }) as Processor<never>;
   const registry = new BuiltInSchemaRegistry(transport.schemaLog());
   const pipeline = await Pipeline.start({
     appId: runId,
     transport,
     registry,
-    catalog: new Catalog(specs),
-    processors: processors as Processor<never>[],
+    catalog: chain.catalog,
+    processors: [...chain.hops.filter((p) => groups[0]!.includes(p.name)), finish],
     log,
     run: { maxBatch: 1000 },
   });
+  await startWorkers(groups);
   const codec = new RecordCodec(pipeline.catalog, registry);
-  await codec.prepare([topic(0)]);
+  await codec.prepare([chain.topic(0)]);
   // Let every member settle on its partitions before the clock starts.
   await pipeline.waitIdle(120_000);
+  await new Promise((resolve) => setTimeout(resolve, workers > 1 ? 1500 : 0));
   const started = Date.now();
   for (let id = 0; id < records;) {
     const chunk = [];
     for (const end = Math.min(records, id + 1000); id < end; id++) {
-      chunk.push(codec.encode(topic(0), `k${id % KEYS}`, { id, t0: Date.now(), payload: PAYLOAD }));
+      chunk.push(codec.encode(chain.topic(0), `k${id % KEYS}`, { id, t0: Date.now(), payload: PAYLOAD }));
     }
     await transport.produce(chunk);
   }
   await done;
   await pipeline.stop();
   return { recordsPerSecond: records / ((lastSeenAt - started) / 1000), latencies };
+}
+
+/** Contiguous groups of nearly equal size. */
+function splitEvenly<T>(items: T[], groups: number): T[][] {
+  const out: T[][] = [];
+  for (let g = 0, start = 0; g < groups; g++) {
+    const size = Math.floor(items.length / groups) + (g < items.length % groups ? 1 : 0);
+    out.push(items.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
+/** Starts `leadflow bench engine-worker` in a child process running some of the chain's hops. */
+function spawnWorker(options: {
+  transport: 'embedded' | 'kafka';
+  brokers: string[];
+  runId: string;
+  hops: number;
+  partitions: number;
+  processors: string[];
+  dataFile?: string;
+}): ChildProcess {
+  const args = [
+    ...process.execArgv,
+    process.argv[1]!,
+    'bench',
+    'engine-worker',
+    '--transport',
+    options.transport,
+    '--run-id',
+    options.runId,
+    '--hops',
+    String(options.hops),
+    '--partitions',
+    String(options.partitions),
+    '--processors',
+    options.processors.join(','),
+  ];
+  if (options.dataFile) args.push('--data-file', options.dataFile);
+  return spawn(process.execPath, args, {
+    env: { ...process.env, KAFKA_BROKERS: options.brokers.join(',') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+function waitForReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
+  });
+}
+
+/** Body of `leadflow bench engine-worker`: runs some hops of a chain until SIGTERM. */
+export async function runChainWorker(options: {
+  transport: Transport;
+  runId: string;
+  hops: number;
+  partitions: number;
+  processors: string[];
+  log: Logger;
+}): Promise<void> {
+  const chain = benchChain(options.runId, options.hops, options.partitions);
+  const pipeline = await Pipeline.start({
+    appId: options.runId,
+    transport: options.transport,
+    registry: new BuiltInSchemaRegistry(options.transport.schemaLog()),
+    catalog: chain.catalog,
+    processors: chain.hops.filter((p) => options.processors.includes(p.name)),
+    log: options.log,
+    run: { maxBatch: 1000 },
+  });
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => process.once('SIGTERM', resolve));
+  await pipeline.stop();
+  await options.transport.close();
 }
 
 /** The same chain as plain kafkajs consumers and a producer: no state, no transactions. */

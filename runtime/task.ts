@@ -285,14 +285,28 @@ export class Task {
   }
 }
 
-/** Whether pending work should be committed now even though more input is waiting. */
-export function isRipe(
+export interface CommitPolicy {
+  /** Longest a busy task keeps work uncommitted (default 100 ms). */
+  commitIntervalMs?: number;
+  /** Most emitted records a task keeps uncommitted (default 5000). */
+  maxPendingRecords?: number;
+  /** How long a caught-up task waits for more input before committing (default 10 ms). */
+  lingerMs?: number;
+}
+
+/**
+ * Milliseconds until pending work must be committed (0: now). A task that has caught up with its
+ * input commits after a short linger, so a stage fed by a busy upstream commits in batches rather
+ * than once per upstream commit; a task with input waiting commits on the interval or size limit.
+ */
+export function commitDueIn(
   pending: { records: number; ageMs: number },
-  limits: { commitIntervalMs?: number; maxPendingRecords?: number },
-): boolean {
-  return (
-    pending.ageMs >= (limits.commitIntervalMs ?? 100) || pending.records >= (limits.maxPendingRecords ?? 5000)
-  );
+  caughtUp: boolean,
+  policy: CommitPolicy,
+): number {
+  if (pending.records >= (policy.maxPendingRecords ?? 5000)) return 0;
+  const limit = caughtUp ? (policy.lingerMs ?? 10) : (policy.commitIntervalMs ?? 100);
+  return Math.max(0, limit - pending.ageMs);
 }
 
 const emptyCommit = (): Commit => ({ records: [], offsets: [], processed: 0, deadLettered: 0 });

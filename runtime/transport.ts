@@ -4,7 +4,7 @@ import type { RecordCodec } from './codec';
 import type { Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import type { Logger } from 'pino';
-import type { RetryPolicy } from './task';
+import type { CommitPolicy, RetryPolicy } from './task';
 
 export interface TopicInfo {
   name: string;
@@ -37,13 +37,8 @@ export interface RunOptions {
   instanceId?: string;
   /** Most records read for a task at a time. */
   maxBatch?: number;
-  /**
-   * A task commits as soon as it has caught up with its input; while more input is waiting it
-   * keeps processing and commits every `commitIntervalMs` or `maxPendingRecords` emitted records,
-   * whichever comes first (defaults 100 ms, 5000).
-   */
-  commitIntervalMs?: number;
-  maxPendingRecords?: number;
+  /** When tasks commit: see `commitDueIn` in task.ts. */
+  commit?: CommitPolicy;
   /** Re-run marks: records read by this run are tagged as replays downstream. */
   replay?: boolean;
 }

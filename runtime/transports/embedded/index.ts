@@ -6,7 +6,7 @@ import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
-import { isRipe, Task } from '../../task';
+import { commitDueIn, Task } from '../../task';
 import type {
   ProcessorRun,
   ReadOptions,
@@ -170,7 +170,15 @@ class EmbeddedProcessorRun implements ProcessorRun {
   private idleIteration = -1;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private readonly onAppend = () => this.wake?.();
+  private readonly inputs: Set<string>;
+  private readonly onAppend = (topics: Set<string>) => {
+    for (const topic of topics) {
+      if (this.inputs.has(topic)) {
+        this.wake?.();
+        return;
+      }
+    }
+  };
 
   constructor(
     private readonly transport: EmbeddedTransport,
@@ -178,6 +186,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     private readonly options: RunOptions,
   ) {
     this.group = groupId(options.appId, processorDef.name);
+    this.inputs = new Set(processorDef.inputs);
     this.member = options.instanceId ?? `${processorDef.name}-${randomUUID()}`;
   }
 
@@ -236,9 +245,16 @@ class EmbeddedProcessorRun implements ProcessorRun {
           this.rebalance(now);
         }
         let worked = false;
+        let uncommitted = false;
+        let sleepMs = this.transport.options.pollIntervalMs ?? 25;
         for (const [partition, owned] of this.tasks) {
           try {
-            worked = (await this.step(owned)) || worked;
+            const result = await this.step(owned);
+            worked ||= result.worked;
+            if (result.commitDueIn !== null) {
+              uncommitted = true;
+              sleepMs = Math.min(sleepMs, result.commitDueIn);
+            }
           } catch (error) {
             // Fenced, or the log refused the commit: the in-memory state may hold changes that
             // never committed, so the task is dropped and rebuilt from the changelog.
@@ -248,9 +264,10 @@ class EmbeddedProcessorRun implements ProcessorRun {
           }
         }
         if (!worked) {
-          this.idleIteration = iteration;
+          // Idle means caught up with everything committed: uncommitted work is not done yet.
+          if (!uncommitted) this.idleIteration = iteration;
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.transport.options.pollIntervalMs ?? 25);
+            const timer = setTimeout(resolve, sleepMs);
             this.wake = () => {
               clearTimeout(timer);
               resolve();
@@ -318,10 +335,10 @@ class EmbeddedProcessorRun implements ProcessorRun {
   }
 
   /**
-   * Reads and processes one batch, fires due timers, and commits when the task has caught up with
-   * its input or its pending work is old or large enough; true if anything was done.
+   * Reads and processes one batch, fires due timers, and commits when the commit policy says so.
+   * Returns whether anything was done, and when uncommitted work will be due.
    */
-  private async step(owned: OwnedTask): Promise<boolean> {
+  private async step(owned: OwnedTask): Promise<{ worked: boolean; commitDueIn: number | null }> {
     const { log: storage } = this.transport;
     const { task } = owned;
     const limit = this.options.maxBatch ?? 500;
@@ -338,8 +355,15 @@ class EmbeddedProcessorRun implements ProcessorRun {
     await task.processBatch(batch);
     const fired = await task.fireDueTimers();
     const pending = task.pendingWork();
-    if (pending && (caughtUp || isRipe(pending, this.options))) this.commit(owned);
-    return batch.length > 0 || fired;
+    let dueIn: number | null = null;
+    if (pending) {
+      dueIn = commitDueIn(pending, caughtUp, this.options.commit ?? {});
+      if (dueIn === 0) {
+        this.commit(owned);
+        dueIn = null;
+      }
+    }
+    return { worked: batch.length > 0 || fired, commitDueIn: dueIn };
   }
 
   private commit(owned: OwnedTask): void {

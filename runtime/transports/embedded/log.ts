@@ -71,6 +71,8 @@ type RecordRow = [number, number, Buffer | null, Buffer | null, string | null];
 
 const INSERT_ROWS = 64;
 
+const topicsOf = (records: readonly OutgoingRecord[]) => new Set(records.map((r) => r.topic));
+
 /** Tombstones in compacted topics are kept this long so slow readers still see the delete. */
 const TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;
 
@@ -81,7 +83,10 @@ const TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;
  */
 export class EmbeddedLog {
   readonly db: Database.Database;
-  /** Emits 'append' after records are committed, waking consumers in this process. */
+  /**
+   * Emits 'append' with the set of topics written after records are committed, waking the
+   * consumers of those topics in this process (other processes find them by polling).
+   */
   readonly events = new EventEmitter();
   private readonly topicCache = new Map<string, TopicRow>();
   private readonly stmt;
@@ -271,7 +276,7 @@ export class EmbeddedLog {
   append(records: readonly OutgoingRecord[]): void {
     if (records.length === 0) return;
     this.db.transaction(() => this.appendInTransaction(records)).immediate();
-    this.events.emit('append');
+    this.events.emit('append', topicsOf(records));
   }
 
   fetch(topic: string, partition: number, from: number, limit: number): RawRecord[] {
@@ -369,7 +374,7 @@ export class EmbeddedLog {
         this.commitOffsetsInTransaction(group, offsets);
       })
       .immediate();
-    if (records.length > 0) this.events.emit('append');
+    if (records.length > 0) this.events.emit('append', topicsOf(records));
   }
 
   // ---- retention ----------------------------------------------------------------------------

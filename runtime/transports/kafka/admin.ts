@@ -15,7 +15,10 @@ async function withFreshMetadata<T>(admin: Admin, topic: string, call: () => Pro
       return await call();
     } catch (error) {
       const type = (error as { type?: string }).type;
-      if (!type || !STALE_METADATA.has(type) || attempt >= 10) throw error;
+      // kafkajs also fails with a TypeError ("low.pop(...) is undefined") while it has no
+      // partitions for a topic in its metadata yet.
+      const stale = (type && STALE_METADATA.has(type)) || error instanceof TypeError;
+      if (!stale || attempt >= 10) throw error;
       await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }

@@ -4,7 +4,7 @@ import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
-import { type Commit, isRipe, Task } from '../../task';
+import { type Commit, commitDueIn, Task } from '../../task';
 import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
@@ -15,6 +15,8 @@ interface KafkaTask {
   producer: Producer;
   /** Committed next offset per input topic when the task started; older records were already done. */
   startOffsets: Map<string, number>;
+  /** Whether the last batch reached the end of the partition. */
+  caughtUp: boolean;
   /** Serialises batches and timers of one task: a task is single-threaded, like a Streams task. */
   lock: Promise<unknown>;
   closed: boolean;
@@ -100,7 +102,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       partitionsConsumedConcurrently: 16,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.timerLoop = setInterval(() => void this.tick(), 50);
+    this.timerLoop = setInterval(() => void this.tick(), 10);
   }
 
   async waitIdle(timeoutMs = 60_000): Promise<void> {
@@ -252,6 +254,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         startOffsets: starts.get(partition)!,
         lock: Promise.resolve(),
         closed: false,
+        caughtUp: true,
       });
     }
     return tasks;
@@ -304,10 +307,11 @@ export class KafkaProcessorRun implements ProcessorRun {
           return record;
         });
       await kt.task.processBatch(records);
+      kt.caughtUp = batch.offsetLag() === '0';
+      // Until the commit policy says so, later batches join the same transaction; `tick`
+      // commits work that stops receiving batches.
       const work = kt.task.pendingWork();
-      // Commit once caught up with this partition, or when the pending work is due anyway;
-      // until then later batches join the same transaction.
-      if (work && (batch.offsetLag() === '0' || isRipe(work, this.options))) await this.commit(kt);
+      if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
       resolveOffset(batch.lastOffset());
       this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
     });
@@ -323,7 +327,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         if (kt.closed) return;
         await kt.task.fireDueTimers();
         const work = kt.task.pendingWork();
-        if (work && isRipe(work, this.options)) await this.commit(kt);
+        if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
       }).catch((error) => {
         this.rejoinRequested = true;
         this.options.log.warn(

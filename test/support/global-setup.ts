@@ -1,0 +1,3 @@
+import { startMissingServices } from './containers';
+
+export default startMissingServices;

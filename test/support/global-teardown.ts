@@ -1,0 +1,3 @@
+import { stopStartedServices } from './containers';
+
+export default stopStartedServices;
