@@ -4,6 +4,7 @@ import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } f
 import { Catalog } from '../topics/catalog';
 import { dlqTopic } from '../topics/spec';
 import { RecordCodec } from './codec';
+import { GlobalTable } from './global-table';
 import type { Processor } from './processor';
 import type { ProcessorRun, RunOptions, Transport } from './transport';
 import { EmbeddedTransport, embeddedLogFile } from './transports/embedded';
@@ -51,6 +52,7 @@ export class Pipeline {
     readonly catalog: Catalog,
     readonly codec: RecordCodec,
     readonly runs: ProcessorRun[],
+    private readonly globals: GlobalTable<unknown>[],
   ) {}
 
   static async start(options: PipelineOptions): Promise<Pipeline> {
@@ -63,6 +65,14 @@ export class Pipeline {
     for (const processor of options.processors) {
       await codec.prepare([...processor.outputs, ...processor.inputs.map(dlqTopic)]);
     }
+    // Global tables are shared by every processor of the process and fully loaded before any
+    // processor starts, so a lookup never sees a half-read table.
+    const globals = new Map<string, GlobalTable<unknown>>();
+    for (const topic of new Set(options.processors.flatMap((p) => p.globals ?? []))) {
+      if (catalog.get(topic).cleanup !== 'compact')
+        throw new Error(`global table ${topic} must be a compacted topic`);
+      globals.set(topic, await new GlobalTable(topic, options.transport, codec, options.log).start());
+    }
     const runs: ProcessorRun[] = [];
     for (const processor of options.processors) {
       runs.push(
@@ -71,10 +81,11 @@ export class Pipeline {
           appId: options.appId,
           codec,
           log: options.log,
+          globals,
         }),
       );
     }
-    return new Pipeline(options.transport, catalog, codec, runs);
+    return new Pipeline(options.transport, catalog, codec, runs, [...globals.values()]);
   }
 
   /**
@@ -99,5 +110,6 @@ export class Pipeline {
 
   async stop(): Promise<void> {
     await Promise.all(this.runs.map((run) => run.stop()));
+    await Promise.all(this.globals.map((table) => table.stop()));
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConsumedRecord, Headers } from './records';
+import type { ReadOnlyTable } from './global-table';
 import type { KeyValueStore } from './store';
 
 /**
@@ -17,9 +18,26 @@ export interface Processor<V = unknown> {
   readonly outputs: readonly string[];
   /** Names of the state stores this processor owns. */
   readonly stores?: readonly string[];
+  /**
+   * Compacted topics read as whole tables in every task (reference data such as agents or model
+   * versions), through `ctx.global(topic)`. They are not inputs: they never trigger `process`.
+   */
+  readonly globals?: readonly string[];
   process(record: ConsumedRecord<V>, ctx: ProcessorContext): void | Promise<void>;
   /** Called when a timer set with `ctx.schedule` comes due. */
   onTimer?(timer: Timer, ctx: ProcessorContext): void | Promise<void>;
+  /**
+   * Called before each commit with the records processed since the last one, for side effects
+   * that must happen before their offsets commit: a sink's batched, idempotent database write.
+   * If it throws, nothing commits; the task is rebuilt and the records are read again, so the
+   * effect must be idempotent. Outages are not dead-lettered: the records wait.
+   */
+  flush?(records: readonly ConsumedRecord<V>[], ctx: FlushContext): Promise<void>;
+}
+
+export interface FlushContext {
+  readonly partition: number;
+  readonly log: Logger;
 }
 
 export interface Timer {
@@ -31,6 +49,8 @@ export interface ProcessorContext {
   /** The task's partition number (same across all of the processor's inputs). */
   readonly partition: number;
   store<T>(name: string): KeyValueStore<T>;
+  /** The current contents of a global table the processor declared. */
+  global<T>(topic: string): ReadOnlyTable<T>;
   /** Emits a record; it becomes visible downstream only when the step commits. */
   emit(topic: string, key: string, value: unknown, headers?: Headers): void;
   /** Sets (or moves) the timer with this key; `onTimer` runs at or after `at` (epoch ms). */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { changelogTopic, dlqTopic } from '../topics/spec';
 import type { RecordCodec } from './codec';
+import type { ReadOnlyTable } from './global-table';
 import type { Processor, ProcessorContext, Timer } from './processor';
 import { RetryableError } from './processor';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
@@ -28,6 +29,8 @@ export interface TaskOptions {
   log: Logger;
   clock?: () => number;
   retry?: RetryPolicy;
+  /** Global tables by topic, shared by every task of the process. */
+  globals?: ReadonlyMap<string, ReadOnlyTable<unknown>>;
 }
 
 // Timers are kept in two internal stores so they are changelogged and rolled back like any state:
@@ -51,6 +54,8 @@ export class Task {
   private pending: Commit = emptyCommit();
   private readonly pendingOffsets = new Map<string, number>();
   private pendingSince: number | undefined;
+  /** Decoded records since the last commit, kept only for processors with `flush`. */
+  private pendingRecords: ConsumedRecord<never>[] = [];
 
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition;
@@ -136,12 +141,19 @@ export class Task {
    * The pending commit: outputs, the latest value of every changed state entry, and the next
    * offset per input. The transport makes it durable atomically, then calls `committed`.
    */
+  /** Runs the processor's `flush` over the records processed since the last commit. */
+  async flush(): Promise<void> {
+    if (!this.processor.flush || this.pendingRecords.length === 0) return;
+    await this.processor.flush(this.pendingRecords, { partition: this.partition, log: this.options.log });
+  }
+
   takeCommit(): Commit {
     const commit = this.pending;
     for (const [topic, offset] of this.pendingOffsets)
       commit.offsets.push({ topic, partition: this.partition, offset });
     commit.records.push(...this.changelogRecords());
     this.pending = emptyCommit();
+    this.pendingRecords = [];
     this.pendingOffsets.clear();
     this.pendingSince = undefined;
     return commit;
@@ -175,6 +187,7 @@ export class Task {
         await this.processor.process(record, this.context(emitted, raw.headers));
         commit.records.push(...emitted);
         commit.processed++;
+        if (this.processor.flush) this.pendingRecords.push(record);
         return;
       } catch (error) {
         this.rollbackRecord();
@@ -203,6 +216,15 @@ export class Task {
           throw new Error(`processor ${this.processor.name} has no store "${name}" (declare it in stores)`);
         }
         return store as TaskStore<T>;
+      },
+      global: <T>(topic: string) => {
+        const table = this.options.globals?.get(topic);
+        if (!table || !this.processor.globals?.includes(topic)) {
+          throw new Error(
+            `processor ${this.processor.name} has no global table "${topic}" (declare it in globals)`,
+          );
+        }
+        return table as ReadOnlyTable<T>;
       },
       emit: (topic, key, value, headers) => {
         if (!this.outputs.has(topic)) {

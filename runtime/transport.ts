@@ -4,6 +4,7 @@ import type { RecordCodec } from './codec';
 import type { Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import type { Logger } from 'pino';
+import type { Follower, ReadOnlyTable } from './global-table';
 import type { CommitPolicy, RetryPolicy } from './task';
 
 export interface TopicInfo {
@@ -39,6 +40,8 @@ export interface RunOptions {
   maxBatch?: number;
   /** When tasks commit: see `commitDueIn` in task.ts. */
   commit?: CommitPolicy;
+  /** Global tables the processor declared, already bootstrapped. */
+  globals?: ReadonlyMap<string, ReadOnlyTable<unknown>>;
   /** Re-run marks: records read by this run are tagged as replays downstream. */
   replay?: boolean;
 }
@@ -81,6 +84,11 @@ export interface Transport {
     topic: string,
     offsets: { partition: number; offset: number }[],
   ): Promise<void>;
+  /**
+   * Delivers every record of a topic (all partitions) from its start and keeps following it,
+   * without a consumer group's commits: for global tables.
+   */
+  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower;
   /** Storage for the built-in schema registry. */
   schemaLog(): SchemaLog;
   run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun>;

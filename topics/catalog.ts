@@ -45,7 +45,7 @@ export class Catalog {
     const specs = new Map(this.byName);
     for (const processor of processors) {
       const inputs = processor.inputs.map((name) => this.get(name));
-      for (const name of processor.outputs) this.get(name);
+      for (const name of [...processor.outputs, ...(processor.globals ?? [])]) this.get(name);
       const partitions = inputs[0]!.partitions;
       const mismatch = inputs.find((spec) => spec.partitions !== partitions);
       if (mismatch) {

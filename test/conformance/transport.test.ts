@@ -9,7 +9,9 @@ import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
+import { Catalog } from '../../topics/catalog';
 import { dlqTopic } from '../../topics/spec';
+import { defineProcessor } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
@@ -239,6 +241,103 @@ for (const choice of transportsUnderTest()) {
       const replayed = await client.read(topics.output);
       expect(replayed.slice(150).every((r) => r.headers['lf-replay'] === '1')).toBe(true);
       expect(replayed.slice(0, 150).some((r) => r.headers['lf-replay'] === '1')).toBe(false);
+    });
+
+    test('global tables load before processing starts and follow later changes', async () => {
+      const prefix = `${harness.prefix}-global`;
+      const topics = counterTopics(prefix, 2);
+      const table = `${prefix}.limits`;
+      const catalog = new Catalog([
+        ...topics.catalog.all(),
+        { ...topics.catalog.get(topics.input), name: table, cleanup: 'compact' as const },
+      ]);
+      const processor = defineProcessor<Tick>({
+        name: 'lookup',
+        inputs: [topics.input],
+        outputs: [topics.output],
+        globals: [table],
+        process(record, ctx) {
+          const limit = ctx.global<Tick>(table).get(record.key);
+          ctx.emit(topics.output, record.key, {
+            key: record.key,
+            seq: record.value.seq,
+            count: limit?.n ?? -1,
+            partition: ctx.partition,
+          });
+        },
+      });
+      await client.applyTopics(catalog.withProcessors(prefix, [processor as never]).all());
+      const { codec } = await codecFor(client, catalog, [topics.input, table]);
+      await client.produce([
+        codec.encode(table, 'a', { key: 'a', seq: 0, n: 7 }),
+        codec.encode(table, 'b', { key: 'b', seq: 0, n: 9 }),
+      ]);
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [processor as never],
+        log: testLog,
+      });
+      await client.produce([codec.encode(topics.input, 'a', { key: 'a', seq: 1, n: 1 })]);
+      await pipeline.waitIdle();
+      await client.produce([
+        codec.encode(table, 'a', { key: 'a', seq: 0, n: 8 }),
+        codec.encode(table, 'b', null),
+      ]);
+      // The table follows the topic: later records see the new value and the deletion.
+      await eventually(
+        async () => {
+          await client.produce([codec.encode(topics.input, 'b', { key: 'b', seq: 2, n: 1 })]);
+          await pipeline.waitIdle();
+          const counts = await readValues<Count>(client, codec, topics.output);
+          return counts.some((c) => c.key === 'b' && c.count === -1);
+        },
+        30_000,
+        'deletion to reach the table',
+      );
+      await client.produce([codec.encode(topics.input, 'a', { key: 'a', seq: 3, n: 1 })]);
+      await pipeline.waitIdle();
+      const counts = await readValues<Count>(client, codec, topics.output);
+      expect(counts.find((c) => c.seq === 1)!.count).toBe(7);
+      expect(counts.find((c) => c.seq === 3)!.count).toBe(8);
+      await pipeline.stop();
+    });
+
+    test('flush runs before each commit, and a failing flush commits nothing and sees the records again', async () => {
+      const prefix = `${harness.prefix}-flush`;
+      const topics = counterTopics(prefix, 1);
+      const written = new Set<number>();
+      let failures = 2;
+      const sink = defineProcessor<Tick>({
+        name: 'sink',
+        inputs: [topics.input],
+        outputs: [],
+        process() {},
+        async flush(records) {
+          if (failures-- > 0) throw new Error('database unavailable');
+          for (const record of records) written.add(record.value.seq);
+        },
+      });
+      const catalog = topics.catalog;
+      await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
+      const { codec } = await codecFor(client, catalog, [topics.input]);
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [sink as never],
+        log: testLog,
+      });
+      await client.produce(ticks(0, 50, 5).map((t) => codec.encode(topics.input, t.key, t)));
+      await eventually(() => written.size === 50, 60_000, 'flush to succeed after failures');
+      await pipeline.waitIdle();
+      const [committed] = await client.committedOffsets(groupId(prefix, 'sink'), topics.input);
+      expect(committed).toBe(50);
+      expect(failures).toBeLessThan(0);
+      await pipeline.stop();
     });
 
     test('fires timers, and timers survive a restart', async () => {

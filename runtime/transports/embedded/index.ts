@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
 import type { TopicSpec } from '../../../topics/spec';
 import { changelogTopic } from '../../../topics/spec';
+import type { Follower } from '../../global-table';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
@@ -81,6 +82,56 @@ export class EmbeddedTransport implements Transport {
   async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {
     const [info] = this.log.describe([topic]);
     return Array.from({ length: info!.partitions }, (_, p) => this.log.offsetForTimestamp(topic, p, ts));
+  }
+
+  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
+    const { log } = this;
+    const partitions = log.describe([topic])[0]!.partitions;
+    const ends = Array.from({ length: partitions }, (_, p) => log.endOffset(topic, p));
+    const positions = new Array<number>(partitions).fill(0);
+    let running = true;
+    let wake: (() => void) | undefined;
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const onAppend = (topics: Set<string>) => {
+      if (topics.has(topic)) wake?.();
+    };
+    log.events.on('append', onAppend);
+    const loop = (async () => {
+      while (running) {
+        let got = false;
+        for (let p = 0; p < partitions; p++) {
+          const records = log.fetch(topic, p, positions[p]!, 1000);
+          if (records.length === 0) {
+            // Nothing at or after our position: compaction may have removed the tail.
+            positions[p] = Math.max(positions[p]!, log.endOffset(topic, p));
+            continue;
+          }
+          await onRecords(records);
+          positions[p] = records[records.length - 1]!.offset + 1;
+          got = true;
+        }
+        if (positions.every((position, p) => position >= ends[p]!)) markReady();
+        if (!got) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 25);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      }
+    })().finally(() => log.events.off('append', onAppend));
+    return {
+      ready,
+      stop: async () => {
+        running = false;
+        wake?.();
+        await loop;
+      },
+    };
   }
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {
@@ -314,6 +365,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
       log: this.options.log.child({ processor: this.processor, partition }),
       clock: this.options.clock,
       retry: this.options.retry,
+      globals: this.options.globals,
     });
     const changelog = changelogTopic(this.options.appId, this.processor);
     let restored = 0;
@@ -359,6 +411,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     if (pending) {
       dueIn = commitDueIn(pending, caughtUp, this.options.commit ?? {});
       if (dueIn === 0) {
+        await task.flush();
         this.commit(owned);
         dueIn = null;
       }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
 import type { TopicSpec } from '../../../topics/spec';
 import type { Processor } from '../../processor';
+import type { Follower } from '../../global-table';
 import type { OutgoingRecord, RawRecord } from '../../records';
 import type {
   ProcessorRun,
@@ -16,7 +17,7 @@ import type {
 import { createKafka } from './client';
 import { TopicNames, toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
-import { readPartitions } from './reader';
+import { followTopic, readPartitions } from './reader';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -174,6 +175,10 @@ export class KafkaTransport implements Transport {
       options.from,
     );
     return partitions.flatMap((p) => result.get(p) ?? []);
+  }
+
+  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
+    return followTopic(this.kafka, this.admin(), { topic, names: this.names }, onRecords);
   }
 
   async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { topicOffsets } from './admin';
 import type { Admin, Kafka } from 'kafkajs';
 import type { RawRecord } from '../../records';
+import type { Follower } from '../../global-table';
 import { fromKafka, type TopicNames } from './convert';
 
 /**
@@ -81,4 +82,68 @@ export async function readPartitions(
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
   return result;
+}
+
+/**
+ * Follows a whole topic from its start with a throwaway consumer group that never commits; `ready`
+ * resolves once the records present at the start have been delivered.
+ */
+export function followTopic(
+  kafka: Kafka,
+  adminClient: Promise<Admin>,
+  target: { topic: string; names: TopicNames },
+  onRecords: (records: RawRecord[]) => void | Promise<void>,
+): Follower {
+  const { topic } = target;
+  const physical = target.names.physical(topic);
+  const groupId = `leadflow-follower-${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+  });
+  const pending = new Map<number, number>();
+  let markReady!: () => void;
+  let fail!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    fail = reject;
+  });
+  const progress = (partition: number, lastOffset: number) => {
+    const end = pending.get(partition);
+    if (end !== undefined && lastOffset >= end - 1) pending.delete(partition);
+    if (pending.size === 0) markReady();
+  };
+  const started = (async () => {
+    const admin = await adminClient;
+    for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
+      if (Number(offset) > Number(low)) pending.set(partition, Number(offset));
+    }
+    if (pending.size === 0) markReady();
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === physical) progress(payload.partition, Number(payload.lastOffset));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [physical], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        await onRecords(batch.messages.map((m) => fromKafka(topic, batch.partition, m)));
+      },
+    });
+  })();
+  started.catch(fail);
+  return {
+    ready,
+    stop: async () => {
+      await started.catch(() => undefined);
+      await consumer.disconnect().catch(() => undefined);
+      await (await adminClient).deleteGroups([groupId]).catch(() => undefined);
+    },
+  };
 }

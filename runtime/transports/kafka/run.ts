@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Producer, Transaction } from 'kafkajs';
 import { topicOffsets } from './admin';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
@@ -244,6 +244,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         log: log.child({ partition }),
         clock: this.options.clock,
         retry: this.options.retry,
+        globals: this.options.globals,
       });
       const applied = task.restore(restored.filter((r) => r.partition === partition));
       engineMetrics.restoredEntries.inc({ processor: this.processor }, applied);
@@ -318,6 +319,22 @@ export class KafkaProcessorRun implements ProcessorRun {
     await heartbeat();
   }
 
+  /**
+   * Moves the consumer back to the task's last committed offsets. The records of a failed commit
+   * were already read (kafkajs moves on once a batch returns), so without this nothing would
+   * arrive to trigger the rejoin that rebuilds the task.
+   */
+  private rewind(kt: KafkaTask): void {
+    for (const topic of this.processorDef.inputs) {
+      const offset = Math.max(0, kt.startOffsets.get(topic) ?? 0);
+      this.consumer.seek({
+        topic: this.names.physical(topic),
+        partition: kt.task.partition,
+        offset: String(offset),
+      });
+    }
+  }
+
   /** Fires due timers and commits work left pending by batches that stopped arriving. */
   private async tick(): Promise<void> {
     for (const [partition, pending] of this.tasks) {
@@ -340,10 +357,12 @@ export class KafkaProcessorRun implements ProcessorRun {
 
   /** Outputs, changelog and input offsets in one Kafka transaction. */
   private async commit(kt: KafkaTask): Promise<void> {
-    const commit = kt.task.takeCommit();
     const started = performance.now();
-    const transaction = await kt.producer.transaction();
+    let transaction: Transaction | undefined;
     try {
+      await kt.task.flush();
+      const commit = kt.task.takeCommit();
+      transaction = await kt.producer.transaction();
       for (const chunk of chunkBySize(commit.records)) {
         await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
       }
@@ -359,7 +378,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       observeStep(this.processor, commit, (performance.now() - started) / 1000);
     } catch (error) {
       engineMetrics.commitFailures.inc({ processor: this.processor });
-      await transaction.abort().catch(() => undefined);
+      await transaction?.abort().catch(() => undefined);
       // The in-memory state now holds changes that never committed, or another member owns the
       // task: either way this task is dropped and rebuilt from the changelog after a rejoin.
       this.options.log.warn(
@@ -367,6 +386,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         'commit failed; rejoining',
       );
       void this.closeTask(kt.task.partition);
+      this.rewind(kt);
       throw new RejoinGroup(
         `${this.processor}: commit failed for partition ${kt.task.partition}: ${(error as Error).message}`,
       );
