@@ -12,11 +12,10 @@ export interface CliContext {
   registry: SchemaRegistry;
 }
 
-/** Reads the configuration (exiting with a clear message if it is invalid) and opens the transport. */
-export function openContext(overrides: Partial<Record<string, string>> = {}): CliContext {
-  let config: Config;
+/** Reads the configuration, exiting with a clear message if it is invalid. */
+export function loadCliConfig(overrides: Partial<Record<string, string>> = {}): Config {
   try {
-    config = loadConfig({ ...process.env, ...overrides });
+    return loadConfig({ ...process.env, ...overrides });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`leadflow: ${error.message}\n`);
@@ -24,6 +23,11 @@ export function openContext(overrides: Partial<Record<string, string>> = {}): Cl
     }
     throw error;
   }
+}
+
+/** Reads the configuration (exiting with a clear message if it is invalid) and opens the transport. */
+export function openContext(overrides: Partial<Record<string, string>> = {}): CliContext {
+  const config = loadCliConfig(overrides);
   const log = createLogger(config.LOG_LEVEL);
   const transport = createTransport(config, log);
   return { config, log, transport, registry: createRegistry(config, transport) };

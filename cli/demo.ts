@@ -4,12 +4,20 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { generateLeads } from '../connectors/generator/generate';
 import { toRawLead } from '../ingress/intake';
+import { demoAgents } from './demo-agents';
+import { demoActivity } from '../processors/reward/demo-activity';
 import { topology } from '../processors/topology';
 import { RecordCodec } from '../runtime/codec';
 import { Pipeline } from '../runtime/pipeline';
+import type { Transport } from '../runtime/transport';
 import { EmbeddedTransport } from '../runtime/transports/embedded';
 import { BuiltInSchemaRegistry } from '../schemas/registry';
-import { readFunnel } from '../sinks/funnel';
+import { type Funnel, readFunnel } from '../sinks/funnel';
+import { demoGraphFigures, type Graph, openGraph } from '../sinks/neo4j';
+import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
+import { LEAD_EVENT_TOPICS } from '../sinks/postgres/lead-events';
+import { totals } from '../sinks/postgres/read-models';
+import { figureRows, type RewardFigures, rewardFigures } from '../sinks/postgres/rewards-figures';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { positiveInt, share } from './options';
 import { action, openContext } from './context';
@@ -17,7 +25,9 @@ import { action, openContext } from './context';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('generate leads, run every stage on a fresh embedded log and print the funnel')
+    .description(
+      'generate leads, run every stage and the Postgres sink on a fresh embedded log, print the funnel',
+    )
     .option('--leads <n>', 'leads to generate', (v) => positiveInt(v, '--leads'), 1000)
     .option('--seed <s>', 'generator seed', 'demo')
     .option(
@@ -32,25 +42,44 @@ export function registerDemo(program: Command): void {
         const { config, log } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-demo-'));
         const transport = new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
+        let database: Database | undefined;
+        let graph: Graph | undefined;
         try {
           const started = Date.now();
+          database = await openDemoDatabase(config.DATABASE_URL, dir);
+          graph = await openGraph(config);
           const registry = new BuiltInSchemaRegistry(transport.schemaLog());
           const pipeline = await Pipeline.start({
             appId: config.LEADFLOW_APP_ID,
             transport,
             registry,
             catalog: platformCatalog(),
-            processors: topology(config),
+            processors: topology(config, { database, graph }),
             log,
           });
           const codec = new RecordCodec(pipeline.catalog, registry);
-          await codec.prepare([TOPIC.leadsRaw]);
+          await codec.prepare([
+            TOPIC.leadsRaw,
+            TOPIC.partners,
+            TOPIC.agents,
+            TOPIC.referrals,
+            TOPIC.leadOutcomes,
+            TOPIC.communityEvents,
+          ]);
           const { leads } = generateLeads({
             count: options.leads,
             seed: options.seed,
             badShare: options.badShare,
           });
           const receivedAt = Date.now();
+          const leadIds: string[] = [];
+          // Partners and agents first: reward-leads looks each referral's partner up, match the agents.
+          await transport.produce([
+            ...demoActivity([], options.seed, receivedAt).partners.map((p) =>
+              codec.encode(TOPIC.partners, p.partnerId, p),
+            ),
+            ...demoAgents(receivedAt).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
+          ]);
           for (let i = 0; i < leads.length; i += 1000) {
             const chunk = leads.slice(i, i + 1000).map((body) => {
               const raw = toRawLead(body, {
@@ -58,16 +87,30 @@ export function registerDemo(program: Command): void {
                 channel: 'demo',
                 receivedAt,
               });
+              leadIds.push(raw.leadId);
               return codec.encode(TOPIC.leadsRaw, raw.leadId, raw);
             });
             await transport.produce(chunk);
           }
+          const activity = demoActivity(leadIds, options.seed, receivedAt);
+          await transport.produce([
+            ...activity.referrals.map((r) => codec.encode(TOPIC.referrals, r.leadId, r)),
+            ...activity.outcomes.map((o) => codec.encode(TOPIC.leadOutcomes, o.leadId, o)),
+            ...activity.community.map(({ key, event }) => codec.encode(TOPIC.communityEvents, key, event)),
+          ]);
           await pipeline.waitIdle(600_000);
           const funnel = await readFunnel(transport, codec);
+          const graphFigures = graph
+            ? await demoGraphFigures(graph, { transport, registry, log, leadIds })
+            : null;
           await pipeline.stop();
+          const stored = await storedAgainstTopics(database, funnel, await leadEventsOnTopics(transport));
           const summary = {
             ...funnel,
             funnel_identity_holds: funnel.raw === funnel.valid + funnel.rejected,
+            ...stored,
+            rewards: await rewardFigures(database),
+            graph: graphFigures,
             seconds: (Date.now() - started) / 1000,
           };
           if (options.json) {
@@ -77,7 +120,11 @@ export function registerDemo(program: Command): void {
           }
           if (!summary.funnel_identity_holds)
             throw new Error('funnel identity raw = valid + rejected does not hold');
+          if (!summary.db_matches_topics)
+            throw new Error('the database does not hold exactly the leads and events on the topics');
         } finally {
+          await database?.close();
+          await graph?.close();
           await transport.close();
           fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -85,20 +132,86 @@ export function registerDemo(program: Command): void {
     );
 }
 
-function printFunnel(
-  f: Awaited<ReturnType<typeof readFunnel>> & { funnel_identity_holds: boolean; seconds: number },
-) {
+/**
+ * The demo's own database: PGlite in its temporary directory, or with DATABASE_URL the schema
+ * leadflow_demo, emptied first because a fresh log numbers its offsets (the event ids) from 0 again.
+ */
+async function openDemoDatabase(databaseUrl: string | undefined, dir: string): Promise<Database> {
+  if (!databaseUrl) return openDatabase({ dataDir: dir });
+  await dropSchema(databaseUrl, DEMO_SCHEMA);
+  return openDatabase({ DATABASE_URL: databaseUrl, dataDir: dir, schema: DEMO_SCHEMA });
+}
+
+const DEMO_SCHEMA = 'leadflow_demo';
+
+/** Records on the topics the lead sink reads: each must be one row of lead_events. */
+async function leadEventsOnTopics(transport: Transport): Promise<number> {
+  let events = 0;
+  for (const topic of LEAD_EVENT_TOPICS) events += (await transport.read(topic)).length;
+  return events;
+}
+
+/** What the sink stored, and whether it is every lead and every lead event on the topics. */
+async function storedAgainstTopics(database: Database, funnel: Funnel, topicEvents: number) {
+  const stored = await totals(database);
+  // Leads past enrichment: enriched, or any later stage they have reached since.
+  const pastEnrichment = Object.entries(stored.leadsByStage)
+    .filter(([stage]) => !['received', 'valid', 'rejected'].includes(stage))
+    .reduce((sum, [, leads]) => sum + leads, 0);
+  const counts = {
+    db: database.kind === 'postgres' ? `postgres (schema ${database.schema})` : 'pglite',
+    db_leads: stored.leads,
+    db_events: stored.events,
+    db_leads_by_stage: stored.leadsByStage,
+    db_rejected: stored.leadsByStage.rejected ?? 0,
+  };
+  return {
+    ...counts,
+    db_matches_topics:
+      counts.db_leads === funnel.raw &&
+      counts.db_events === topicEvents &&
+      pastEnrichment === funnel.enriched &&
+      counts.db_rejected === funnel.rejected,
+  };
+}
+
+type Summary = Funnel &
+  Awaited<ReturnType<typeof storedAgainstTopics>> & {
+    funnel_identity_holds: boolean;
+    seconds: number;
+    rewards: RewardFigures;
+    graph: Awaited<ReturnType<typeof demoGraphFigures>> | null;
+  };
+
+function printFunnel(f: Summary) {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`raw        ${f.raw}`);
   out(`valid      ${f.valid}   (${pct(f.valid, f.raw)})`);
   out(`rejected   ${f.rejected}   (${pct(f.rejected, f.raw)})`);
   out(`enriched   ${f.enriched}`);
   out(`raw = valid + rejected: ${f.funnel_identity_holds ? 'yes' : 'NO'}`);
+  out(
+    `database (${f.db}): ${f.db_leads} leads, ${f.db_events} events; matches the topics: ${f.db_matches_topics ? 'yes' : 'NO'}`,
+  );
+  out(
+    `leads by current stage: ${Object.entries(f.db_leads_by_stage)
+      .map(([stage, leads]) => `${stage} ${leads}`)
+      .join(', ')}`,
+  );
   out();
   out('rejections by reason (a lead counts under each of its reasons):');
   for (const [code, n] of Object.entries(f.rejected_by_reason)) out(`  ${code.padEnd(28)} ${n}`);
   out();
   out(`dead letters: ${f.dead_letters}; took ${f.seconds.toFixed(1)} s`);
+  out();
+  out('rewards program (referrals, commissions, points, tiers):');
+  for (const { figure, value } of figureRows(f.rewards)) out(`  ${figure.padEnd(32)} ${value}`);
+  if (f.graph) {
+    out();
+    out(
+      `graph (Neo4j): ${f.graph.graph_leads} leads, ${f.graph.graph_same_household} same-household links, ${f.graph.graph_agent_features} agents with features`,
+    );
+  }
 }
 
 const pct = (part: number, whole: number) => `${whole === 0 ? 0 : ((part / whole) * 100).toFixed(1)}%`;

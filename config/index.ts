@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_VENDOR_LABELS } from '../sinks/metrics/bounded-labels';
 
 /**
  * The one place leadflow reads its environment. Every setting has a documented default so the
@@ -45,12 +46,41 @@ export const configSchema = z.object({
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   NEO4J_URL: url(['bolt', 'neo4j', 'neo4j+s', 'bolt+s']).optional(),
+  NEO4J_USER: z.string().min(1).optional(),
+  NEO4J_PASSWORD: z.string().min(1).optional(),
+  LEADFLOW_GRAPH_JOB_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   QDRANT_URL: url(['http', 'https']).optional(),
   OPENAI_BASE_URL: url(['http', 'https']).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  LEADFLOW_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  LEADFLOW_LLM_USD_PER_MTOK_INPUT: z.coerce.number().min(0).optional(),
+  LEADFLOW_LLM_USD_PER_MTOK_OUTPUT: z.coerce.number().min(0).optional(),
   LEADFLOW_DUPLICATE_WINDOW_DAYS: z.coerce.number().positive().max(3650).default(30),
   LEADFLOW_CONSENT_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(90),
+  LEADFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LEADFLOW_ROUTING_CONFIG: z.string().min(1).optional(),
+  LEADFLOW_REWARDS_CONFIG: z.string().min(1).optional(),
+  LEADFLOW_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  LEADFLOW_EMAIL_FROM: z.string().min(3).default('leadflow <offers@leadflow.local>'),
+  SMS_API_BASE_URL: url(['http', 'https']).optional(),
+  SMS_ACCOUNT_SID: z.string().min(1).optional(),
+  SMS_AUTH_TOKEN: z.string().min(1).optional(),
+  SMS_FROM: z.string().min(1).optional(),
+  LEADFLOW_BATCH_MAX_LEADS: z.coerce.number().int().min(1).max(10_000).default(500),
+  LEADFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  LEADFLOW_METRICS_VENDOR_LABELS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_VENDOR_LABELS),
+  LEADFLOW_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 1024 ** 3),
+  /** Longest a client may take to send a whole request (slow-body protection), in ms. */
+  LEADFLOW_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+  /** Longest an HTTP connection may stay silent before it is closed, in ms. */
+  LEADFLOW_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -86,7 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Settings that are safe to print: secrets never leave this module in clear text. */
 export function describeConfig(config: Config): Record<string, string> {
-  const secret = new Set(['OPENAI_API_KEY']);
+  const secret = new Set([
+    'OPENAI_API_KEY',
+    'LEADFLOW_JWT_SECRET',
+    'LEADFLOW_WEBHOOK_SECRET',
+    'SMS_AUTH_TOKEN',
+    'NEO4J_PASSWORD',
+  ]);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key === 'dataDir' || value === undefined) continue;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { parseLeadInput, type RawLead } from '../schemas/lead';
+import { parseLeadInput, type ParseLeadResult, type RawLead } from '../schemas/lead';
 
 export interface IntakeMeta {
   vendorId: string;
-  /** Where the lead came from: http, upload, replay, demo. */
+  /** Where the lead came from: api, file, replay, demo. */
   channel: string;
   receivedAt: number;
   leadId?: string;
@@ -15,7 +15,11 @@ export interface IntakeMeta {
  * decides what is wrong with it.
  */
 export function toRawLead(body: unknown, meta: IntakeMeta): RawLead {
-  const parsed = parseLeadInput(body);
+  return rawLeadOf(body, parseLeadInput(body), meta);
+}
+
+/** `toRawLead` for a body already parsed (the HTTP routes parse at the route, to answer 400s). */
+export function rawLeadOf(body: unknown, parsed: ParseLeadResult, meta: IntakeMeta): RawLead {
   return {
     leadId: meta.leadId ?? randomUUID(),
     receivedAt: meta.receivedAt,

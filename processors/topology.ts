@@ -1,13 +1,40 @@
 import type { Config } from '../config';
+import type { LlmEnricher } from '../connectors/llm/enricher';
+import { DEFAULT_RETRY } from '../connectors/notify/retry';
+import { vendorWebhooksProcessor } from '../ingress/webhooks/processor';
+import { loadDefaultModel } from '../models/default-model';
 import type { Processor } from '../runtime/processor';
+import { type Database, postgresSinks } from '../sinks';
+import type { Embedder } from '../sinks/vectors/embedding';
+import { DEFAULT_VENDOR_LABELS } from '../sinks/metrics/bounded-labels';
+import { metricsSinks } from '../sinks/metrics/processor';
+import type { Graph } from '../sinks/neo4j/graph';
+import { neo4jSinks } from '../sinks/neo4j/processor';
+import type { VectorIndex } from '../sinks/vectors/index';
+import { vectorSinkProcessor } from '../sinks/vectors/processor';
+import { type RoutingSettings, routingProcessors } from './assign/stages';
+import { type RewardSettings, rewardProcessors } from './reward/processor';
 import { enrichProcessor } from './enrich/processor';
+import { scoreFeedbackProcessor } from './score/feedback';
+import { scoreProcessor } from './score/processor';
 import { validateProcessor } from './validate/processor';
 import { emailScreenProcessor, phoneScreenProcessor } from './validate/screen';
+import { platformCatalog } from '../topics/platform';
 
 export type TopologySettings = Pick<
   Config,
   'LEADFLOW_DUPLICATE_WINDOW_DAYS' | 'LEADFLOW_CONSENT_MAX_AGE_DAYS'
->;
+> &
+  Partial<Pick<Config, 'LEADFLOW_METRICS_VENDOR_LABELS'>> &
+  RoutingSettings &
+  RewardSettings;
+
+/** The optional AI services of the score stage; without them it scores with the local model only. */
+export interface AiServices {
+  llm?: LlmEnricher | null;
+  /** Where the `vectors` sink puts lead embeddings for similar-lead search. */
+  vectors?: { index: VectorIndex; embedder: Embedder };
+}
 
 /**
  * The pipeline's processors in flow order; `leadflow start` runs all of them. Where a lead goes
@@ -15,13 +42,46 @@ export type TopologySettings = Pick<
  *
  *   leads.raw -> validate -> leads.by-phone -> screen-phone -> leads.by-email -> screen-email
  *     -> leads.valid -> enrich -> leads.enriched          (every stage may also reject to leads.rejected)
+ *     -> score -> leads.scored;  leads.scored + lead.outcomes -> score-feedback -> model.training
+ *     -> match -> leads.matched (by routing group) + agent.responses -> assign -> assignments
+ *     -> notify (offers to agents) -> assignments.notifications
+     -> report-outcomes -> lead.outcomes (what agents reported, for score-feedback and reward)
+   leads.valid + leads.rejected + assignments -> vendor-webhooks (status to vendors) -> vendors.notifications
+ *   referrals + lead events -> reward-leads -> rewards.activity (by account) + community.events
+ *     -> reward -> rewards (the ledger), agent.tiers (read by match and assign)
+ *
+ * The metrics sinks (funnel counters and latencies for /metrics, sinks/metrics) follow; with a
+ * database, so do the sinks that keep its read models (see sinks/index.ts); with Neo4j
+ * (NEO4J_URL), the graph sink (sinks/neo4j).
  */
-export function topology(settings: TopologySettings): Processor<never>[] {
+/** A redelivered status event older than this may be sent again. */
+const VENDOR_WEBHOOK_RETENTION_DAYS = 30;
+
+export function topology(
+  settings: TopologySettings,
+  sinks: { database?: Database; graph?: Graph } = {},
+  ai: AiServices = {},
+): Processor<never>[] {
   const screen = { duplicateWindowDays: settings.LEADFLOW_DUPLICATE_WINDOW_DAYS };
   return [
     validateProcessor({ consentMaxAgeDays: settings.LEADFLOW_CONSENT_MAX_AGE_DAYS }),
     phoneScreenProcessor(screen),
     emailScreenProcessor(screen),
     enrichProcessor(),
+    scoreProcessor({ defaultModel: loadDefaultModel(), llm: ai.llm }),
+    scoreFeedbackProcessor(),
+    ...routingProcessors(settings),
+    ...rewardProcessors(settings),
+    vendorWebhooksProcessor({
+      secret: settings.LEADFLOW_WEBHOOK_SECRET ?? null,
+      retry: DEFAULT_RETRY,
+      retentionDays: VENDOR_WEBHOOK_RETENTION_DAYS,
+    }),
+    ...(ai.vectors ? [vectorSinkProcessor(ai.vectors.index, ai.vectors.embedder)] : []),
+    ...metricsSinks(platformCatalog(), {
+      vendors: settings.LEADFLOW_METRICS_VENDOR_LABELS ?? DEFAULT_VENDOR_LABELS,
+    }),
+    ...(sinks.database ? postgresSinks(sinks.database) : []),
+    ...(sinks.graph ? neo4jSinks(sinks.graph) : []),
   ] as Processor<never>[];
 }

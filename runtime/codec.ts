@@ -142,9 +142,20 @@ export class RecordCodec {
       const writer = avroType(await this.registry.schemaById(schemaId));
       // Same schema on both sides (the common case) reads without a resolver, which is faster.
       const same = writer.fingerprint('sha256').equals(reader.fingerprint('sha256'));
-      reading = { reader, resolver: same ? undefined : reader.createResolver(writer) };
+      reading = { reader, resolver: same ? undefined : resolverFor(reader, writer, schemaId, subject) };
       this.readers.set(cacheKey, reading);
     }
     return reading.reader.fromBuffer(payload, reading.resolver);
+  }
+}
+
+/** avsc's own message ("no alias found for ...") does not say which record or schema is at fault. */
+function resolverFor(reader: avro.Type, writer: avro.Type, schemaId: number, subject: string) {
+  try {
+    return reader.createResolver(writer);
+  } catch (error) {
+    throw new Error(
+      `schema id ${schemaId} (${writer.name ?? writer.typeName}) cannot be read as ${subject}: ${(error as Error).message}`,
+    );
   }
 }

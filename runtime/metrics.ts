@@ -41,6 +41,12 @@ export const engineMetrics = {
     buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 5000],
     registers: [registry],
   }),
+  retries: new client.Counter({
+    name: 'leadflow_processor_retries_total',
+    help: 'Records a processor tried again after a retryable failure (timeout, service briefly down).',
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
   restoredEntries: new client.Counter({
     name: 'leadflow_state_restored_entries_total',
     help: 'Changelog entries applied while restoring task state.',

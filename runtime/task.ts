@@ -3,6 +3,7 @@ import { changelogTopic, dlqTopic } from '../topics/spec';
 import type { RecordCodec } from './codec';
 import type { ReadOnlyTable } from './global-table';
 import type { Processor, ProcessorContext, Timer } from './processor';
+import { engineMetrics } from './metrics';
 import { RetryableError } from './processor';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
 import { TaskStore } from './store';
@@ -193,6 +194,7 @@ export class Task {
         this.rollbackRecord();
         const retryable = error instanceof RetryableError;
         if (retryable && attempt < this.retry.maxAttempts) {
+          engineMetrics.retries.inc({ processor: this.processor.name });
           await sleep(this.retry.baseDelayMs * 2 ** (attempt - 1));
           continue;
         }

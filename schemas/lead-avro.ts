@@ -14,25 +14,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Field = { name: string; type: Json; default?: Json; doc?: string };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Field = { name: string; type: Json; default?: Json; doc?: string };
 
 const NAMESPACE = 'io.leadflow.lead';
 
-const req = (name: string, type: Json, doc?: string): Field => (doc ? { name, type, doc } : { name, type });
-const opt = (name: string, type: Json, doc?: string): Field => ({
+/** Avro field and record builders, shared with the other stages' schema builders. */
+export const req = (name: string, type: Json, doc?: string): Field =>
+  doc ? { name, type, doc } : { name, type };
+export const opt = (name: string, type: Json, doc?: string): Field => ({
   name,
   type: ['null', type],
   default: null,
   ...(doc ? { doc } : {}),
 });
-const list = (name: string, items: Json, doc?: string): Field => ({
+export const list = (name: string, items: Json, doc?: string): Field => ({
   name,
   type: { type: 'array', items },
   default: [],
   ...(doc ? { doc } : {}),
 });
-const record = (name: string, fields: Field[], doc?: string): Json => ({
+export const record = (name: string, fields: Field[], doc?: string): Json => ({
   type: 'record',
   name,
   ...(doc ? { doc } : {}),

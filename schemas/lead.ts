@@ -512,7 +512,8 @@ export const leadInputSchema = z.preprocess((body, ctx) => {
 
 const MAX_ERRORS = 50;
 
-function toInputError(issue: z.core.$ZodIssue): InputError {
+/** One zod issue as a field-level error with a stable code (also used for request envelopes). */
+export function toInputError(issue: z.core.$ZodIssue): InputError {
   const field = issue.path.map(String).join('.');
   const name = field || 'body';
   switch (issue.code) {

@@ -7,13 +7,13 @@
 #   deploy/local/services.sh env                                       print the connection env vars
 #   deploy/local/services.sh reset  [service ...]                      down + delete that service's data
 #
-# Without service arguments: kafka, registry, postgres, redis. Everything listens on 127.0.0.1 only.
+# Without service arguments: kafka, registry, postgres, redis, neo4j. Everything listens on 127.0.0.1 only.
 # Progress goes to stderr; `up` and `env` print only `export NAME=value` lines on stdout, so
 #   eval "$(deploy/local/services.sh up)"
-# starts everything and sets KAFKA_BROKERS / DATABASE_URL / REDIS_URL in the calling shell.
+# starts everything and sets KAFKA_BROKERS / DATABASE_URL / REDIS_URL / NEO4J_URL in the calling shell.
 #
 # State and caches live in ${LEADFLOW_SERVICES_DIR:-$HOME/.cache/leadflow-services}
-# (Kafka jars, Kafka data, Redis data, pid and log files). When run as root the PostgreSQL
+# (Kafka and Neo4j jars and data, Redis data, pid and log files). When run as root the PostgreSQL
 # data dir must be usable by the `postgres` OS user; if the services dir is not reachable
 # by it (e.g. under /root) it goes to /var/lib/leadflow-services/postgres instead.
 #
@@ -52,8 +52,14 @@
 #   LEADFLOW_KAFKA_HEAP          JVM heap opts (default "-Xms256m -Xmx1g")
 #   LEADFLOW_PG_PORT (5432)  LEADFLOW_PG_DB (leadflow)  LEADFLOW_PG_USER (leadflow)  LEADFLOW_PG_PASSWORD (leadflow)
 #   LEADFLOW_PG_DIR              PostgreSQL state dir (see above)
-#   LEADFLOW_PGVECTOR=0          do not try to install/create pgvector
+#   LEADFLOW_PGVECTOR=0          do not install/create pgvector (else it is built from Debian's
+#                                source package when apt has no binary one; see pgvector_from_source)
+#   LEADFLOW_PGVECTOR_SUITE      Debian suite whose pgvector source is built (default trixie)
 #   LEADFLOW_REDIS_PORT          (6379)
+#   LEADFLOW_NEO4J_VERSION       org.neo4j:neo4j version (default below; 5.26.x runs on Java 17)
+#   LEADFLOW_NEO4J_PORT          Bolt port (7687)
+#   LEADFLOW_NEO4J_HEAP          JVM heap opts (default "-Xms256m -Xmx1g")
+#   LEADFLOW_NEO4J_PAGECACHE     page cache size (default 128m)
 #   LEADFLOW_READY_TIMEOUT       seconds to wait for each service (default 120)
 #   LEADFLOW_KAFKA_CDS=0         do not use/write class-data-sharing archives for the Kafka JVMs
 #   JAVA_HOME                    JDK to use (must be >= 17; javac is needed once for the probe)
@@ -76,9 +82,14 @@ PG_PASSWORD="${LEADFLOW_PG_PASSWORD:-leadflow}"
 
 REDIS_PORT="${LEADFLOW_REDIS_PORT:-6379}"
 
+NEO4J_VERSION="${LEADFLOW_NEO4J_VERSION:-5.26.30}"
+NEO4J_PORT="${LEADFLOW_NEO4J_PORT:-7687}"
+NEO4J_HEAP="${LEADFLOW_NEO4J_HEAP:--Xms256m -Xmx1g}"
+NEO4J_PAGECACHE="${LEADFLOW_NEO4J_PAGECACHE:-128m}"
+
 READY_TIMEOUT="${LEADFLOW_READY_TIMEOUT:-120}"
 
-DEFAULT_SERVICES=(kafka registry postgres redis)
+DEFAULT_SERVICES=(kafka registry postgres redis neo4j)
 ALL_SERVICES=(kafka registry postgres redis neo4j)
 
 # ----------------------------------------------------------------------------- helpers
@@ -408,6 +419,9 @@ kafka_start() {
   log "kafka: starting $KAFKA_VERSION on $HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT, $("$JAVA" -version 2>&1 | head -1))"
   local setsid=(); command -v setsid >/dev/null 2>&1 && setsid=(setsid)
   local cds=(); mapfile -t cds < <(kafka_cds_flags broker)
+  # Every partition holds open segment files and every client a socket: a test suite that makes
+  # thousands of topics exhausts a default limit, and the broker then stops accepting connections.
+  ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   # Same JVM flags as Kafka's kafka-run-class.sh. setsid: survives Ctrl-C in the calling terminal.
   # shellcheck disable=SC2086
   "${setsid[@]}" nohup "$JAVA" $KAFKA_HEAP -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -533,18 +547,60 @@ pg_psql_super() {  # psql as cluster superuser over the private unix socket
 
 pg_ensure_pgvector() {
   [[ "${LEADFLOW_PGVECTOR:-1}" == 0 ]] && return 1
-  local major share; major="$(pg_major)"
+  local major share libdir; major="$(pg_major)"
   share="$("$PG_BIN/pg_config" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$major")"
-  [[ -f "$share/extension/vector.control" ]] && return 0
-  local marker="$SERVICES_DIR/.pgvector-unavailable-pg$major"
-  [[ -f "$marker" ]] && return 1
+  libdir="$("$PG_BIN/pg_config" --pkglibdir 2>/dev/null || echo "/usr/lib/postgresql/$major/lib")"
+  [[ -f "$share/extension/vector.control" && -f "$libdir/vector.so" ]] && return 0
   if command -v apt-get >/dev/null 2>&1 && can_root_quietly && apt_has_candidate "postgresql-$major-pgvector"; then
     apt_install "postgresql-$major-pgvector"
-    [[ -f "$share/extension/vector.control" ]] && return 0
+  else
+    pgvector_from_source "$major"
   fi
-  log "postgres: pgvector (postgresql-$major-pgvector) is not available from apt here; skipping the vector extension"
-  mkdir -p "$SERVICES_DIR"; touch "$marker"
-  return 1
+  [[ -f "$share/extension/vector.control" && -f "$libdir/vector.so" ]] \
+    || die "postgres: pgvector did not install (set LEADFLOW_PGVECTOR=0 to run without it)"
+}
+
+# Debian 12 has no pgvector package for PostgreSQL 15 (and the PGDG repo is out of reach), but
+# Debian's source package builds against it. apt-get fetches it through a private sources list and
+# lists dir, so the system's apt state is left alone. The build is staged in the services dir:
+# a later `up` that finds the extension missing copies it back without building (~30 s saved).
+PGVECTOR_SUITE="${LEADFLOW_PGVECTOR_SUITE:-trixie}"
+pgvector_from_source() {  # pgvector_from_source MAJOR
+  local major="$1" base="$SERVICES_DIR/pgvector"
+  local stage="$base/pg$major"
+  if [[ ! -f "$stage/.complete" ]]; then
+    [[ -f "$("$PG_BIN/pg_config" --includedir-server)/postgres.h" ]] || apt_install "postgresql-server-dev-$major"
+    command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || apt_install build-essential
+    local orig; orig="$(ls "$base"/src/pgvector_*.orig.tar.gz 2>/dev/null | sort -V | tail -1 || true)"
+    if [[ -z "$orig" ]]; then
+      log "postgres: fetching Debian's pgvector source package ($PGVECTOR_SUITE)"
+      mkdir -p "$base/apt/lists/partial" "$base/apt/cache/archives/partial" "$base/src"
+      printf 'deb-src http://deb.debian.org/debian %s main\n' "$PGVECTOR_SUITE" >"$base/apt/sources.list"
+      local apt_opts=(-qq -o "Dir::Etc::sourcelist=$base/apt/sources.list" -o Dir::Etc::sourceparts=-
+        -o "Dir::State::Lists=$base/apt/lists" -o "Dir::Cache=$base/apt/cache")
+      (( IS_ROOT )) && apt_opts+=(-o APT::Sandbox::User=root)
+      apt-get "${apt_opts[@]}" update >&2 || die "postgres: apt-get update for the $PGVECTOR_SUITE sources failed"
+      (cd "$base/src" && apt-get "${apt_opts[@]}" source --download-only pgvector >&2) \
+        || die "postgres: could not download the pgvector source package"
+      orig="$(ls "$base"/src/pgvector_*.orig.tar.gz | sort -V | tail -1)"
+    fi
+    local version build
+    version="$(basename "$orig" .orig.tar.gz)"; version="${version#pgvector_}"
+    log "postgres: building pgvector $version for PostgreSQL $major"
+    build="$(mktemp -d)"
+    rm -rf "$stage.tmp"
+    tar -xzf "$orig" -C "$build"
+    # OPTFLAGS="": pgvector defaults to -march=native, which ties the build to this CPU.
+    make -C "$build/pgvector-$version" PG_CONFIG="$PG_BIN/pg_config" OPTFLAGS="" >"$base/build.log" 2>&1 \
+      && make -C "$build/pgvector-$version" PG_CONFIG="$PG_BIN/pg_config" OPTFLAGS="" DESTDIR="$stage.tmp/root" install >>"$base/build.log" 2>&1 \
+      || { tail -n 20 "$base/build.log" >&2; rm -rf "$build" "$stage.tmp"; die "postgres: pgvector build failed (log $base/build.log)"; }
+    rm -rf "$build" "$stage"
+    printf '%s\n' "$version" >"$stage.tmp/version"
+    touch "$stage.tmp/.complete"
+    mv "$stage.tmp" "$stage"
+  fi
+  log "postgres: installing pgvector $(cat "$stage/version") (built in $stage)"
+  as_root cp -R --preserve=mode,timestamps "$stage/root/." /
 }
 
 pg_running() { [[ -f "$PG_DATA/postmaster.pid" ]] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
@@ -595,7 +651,7 @@ SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'u', :'pw') \gex
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'u') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SQL
   if (( have_vector )); then
-    pg_psql_super -d "$PG_DB" -c 'CREATE EXTENSION IF NOT EXISTS vector' >&2
+    pg_psql_super -d "$PG_DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS vector' >&2
   fi
   PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -At -h "$HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" \
     -c 'SELECT 1' >/dev/null || die "postgres: query as $PG_USER@$PG_DB failed"
@@ -683,16 +739,150 @@ redis_status() {
 redis_reset() { redis_down; rm -rf "$REDIS_DIR/data"; }
 
 # ----------------------------------------------------------------------------- neo4j
-# >>> PLACEHOLDER: Neo4j is not managed yet — a later task adds it here. <<<
-# Expected shape: neo4j_install / neo4j_start / neo4j_wait / neo4j_down / neo4j_status / neo4j_reset, loopback only
-# (bolt 127.0.0.1:7687), state under $SERVICES_DIR/neo4j, plus NEO4J_URL in print_env.
-# It is deliberately NOT in DEFAULT_SERVICES until then.
-neo4j_install() { die "neo4j: not implemented yet (placeholder in deploy/local/services.sh)"; }
-neo4j_start()   { :; }
-neo4j_wait()    { :; }
-neo4j_down()   { log "neo4j: not implemented yet (placeholder)"; }
-neo4j_status() { printf '%-9s n/a   (not managed yet: placeholder)\n' neo4j; }
-neo4j_reset()  { neo4j_down; }
+# Neo4j Community 5.26 (LTS), embedded in a small launcher (neo4j/Neo4jServer.java) that serves
+# Bolt: org.neo4j:neo4j brings the Bolt connector (neo4j-bolt), so the jars from Maven Central
+# are the whole server (~125 MB, 210 jars; ~40 s to fetch cold). Loopback only, auth disabled
+# (a local dev/test instance): NEO4J_URL=bolt://127.0.0.1:7687, no user or password.
+# 5.26 supports Java 17 and 21; Java 25 also runs it (checked) with an "unsupported Java" warning
+# in debug.log. The 2025.x+ calendar releases need Java 21.
+# Layout: $NEO4J_HOME/libs (jars), launcher/ (compiled launcher), conf/neo4j.conf (written on
+# every start), server/ (the DBMS home: data/ and logs/debug.log), neo4j.out (stdout/stderr).
+
+NEO4J_BASE="$SERVICES_DIR/neo4j"
+NEO4J_HOME="$NEO4J_BASE/$NEO4J_VERSION"
+NEO4J_PIDFILE="$NEO4J_BASE/neo4j.pid"        # shared by all versions: at most one server
+NEO4J_PID_PATTERN="Neo4jServer"
+NEO4J_READY="$NEO4J_HOME/server/ready"       # written by the launcher once the database answers
+
+neo4j_fetch() {
+  local libs="$NEO4J_HOME/libs"
+  [[ -f "$libs/.complete" ]] && return 0
+  ensure_java; ensure_maven
+  log "neo4j: fetching org.neo4j:neo4j:$NEO4J_VERSION + runtime deps from Maven Central"
+  local tmp="$NEO4J_HOME/libs.tmp.$$" repo="$NEO4J_HOME/m2.tmp.$$"
+  rm -rf "$tmp" "$repo"; mkdir -p "$tmp" "$NEO4J_HOME"
+  # A private local repository: this fetch runs while other services' Maven fetches may run,
+  # and Maven 3.8 does not lock a shared ~/.m2. The jars end up in libs/, so it is deleted after.
+  JAVA_HOME="$(dirname "$(dirname "$JAVA")")" mvn -B -q -Dstyle.color=never -f "$SCRIPT_DIR/neo4j/pom.xml" \
+    dependency:copy-dependencies -Dneo4j.version="$NEO4J_VERSION" -Dmaven.repo.local="$repo" \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" >"$NEO4J_HOME/maven.log" 2>&1 \
+    || { cat "$NEO4J_HOME/maven.log" >&2; rm -rf "$tmp" "$repo"; die "neo4j: maven could not fetch org.neo4j:neo4j:$NEO4J_VERSION"; }
+  rm -rf "$repo"
+  ls "$tmp"/neo4j-bolt-"$NEO4J_VERSION".jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "neo4j: neo4j-bolt jar missing after fetch"; }
+  touch "$tmp/.complete"
+  rm -rf "$libs"; mv "$tmp" "$libs"
+}
+
+# Compiles deploy/local/neo4j/Neo4jServer.java once per (source, version) into the cache.
+NEO4J_LAUNCHER_JAR=""
+neo4j_launcher_build() {
+  local src="$SCRIPT_DIR/neo4j/Neo4jServer.java" h tmp
+  h="$(sha256_of "$src" | cut -c1-12)"
+  NEO4J_LAUNCHER_JAR="$NEO4J_HOME/launcher/neo4j-server-$h.jar"
+  [[ -f "$NEO4J_LAUNCHER_JAR" ]] && return 0
+  ensure_java
+  rm -rf "$NEO4J_HOME/launcher"; tmp="$NEO4J_HOME/launcher/classes"; mkdir -p "$tmp"
+  "$JAVAC" -nowarn -cp "$NEO4J_HOME/libs/*" -d "$tmp" "$src" >&2
+  "$(dirname "$JAVAC")/jar" cf "$NEO4J_LAUNCHER_JAR.tmp" -C "$tmp" . && mv "$NEO4J_LAUNCHER_JAR.tmp" "$NEO4J_LAUNCHER_JAR"
+  rm -rf "$tmp"
+}
+
+neo4j_write_config() {
+  mkdir -p "$NEO4J_HOME/conf" "$NEO4J_HOME/server"
+  cat >"$NEO4J_HOME/conf/neo4j.conf" <<CONF
+# Generated by deploy/local/services.sh on every start; edit the script, not this file.
+server.bolt.enabled=true
+server.bolt.listen_address=$HOST:$NEO4J_PORT
+server.bolt.advertised_address=$HOST:$NEO4J_PORT
+server.bolt.tls_level=DISABLED
+# Loopback-only dev/test instance: no credentials to manage (the driver connects without auth).
+dbms.security.auth_enabled=false
+server.http.enabled=false
+server.https.enabled=false
+server.memory.pagecache.size=$NEO4J_PAGECACHE
+dbms.usage_report.enabled=false
+db.tx_log.rotation.retention_policy=2 files
+CONF
+}
+
+NEO4J_T0=0
+NEO4J_FETCH_PID=""
+neo4j_install() {
+  ensure_java
+  if [[ ! -f "$NEO4J_HOME/libs/.complete" ]]; then
+    ensure_maven
+    # Network-bound: runs while the other services install and start.
+    neo4j_fetch &
+    NEO4J_FETCH_PID=$!
+  fi
+}
+
+neo4j_start() {
+  local pid
+  if [[ -n "$NEO4J_FETCH_PID" ]]; then
+    wait "$NEO4J_FETCH_PID" || exit 1   # neo4j_fetch already printed why
+    NEO4J_FETCH_PID=""
+  fi
+  neo4j_fetch   # no-op when complete
+  neo4j_launcher_build
+  NEO4J_T0="$(now)"
+  if pid="$(pid_alive "$NEO4J_PIDFILE" "$NEO4J_PID_PATTERN")"; then
+    if ! ps -p "$pid" -o args= | grep -qF -- "$NEO4J_HOME/"; then
+      die "neo4j: a server of another version or services dir is running (pid $pid); run 'down neo4j' with the settings that started it"
+    fi
+    log "neo4j: already running (pid $pid)"
+    return 0
+  fi
+  rm -f "$NEO4J_PIDFILE" "$NEO4J_READY"
+  port_open "$NEO4J_PORT" && die "neo4j: port $HOST:$NEO4J_PORT is in use by another process"
+  neo4j_write_config
+  log "neo4j: starting $NEO4J_VERSION on bolt://$HOST:$NEO4J_PORT ($("$JAVA" -version 2>&1 | head -1))"
+  local setsid=(); command -v setsid >/dev/null 2>&1 && setsid=(setsid)
+  # JVM flags from Neo4j's own launcher that matter here: the add-opens let the page cache and
+  # Netty use direct buffers without the slower fallbacks.
+  # shellcheck disable=SC2086
+  "${setsid[@]}" nohup "$JAVA" $NEO4J_HEAP -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow -Djava.awt.headless=true \
+    -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true -Dlog4j2.disable.jmx=true \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    -cp "$NEO4J_HOME/libs/*:$NEO4J_LAUNCHER_JAR" Neo4jServer "$NEO4J_HOME/server" "$NEO4J_HOME/conf/neo4j.conf" "$NEO4J_READY" \
+    >"$NEO4J_HOME/neo4j.out" 2>&1 </dev/null 9>&- &
+  echo $! >"$NEO4J_PIDFILE"
+}
+
+neo4j_wait() {
+  local pid deadline
+  (( NEO4J_T0 )) || NEO4J_T0="$(now)"
+  pid="$(pid_alive "$NEO4J_PIDFILE" "$NEO4J_PID_PATTERN")" || neo4j_died
+  deadline=$(( $(now) + READY_TIMEOUT ))
+  until [[ -f "$NEO4J_READY" ]] && port_open "$NEO4J_PORT"; do
+    kill -0 "$pid" 2>/dev/null || neo4j_died
+    (( $(now) < deadline )) || die "neo4j: not ready after ${READY_TIMEOUT}s (logs: $NEO4J_HOME/neo4j.out, $NEO4J_HOME/server/logs/debug.log)"
+    sleep 0.2
+  done
+  log "neo4j: ready on bolt://$HOST:$NEO4J_PORT ($(( $(now) - NEO4J_T0 ))s)"
+}
+
+neo4j_died() {
+  tail -n 30 "$NEO4J_HOME/neo4j.out" "$NEO4J_HOME/server/logs/debug.log" >&2 2>/dev/null || true
+  rm -f "$NEO4J_PIDFILE"
+  die "neo4j: server process exited during startup (logs in $NEO4J_HOME)"
+}
+
+# Shutdown checkpoints the store; Netty's graceful stop of the Bolt server alone takes ~10 s.
+neo4j_down() { stop_pid "$NEO4J_PIDFILE" "$NEO4J_PID_PATTERN" neo4j 90 || true; }
+
+neo4j_status() {
+  local pid v=""
+  if pid="$(pid_alive "$NEO4J_PIDFILE" "$NEO4J_PID_PATTERN")" && port_open "$NEO4J_PORT"; then
+    v="$(ps -p "$pid" -o args= | grep -oE 'neo4j/[0-9][^/ ]*/libs' | head -1 | cut -d/ -f2 || true)"
+    printf '%-9s up    %s:%s  (pid %s, neo4j %s, bolt, no auth)\n' neo4j "$HOST" "$NEO4J_PORT" "$pid" "${v:-?}"
+  else
+    printf '%-9s down  %s:%s\n' neo4j "$HOST" "$NEO4J_PORT"
+  fi
+}
+
+neo4j_reset() { neo4j_down; log "neo4j: deleting data of all versions under $NEO4J_BASE"; rm -rf "$NEO4J_BASE"/*/server; }
 
 # ----------------------------------------------------------------------------- registry
 # Apicurio Registry (Confluent-compatible API under /apis/ccompat/v7), managed by its own scripts in
@@ -717,6 +907,7 @@ print_env() {
   printf 'export DATABASE_URL=postgres://%s:%s@%s:%s/%s\n' "$PG_USER" "$PG_PASSWORD" "$HOST" "$PG_PORT" "$PG_DB"
   printf 'export REDIS_URL=redis://%s:%s\n' "$HOST" "$REDIS_PORT"
   printf 'export SCHEMA_REGISTRY_URL=http://%s:%s/apis/ccompat/v7\n' "$HOST" "$REGISTRY_PORT"
+  printf 'export NEO4J_URL=bolt://%s:%s\n' "$HOST" "$NEO4J_PORT"
 }
 
 usage() {

@@ -20,6 +20,8 @@ export const validateProcessor = (settings: ValidateSettings) =>
     outputs: [TOPIC.leadsByPhone, TOPIC.leadsRejected],
     process(record, ctx) {
       const raw = record.value;
+      // A tombstone is meaningless on leads.raw: dead-lettered with this reason.
+      if (raw === null) throw new Error(`${record.topic} record ${record.key} has no value (a tombstone)`);
       const result = validateLead(raw, {
         now: raw.receivedAt,
         consentMaxAgeDays: settings.consentMaxAgeDays,

@@ -10,7 +10,8 @@ describe('leadflow start', () => {
   test('serves /healthz and /metrics on PORT with the embedded default and stops on SIGTERM', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-start-'));
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawnCli(['start'], { LEADFLOW_DATA_DIR: dataDir, PORT: String(port) });
+    // --dev: the API would refuse to start without LEADFLOW_JWT_SECRET otherwise.
+    const child = spawnCli(['start', '--dev'], { LEADFLOW_DATA_DIR: dataDir, PORT: String(port) });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     try {

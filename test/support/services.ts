@@ -35,3 +35,24 @@ export function schemaRegistryGate() {
   const url = new URL(schemaRegistryUrl);
   return serviceGate('Schema registry', url.hostname, Number(url.port || 80));
 }
+
+export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://leadflow:leadflow@127.0.0.1:5432/leadflow';
+
+export function postgresGate() {
+  const url = new URL(databaseUrl);
+  return serviceGate('PostgreSQL', url.hostname, Number(url.port || 5432));
+}
+
+export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function redisGate() {
+  const url = new URL(redisUrl);
+  return serviceGate('Redis', url.hostname, Number(url.port || 6379));
+}
+
+export const neo4jUrl = process.env.NEO4J_URL ?? 'bolt://127.0.0.1:7687';
+
+export function neo4jGate() {
+  const url = new URL(neo4jUrl);
+  return serviceGate('Neo4j', url.hostname, Number(url.port || 7687));
+}

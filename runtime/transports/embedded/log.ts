@@ -388,7 +388,8 @@ export class EmbeddedLog {
       }
       if (topic.cleanup === 'compact') {
         for (let p = 0; p < topic.partitions; p++) {
-          deleted += this.stmt.compact.run(topic.id, p, now - TOMBSTONE_RETENTION_MS).changes;
+          // Numbered parameters (?1, used twice) bind by name in better-sqlite3, not by position.
+          deleted += this.stmt.compact.run({ 1: topic.id, 2: p, 3: now - TOMBSTONE_RETENTION_MS }).changes;
         }
       }
     }

@@ -65,15 +65,22 @@ export class KafkaTransport implements Transport {
     );
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: this.names.physical(spec.name),
-          numPartitions: spec.partitions,
-          replicationFactor: -1,
-          configEntries: topicConfig(spec),
-        })),
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: this.names.physical(spec.name),
+            numPartitions: spec.partitions,
+            replicationFactor: -1,
+            configEntries: topicConfig(spec),
+          })),
+        });
+      } catch (error) {
+        // The topics were created, but kafkajs gives up waiting for their leaders when a busy
+        // broker does not list them yet (UNKNOWN_TOPIC_OR_PARTITION); wait for them ourselves.
+        if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+        for (const spec of missing) await topicOffsets(admin, this.names.physical(spec.name));
+      }
     }
     const changes: TopicChange[] = missing.map((s) => ({ topic: s.name, action: 'created' }));
     const present = specs.filter((s) => existing.has(s.name));

@@ -1,0 +1,62 @@
+import { Argument, type Command } from 'commander';
+import { checkRange, type DayRange, parseDay } from '../sinks/postgres/analytics';
+import type { Queryable } from '../sinks/postgres/database';
+import {
+  conversionBy,
+  dropOffByStage,
+  funnel,
+  rejectionsByReason,
+  toCsv,
+} from '../sinks/postgres/read-models';
+import { openSinkDatabase } from '../sinks';
+import { figureRows, rewardFigures } from '../sinks/postgres/rewards-figures';
+import { action, openContext } from './context';
+import { printTable } from './topics';
+
+const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise<object[]>> = {
+  funnel: (db, range) => funnel(db, range),
+  dropoff: (db, range) => dropOffByStage(db, range),
+  'by-vendor': (db, range) => conversionBy(db, 'vendor', range),
+  'by-line': (db, range) => conversionBy(db, 'line', range),
+  rejections: (db, range) => rejectionsByReason(db, range),
+  // Program figures over all time: the ledger has no received-day range.
+  rewards: async (db) => figureRows(await rewardFigures(db)),
+};
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, rewards program figures',
+    )
+    .addArgument(new Argument('<report>', 'which report').choices(Object.keys(REPORTS)))
+    .option('--from <date>', 'first day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--from'))
+    .option('--to <date>', 'last day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--to'))
+    .option('--csv', 'print CSV')
+    .action(
+      action(async (report: string, options: { from?: string; to?: string; csv?: boolean }) => {
+        const range = checkRange({ from: options.from, to: options.to });
+        const { config, transport } = openContext();
+        await transport.close();
+        const database = await openSinkDatabase(config);
+        if (!database) {
+          throw new Error(
+            'no database to report from: on Kafka the sinks write to PostgreSQL, so set DATABASE_URL',
+          );
+        }
+        try {
+          const rows = await REPORTS[report]!(database, range);
+          if (options.csv) process.stdout.write(toCsv(rows));
+          else if (rows.length === 0) process.stdout.write('no leads in the read models for this range\n');
+          else {
+            printTable(
+              Object.keys(rows[0]!).map((column) => column.toUpperCase()),
+              rows.map((row) => Object.values(row).map(String)),
+            );
+          }
+        } finally {
+          await database.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,82 @@
+/**
+ * Streams a lead file into leads.raw in batches with constant memory: rows are read as the bytes
+ * arrive, and the next batch is only written once the previous one is durable, so a slow log
+ * slows the reader (and, over HTTP, the client) instead of filling memory.
+ */
+import { toRawLead } from '../../ingress/intake';
+import type { RawLead } from '../../schemas/lead';
+import type { ColumnMapping } from './mapping';
+import { type FileFormat, readRows, type RowProblem } from './rows';
+import { MAX_LISTED_PROBLEMS, type UploadProgress } from './upload-status';
+
+export interface IngestOptions {
+  source: AsyncIterable<Buffer>;
+  format: FileFormat;
+  mapping?: ColumnMapping;
+  /** The vendor a row's lead is recorded for. */
+  vendorOf(body: Record<string, unknown>): string;
+  /** Appends leads to leads.raw; resolves once they are durable. */
+  write(leads: RawLead[]): Promise<void>;
+  /** Leads per write. */
+  batchSize?: number;
+  /** After each durable batch: progress bars, status records. */
+  onProgress?(progress: UploadProgress): void | Promise<void>;
+  /** Every unreadable row, including those past the listed ones. */
+  onProblem?(problem: RowProblem): void;
+  now?: () => number;
+}
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+/** Reads the whole source; throws FileFormatError when the file cannot be read at all. */
+export async function ingestFile(options: IngestOptions): Promise<UploadProgress> {
+  const now = options.now ?? Date.now;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const progress = { rowsRead: 0, accepted: 0, unreadable: 0, bytesRead: 0, problems: [] as RowProblem[] };
+  const counted = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      progress.bytesRead += chunk.length;
+      yield chunk;
+    }
+  };
+  // One batch is written while the next one is read and parsed: at most two batches in memory.
+  let inFlight: Promise<void> = Promise.resolve();
+  let batch: RawLead[] = [];
+  const flush = async () => {
+    await inFlight;
+    const leads = batch;
+    batch = [];
+    inFlight = options.write(leads).then(async () => {
+      progress.accepted += leads.length;
+      await options.onProgress?.(snapshot(progress));
+    });
+    // Awaited before the next write or at the end; this only keeps an early failure from
+    // counting as unhandled in between.
+    inFlight.catch(() => undefined);
+  };
+
+  for await (const row of readRows(counted(options.source), {
+    format: options.format,
+    mapping: options.mapping,
+  })) {
+    progress.rowsRead += 1;
+    if ('problem' in row) {
+      progress.unreadable += 1;
+      if (progress.problems.length < MAX_LISTED_PROBLEMS) progress.problems.push(row.problem);
+      options.onProblem?.(row.problem);
+      continue;
+    }
+    batch.push(
+      toRawLead(row.body, { vendorId: options.vendorOf(row.body), channel: 'file', receivedAt: now() }),
+    );
+    if (batch.length >= batchSize) await flush();
+  }
+  if (batch.length > 0) await flush();
+  await inFlight;
+  return snapshot(progress);
+}
+
+const snapshot = (progress: UploadProgress): UploadProgress => ({
+  ...progress,
+  problems: [...progress.problems],
+});

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AgentPerformance } from '../../processors/match/records';
+import { RecordCodec } from '../../runtime/codec';
+import { GlobalTable, type ReadOnlyTable } from '../../runtime/global-table';
+import { registry as metricsRegistry } from '../../runtime/metrics';
+import type { Transport } from '../../runtime/transport';
+import type { SchemaRegistry } from '../../schemas/registry';
+import type { FunnelRow } from '../../sinks/postgres/analytics';
+import type { Queryable } from '../../sinks/postgres/database';
+import { conversionBy, funnel } from '../../sinks/postgres/read-models';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+import {
+  latencyByStage,
+  leaderboard,
+  type LeaderboardRow,
+  type MetricSample,
+  scoreDistribution,
+  type ScoreBucket,
+  type StageLatency,
+} from './summaries';
+
+/** Where the dashboard's numbers come from. */
+export interface DashboardSource {
+  /** Funnel and conversion (durable, every lead ever received); absent without a database. */
+  readModels?: Queryable;
+  /** Score distribution and stage latency, as the metrics sinks of this process counted them. */
+  metrics: Registry;
+  /** The leaderboard: acceptance, sales and response time per agent, as assign publishes them. */
+  agentPerformance: ReadOnlyTable<AgentPerformance>;
+}
+
+export interface DashboardData {
+  generatedAt: string;
+  /** Null when this process has no read-model database. */
+  funnel: FunnelRow[] | null;
+  conversionBySource: Record<string, string | number>[] | null;
+  conversionByLine: Record<string, string | number>[] | null;
+  scores: ScoreBucket[];
+  latency: StageLatency[];
+  leaderboard: LeaderboardRow[];
+}
+
+const LATENCY_ORDER = [
+  'valid',
+  'enriched',
+  'scored',
+  'matched',
+  'unroutable',
+  'offered',
+  'assigned',
+  'rejected',
+];
+const LEADERBOARD_SIZE = 10;
+// Enough for a readable chart; the report CLI has every vendor.
+const TOP_SOURCES = 12;
+
+export async function dashboardData(source: DashboardSource): Promise<DashboardData> {
+  const samples = async (name: string): Promise<MetricSample[]> =>
+    (await source.metrics.getSingleMetric(name)?.get())?.values ?? [];
+  const db = source.readModels;
+  return {
+    generatedAt: new Date().toISOString(),
+    funnel: db ? await funnel(db) : null,
+    conversionBySource: db ? (await conversionBy(db, 'vendor')).slice(0, TOP_SOURCES) : null,
+    conversionByLine: db ? await conversionBy(db, 'line') : null,
+    scores: scoreDistribution(await samples('leadflow_lead_score')),
+    latency: latencyByStage(await samples('leadflow_end_to_end_latency_seconds'), LATENCY_ORDER),
+    leaderboard: leaderboard(
+      [...source.agentPerformance.entries()].map(([, agent]) => agent),
+      LEADERBOARD_SIZE,
+    ),
+  };
+}
+
+/** Opens the dashboard's sources: the agent performance table, followed until `close`. */
+export async function openDashboardSource(setup: {
+  transport: Transport;
+  registry: SchemaRegistry;
+  log: Logger;
+  readModels?: Queryable;
+}): Promise<{ source: DashboardSource; close(): Promise<void> }> {
+  const codec = new RecordCodec(platformCatalog(), setup.registry, {
+    subjectPrefix: setup.transport.topicPrefix,
+  });
+  await codec.prepare([TOPIC.agentPerformance]);
+  const agentPerformance = await new GlobalTable<AgentPerformance>(
+    TOPIC.agentPerformance,
+    setup.transport,
+    codec,
+    setup.log,
+  ).start();
+  return {
+    source: { readModels: setup.readModels, metrics: metricsRegistry, agentPerformance },
+    close: () => agentPerformance.stop(),
+  };
+}

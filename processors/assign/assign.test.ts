@@ -1,0 +1,469 @@
+import fc from 'fast-check';
+import type { Agent, AgentPerformance, LeadMatched } from '../match/records';
+import { parseRoutingConfig, type RoutingConfig } from '../match/routing-config';
+import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../match/test-fixtures';
+import { type AssignPorts, InvalidResponseError, onMatched, onResponse, onTimer } from './assign';
+import type { AgentLedger, AgentResponse, AssignmentEvent, LeadAssignment } from './records';
+
+const MINUTE = 60_000;
+
+/** Assign over maps, with a clock the test moves and timers that fire in order. */
+class Router {
+  readonly leads = new Map<string, LeadAssignment>();
+  readonly ledgers = new Map<string, AgentLedger>();
+  readonly timers = new Map<string, number>();
+  readonly events: AssignmentEvent[] = [];
+  readonly performance = new Map<string, AgentPerformance>();
+  readonly agents: Map<string, Agent>;
+  private responses = 0;
+
+  constructor(
+    agents: Agent[],
+    readonly config: RoutingConfig = parseRoutingConfig(
+      'defaults: { offerTimeoutSeconds: 300, staleAfterMinutes: 60 }',
+    ),
+    public now = WEDNESDAY_10AM_PACIFIC,
+  ) {
+    this.agents = new Map(agents.map((a) => [a.agentId, a]));
+  }
+
+  ports(): AssignPorts {
+    return {
+      now: this.now,
+      config: this.config,
+      // Copies, as the processor's stores hand out: a change not written back with put is lost.
+      leads: {
+        get: (k) => structuredClone(this.leads.get(k)),
+        put: (k, v) => this.leads.set(k, v),
+        delete: (k) => this.leads.delete(k),
+      },
+      ledgers: {
+        get: (k) => structuredClone(this.ledgers.get(k)),
+        put: (k, v) => this.ledgers.set(k, v),
+        delete: (k) => this.ledgers.delete(k),
+      },
+      agent: (id) => this.agents.get(id),
+      agents: () => this.agents.values(),
+      emit: (event) => this.events.push(event),
+      publish: (record) => this.performance.set(record.agentId, record),
+      schedule: (at, key) => this.timers.set(key, at),
+      cancel: (key) => this.timers.delete(key),
+    };
+  }
+
+  matched(record: LeadMatched) {
+    return onMatched(this.ports(), record);
+  }
+
+  respond(leadId: string, answer: AgentResponse['response'], extra: Partial<AgentResponse> = {}) {
+    const offer = this.leads.get(leadId)!.offers.at(-1)!;
+    return onResponse(this.ports(), {
+      responseId: `r${++this.responses}`,
+      routingGroup: 'west',
+      leadId,
+      offerId: offer.offerId,
+      agentId: offer.agentId,
+      response: answer,
+      outcome: null,
+      reason: null,
+      respondedAt: this.now,
+      channel: 'test',
+      ...extra,
+    });
+  }
+
+  /** Moves the clock, firing due timers in time order. */
+  wait(ms: number) {
+    const until = this.now + ms;
+    for (;;) {
+      const due = [...this.timers].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.now = Math.max(this.now, due[1]);
+      onTimer(this.ports(), due[0]);
+    }
+    this.now = until;
+  }
+
+  types(leadId?: string) {
+    return this.events
+      .filter((e) => !leadId || e.leadId === leadId)
+      .map((e) => `${e.type}${e.agentId ? `:${e.agentId}` : ''}`);
+  }
+}
+
+const agents = (...ids: string[]) => ids.map((agentId) => testAgent({ agentId }));
+
+describe('assign: the offer state machine', () => {
+  test('offer, accept: the agent holds the lead, with a release timer for its work window', () => {
+    const router = new Router(agents('a', 'b'));
+    expect(router.matched(testMatched('L1', 'west', ['a', 'b'], router.now))).toBe('handled');
+    expect(router.types()).toEqual(['offered:a']);
+    expect(router.events[0]).toMatchObject({
+      eventId: 'L1:1',
+      offerId: 'L1:1',
+      attempt: 1,
+      strategy: 'best_match',
+      expiresAt: router.now + 5 * MINUTE,
+    });
+    expect(router.ledgers.get('a')!.open).toEqual(['L1']);
+    router.wait(30_000);
+    expect(router.respond('L1', 'accept')).toBe('applied');
+    expect(router.types()).toEqual(['offered:a', 'accepted:a']);
+    expect(router.ledgers.get('a')).toMatchObject({
+      open: [],
+      active: ['L1'],
+      acceptedOnDay: 1,
+      accepted: 1,
+    });
+    expect(router.timers.has('expire:L1')).toBe(false);
+    expect(router.timers.has('stale:L1')).toBe(false);
+    expect(router.timers.get('release:L1')).toBe(router.now + 240 * MINUTE);
+    expect(router.performance.get('a')).toMatchObject({
+      accepted: 1,
+      meanResponseSeconds: 30,
+      load: { acceptedToday: 1, openOffers: 0, active: 1 },
+    });
+  });
+
+  test('a decline or a lapsed offer moves on to the next candidate', () => {
+    const router = new Router(agents('a', 'b', 'c'));
+    router.matched(testMatched('L1', 'west', ['a', 'b', 'c'], router.now));
+    router.respond('L1', 'decline', { reason: 'not my area' });
+    expect(router.types()).toEqual(['offered:a', 'declined:a', 'reoffered:b']);
+    expect(router.events[1]!.reason).toBe('not my area');
+    router.wait(5 * MINUTE);
+    expect(router.types()).toEqual(['offered:a', 'declined:a', 'reoffered:b', 'expired:b', 'reoffered:c']);
+    expect(router.events.at(-1)).toMatchObject({ attempt: 3, offerId: 'L1:3' });
+    expect(router.ledgers.get('a')).toMatchObject({ open: [], declined: 1 });
+    expect(router.ledgers.get('b')).toMatchObject({ open: [], expired: 1 });
+  });
+
+  test('exhausted candidates climb the ladder: wider radius, group lead, manual queue', () => {
+    const lead = testAgent({ agentId: 'boss', groupLead: true });
+    const router = new Router([...agents('a', 'far'), lead]);
+    router.matched(testMatched('L1', 'west', ['a'], router.now, ['far']));
+    router.respond('L1', 'decline');
+    router.respond('L1', 'decline');
+    router.respond('L1', 'decline');
+    expect(router.types()).toEqual([
+      'offered:a',
+      'declined:a',
+      'escalated',
+      'reoffered:far',
+      'declined:far',
+      'escalated',
+      'reoffered:boss',
+      'declined:boss',
+      'escalated',
+    ]);
+    expect(router.events.filter((e) => e.type === 'escalated').map((e) => [e.escalation, e.reason])).toEqual([
+      ['wider_radius', 'candidates_exhausted'],
+      ['group_lead', 'candidates_exhausted'],
+      ['manual_queue', 'candidates_exhausted'],
+    ]);
+    expect(router.leads.get('L1')).toMatchObject({ status: 'escalated', candidates: [], reserve: [] });
+    expect(router.timers.get('purge:L1')).toBe(router.now + 30 * 24 * 60 * MINUTE);
+  });
+
+  test('the manual queue is the last resort even when the ladder leaves it out', () => {
+    const config = parseRoutingConfig('defaults: { escalation: [group_lead] }');
+    const router = new Router(agents('a'), config);
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'decline');
+    expect(router.events.at(-1)).toMatchObject({ type: 'escalated', escalation: 'manual_queue' });
+  });
+
+  test('busy candidates: the lead waits, is offered when capacity frees, and goes stale up the ladder', () => {
+    const a = testAgent({ agentId: 'a', capacity: { daily: 10, concurrent: 1 } });
+    const router = new Router([a, testAgent({ agentId: 'boss', groupLead: true })]);
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.matched(testMatched('L2', 'west', ['a'], router.now));
+    expect(router.types('L2')).toEqual(['waiting']);
+    expect(router.events.at(-1)!.reason).toBe('candidates_at_capacity');
+    router.respond('L1', 'decline');
+    router.wait(2 * MINUTE); // the retry timer
+    expect(router.types('L2')).toEqual(['waiting', 'offered:a']);
+    router.matched(testMatched('L3', 'west', ['a'], router.now));
+    router.wait(60 * MINUTE);
+    // L2's offer lapsed and a declined L1, so L2 had nobody left and went to the group lead;
+    // L3 waited for a all along and went stale.
+    expect(router.types('L3')).toEqual([
+      'waiting',
+      'offered:a',
+      'expired:a',
+      'escalated',
+      'reoffered:boss',
+      'expired:boss',
+      'escalated',
+    ]);
+  });
+
+  test('a stale lead with an open offer withdraws it and escalates', () => {
+    const config = parseRoutingConfig('defaults: { offerTimeoutSeconds: 3600, staleAfterMinutes: 30 }');
+    const router = new Router(agents('a', 'b'), config);
+    router.matched(testMatched('L1', 'west', ['a', 'b'], router.now));
+    router.wait(30 * MINUTE);
+    expect(router.types()).toEqual(['offered:a', 'withdrawn:a', 'escalated']);
+    expect(router.events.at(-1)).toMatchObject({ escalation: 'manual_queue', reason: 'stale' });
+    expect(router.ledgers.get('a')!.open).toEqual([]);
+    expect(router.respond('L1', 'accept', { offerId: 'L1:1', agentId: 'a' })).toBe('late');
+    expect(router.events.at(-1)).toMatchObject({ type: 'response_rejected', reason: 'offer_withdrawn' });
+  });
+
+  test('a lead arriving at night waits for a queueing agent and goes stale only an hour into the shift', () => {
+    const night = Date.UTC(2026, 2, 4, 9, 0); // 01:00 in Los Angeles; the shift starts at 08:00
+    const router = new Router([testAgent({ agentId: 'a', queueOutsideHours: true })], undefined, night);
+    const matched = testMatched('L1', 'west', ['a'], night);
+    matched.candidates[0]!.availableAt = Date.UTC(2026, 2, 4, 16, 0);
+    router.matched(matched);
+    expect(router.types()).toEqual(['waiting']);
+    expect(router.timers.get('retry:L1')).toBe(Date.UTC(2026, 2, 4, 16, 0));
+    expect(router.timers.get('stale:L1')).toBe(Date.UTC(2026, 2, 4, 17, 0));
+    router.wait(7 * 60 * MINUTE);
+    expect(router.types()).toEqual(['waiting', 'offered:a']);
+    expect(router.events.at(-1)!.at).toBe(Date.UTC(2026, 2, 4, 16, 0));
+  });
+
+  test('an agent paused after matching is skipped; one moved to another group too', () => {
+    const router = new Router([
+      testAgent({ agentId: 'a', status: 'paused' }),
+      testAgent({ agentId: 'b', routingGroup: 'east' }),
+      testAgent({ agentId: 'c' }),
+    ]);
+    router.matched(testMatched('L1', 'west', ['a', 'b', 'c'], router.now));
+    expect(router.types()).toEqual(['offered:c']);
+  });
+
+  test('an unroutable lead becomes an unroutable event with its reason', () => {
+    const router = new Router([]);
+    const record: LeadMatched = {
+      ...testMatched('L1', 'west', [], router.now),
+      outcome: 'unroutable',
+      routingGroup: null,
+      unroutable: {
+        code: 'not_licensed',
+        message: 'no agent is licensed for auto in CA',
+        funnel: { agents: 3, licensed: 0 },
+      },
+    };
+    router.matched(record);
+    expect(router.events).toEqual([
+      expect.objectContaining({
+        type: 'unroutable',
+        reason: 'not_licensed: no agent is licensed for auto in CA',
+      }),
+    ]);
+    expect(router.matched(record)).toBe('duplicate');
+    expect(router.events).toHaveLength(1);
+  });
+});
+
+describe('assign: repeated and bad input', () => {
+  test('a replayed leads.matched record for a handled lead makes no second offer', () => {
+    const router = new Router(agents('a', 'b'));
+    const record = testMatched('L1', 'west', ['a', 'b'], router.now);
+    router.matched(record);
+    router.respond('L1', 'accept');
+    expect(router.matched(record)).toBe('duplicate');
+    expect(router.matched({ ...record, matchedAt: router.now + 1000 })).toBe('duplicate');
+    expect(router.types()).toEqual(['offered:a', 'accepted:a']);
+  });
+
+  test('a record older than the kept state is not offered again', () => {
+    const router = new Router(agents('a'));
+    expect(router.matched(testMatched('L1', 'west', ['a'], router.now - 31 * 24 * 60 * MINUTE))).toBe(
+      'too_old',
+    );
+    expect(router.events).toEqual([]);
+  });
+
+  test('repeated answers change nothing; late ones are answered with response_rejected', () => {
+    const router = new Router(agents('a', 'b'));
+    router.matched(testMatched('L1', 'west', ['a', 'b'], router.now));
+    router.wait(5 * MINUTE); // a's offer lapses, b gets one
+    const late = router.leads.get('L1')!.offers[0]!;
+    expect(router.respond('L1', 'accept', { offerId: late.offerId, agentId: 'a' })).toBe('late');
+    expect(router.events.at(-1)).toMatchObject({
+      type: 'response_rejected',
+      agentId: 'a',
+      reason: 'offer_expired',
+    });
+    expect(router.respond('L1', 'accept')).toBe('applied');
+    expect(router.respond('L1', 'accept')).toBe('duplicate');
+    expect(router.respond('L1', 'decline')).toBe('late');
+    expect(router.ledgers.get('b')).toMatchObject({ acceptedOnDay: 1, active: ['L1'] });
+    expect(router.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  test('responses naming an unknown lead, offer or agent, or an unknown answer, are invalid', () => {
+    const router = new Router(agents('a'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    expect(() => router.respond('L1', 'accept', { leadId: 'nope' })).toThrow(InvalidResponseError);
+    expect(() => router.respond('L1', 'accept', { offerId: 'L1:9' })).toThrow(/has no offer L1:9/);
+    expect(() => router.respond('L1', 'accept', { agentId: 'mallory' })).toThrow(/not made to agent mallory/);
+    expect(() => router.respond('L1', 'maybe' as never)).toThrow(/response must be one of/);
+    expect(() => router.respond('L1', 'outcome', { outcome: 'won' as never })).toThrow(
+      /outcome must be one of/,
+    );
+    expect(() => router.respond('L1', 'outcome', { outcome: 'sold' })).toThrow(/not assigned to agent a/);
+    expect(router.types()).toEqual(['offered:a']);
+  });
+});
+
+describe('assign: outcomes and the work window', () => {
+  test('the first report frees the place, a sale completes the lead, repeated outcomes are ignored', () => {
+    const router = new Router(agents('a'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'accept');
+    expect(router.ledgers.get('a')!.active).toEqual(['L1']);
+    expect(router.respond('L1', 'outcome', { outcome: 'contacted' })).toBe('applied');
+    expect(router.ledgers.get('a')!.active).toEqual([]);
+    expect(router.timers.has('release:L1')).toBe(false);
+    expect(router.leads.get('L1')!.status).toBe('released');
+    expect(router.respond('L1', 'outcome', { outcome: 'contacted' })).toBe('duplicate');
+    expect(router.respond('L1', 'outcome', { outcome: 'sold' })).toBe('applied');
+    expect(router.types()).toEqual(['offered:a', 'accepted:a', 'progressed:a', 'completed:a']);
+    expect(router.ledgers.get('a')).toMatchObject({ active: [], sold: 1 });
+    expect(router.leads.get('L1')!.status).toBe('completed');
+    expect(router.performance.get('a')!.conversionRate).toBeGreaterThan(0.1);
+    expect(router.respond('L1', 'outcome', { outcome: 'lost' })).toBe('late');
+    expect(router.events.at(-1)).toMatchObject({ type: 'response_rejected', reason: 'lead_completed' });
+  });
+
+  test('after the work window the lead stops counting against capacity; a later outcome still counts', () => {
+    const router = new Router(agents('a'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'accept');
+    router.wait(240 * MINUTE);
+    expect(router.types()).toEqual(['offered:a', 'accepted:a', 'released:a']);
+    expect(router.ledgers.get('a')!.active).toEqual([]);
+    router.respond('L1', 'outcome', { outcome: 'lost' });
+    expect(router.types().at(-1)).toBe('completed:a');
+    expect(router.ledgers.get('a')!.lost).toBe(1);
+  });
+
+  test('finished leads are purged after the retention period', () => {
+    const router = new Router(agents('a'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'accept');
+    router.respond('L1', 'outcome', { outcome: 'sold' });
+    router.wait(31 * 24 * 60 * MINUTE);
+    expect(router.leads.has('L1')).toBe(false);
+  });
+});
+
+describe('assign: capacity is exact', () => {
+  test('whatever happens, no agent ever holds more than its caps allow, and no lead is taken twice', () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('lead' as const),
+        candidates: fc.subarray(['a', 'b', 'c', 'd'], { minLength: 1 }),
+      }),
+      fc.record({ kind: fc.constant('replay' as const), back: fc.nat(20) }),
+      fc.record({ kind: fc.constant('answer' as const), back: fc.nat(20), accept: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('outcome' as const),
+        back: fc.nat(20),
+        outcome: fc.constantFrom('contacted' as const, 'sold' as const, 'lost' as const),
+      }),
+      fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 600 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ daily: fc.integer({ min: 1, max: 4 }), concurrent: fc.integer({ min: 1, max: 3 }) }),
+          {
+            minLength: 4,
+            maxLength: 4,
+          },
+        ),
+        fc.constantFrom('best_match', 'weighted_round_robin', 'fair_share'),
+        fc.array(step, { maxLength: 120 }),
+        (caps, strategy, steps) => {
+          const ids = ['a', 'b', 'c', 'd'];
+          const config = parseRoutingConfig(`defaults: { strategy: ${strategy}, staleAfterMinutes: 45 }`);
+          const router = new Router(
+            ids.map((agentId, i) =>
+              testAgent({
+                agentId,
+                capacity: caps[i]!,
+                workingHours: {
+                  timeZone: 'America/Los_Angeles',
+                  days: [1, 2, 3, 4, 5, 6, 7],
+                  start: '06:00',
+                  end: '22:00',
+                },
+                queueOutsideHours: true,
+              }),
+            ),
+            config,
+          );
+          const matchedRecords: LeadMatched[] = [];
+          for (const s of steps) {
+            if (s.kind === 'lead') {
+              const record = testMatched(`L${matchedRecords.length}`, 'west', s.candidates, router.now);
+              matchedRecords.push(record);
+              router.matched(record);
+            } else if (s.kind === 'replay' && matchedRecords.length > 0) {
+              expect(router.matched(matchedRecords[Math.max(0, matchedRecords.length - 1 - s.back)]!)).toBe(
+                'duplicate',
+              );
+            } else if ((s.kind === 'answer' || s.kind === 'outcome') && matchedRecords.length > 0) {
+              const state = router.leads.get(
+                matchedRecords[Math.max(0, matchedRecords.length - 1 - s.back)]!.leadId,
+              );
+              const offer = state?.offers.at(-1);
+              if (!state || !offer) continue;
+              const base = { offerId: offer.offerId, agentId: offer.agentId };
+              if (s.kind === 'answer') router.respond(state.leadId, s.accept ? 'accept' : 'decline', base);
+              else if (state.agentId)
+                router.respond(state.leadId, 'outcome', {
+                  ...base,
+                  agentId: state.agentId,
+                  outcome: s.outcome,
+                });
+            } else if (s.kind === 'wait') {
+              router.wait(s.minutes * MINUTE);
+            }
+          }
+          auditCaps(router.events, new Map(ids.map((id, i) => [id, caps[i]!])));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** Replays the events with independent counters: caps hold at every step, each lead is accepted once. */
+function auditCaps(events: AssignmentEvent[], caps: Map<string, { daily: number; concurrent: number }>) {
+  const open = new Map<string, Set<string>>();
+  const active = new Map<string, Set<string>>();
+  const acceptedOn = new Map<string, number>();
+  const accepted = new Set<string>();
+  const day = (at: number) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(at);
+  const set = (map: Map<string, Set<string>>, id: string) => map.get(id) ?? map.set(id, new Set()).get(id)!;
+  for (const e of events) {
+    const id = e.agentId!;
+    if (e.type === 'offered' || e.type === 'reoffered') {
+      set(open, id).add(e.leadId);
+      const cap = caps.get(id)!;
+      expect(set(open, id).size + set(active, id).size).toBeLessThanOrEqual(cap.concurrent);
+      expect((acceptedOn.get(`${id}|${day(e.at)}`) ?? 0) + set(open, id).size).toBeLessThanOrEqual(cap.daily);
+    } else if (e.type === 'accepted') {
+      expect(set(open, id).has(e.leadId)).toBe(true);
+      expect(accepted.has(e.leadId)).toBe(false);
+      accepted.add(e.leadId);
+      set(open, id).delete(e.leadId);
+      set(active, id).add(e.leadId);
+      const key = `${id}|${day(e.at)}`;
+      acceptedOn.set(key, (acceptedOn.get(key) ?? 0) + 1);
+      expect(acceptedOn.get(key)).toBeLessThanOrEqual(caps.get(id)!.daily);
+    } else if (e.type === 'declined' || e.type === 'expired' || e.type === 'withdrawn') {
+      set(open, id).delete(e.leadId);
+    } else if (e.type === 'progressed' || e.type === 'completed' || e.type === 'released') {
+      set(active, id).delete(e.leadId);
+    }
+  }
+}

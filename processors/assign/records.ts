@@ -1,0 +1,131 @@
+/**
+ * TypeScript shapes of assign's records: agent.responses (in), assignments (out), and the state it
+ * keeps per lead and per agent. The topic records match `schemas/agent-response.avsc` and
+ * `schemas/assignment-event.avsc` field for field.
+ */
+import type { Candidate, RoutableLead } from '../match/records';
+import type { Strategy } from '../match/routing-config';
+
+export const RESPONSES = ['accept', 'decline', 'outcome'] as const;
+export const OUTCOMES = ['contacted', 'quoted', 'sold', 'lost'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+/** Outcomes that close a lead: the agent is done with it. */
+export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(['sold', 'lost']);
+
+/** Topic `agent.responses`, keyed by routing group. */
+export interface AgentResponse {
+  responseId: string;
+  routingGroup: string;
+  leadId: string;
+  offerId: string;
+  agentId: string;
+  response: (typeof RESPONSES)[number];
+  outcome: Outcome | null;
+  reason: string | null;
+  /** With a sold outcome: the policy's annual premium, USD (what percent commissions are paid on). */
+  premiumUsd?: number | null;
+  respondedAt: number;
+  channel: string;
+}
+
+export const EVENT_TYPES = [
+  'offered',
+  'reoffered',
+  'accepted',
+  'declined',
+  'expired',
+  'withdrawn',
+  'waiting',
+  'escalated',
+  'unroutable',
+  'released',
+  'progressed',
+  'completed',
+  'response_rejected',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Topic `assignments`, keyed by lead id. */
+export interface AssignmentEvent {
+  /** leadId:n, n counting the lead's events: stable across replays, so sinks can upsert by it. */
+  eventId: string;
+  leadId: string;
+  type: EventType;
+  routingGroup: string | null;
+  agentId: string | null;
+  offerId: string | null;
+  attempt: number;
+  strategy: Strategy | null;
+  at: number;
+  matchedAt: number;
+  expiresAt: number | null;
+  escalation: string | null;
+  reason: string | null;
+  outcome: Outcome | null;
+  premiumUsd?: number | null;
+  rankScore: number | null;
+  lead: RoutableLead;
+}
+
+/** Which list of agents offers currently come from. */
+export type Rung = 'primary' | 'wider_radius' | 'group_lead';
+
+export interface Offer {
+  offerId: string;
+  agentId: string;
+  attempt: number;
+  rung: Rung;
+  offeredAt: number;
+  expiresAt: number;
+  status: 'open' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+  respondedAt: number | null;
+}
+
+export type LeadStatus =
+  'offering' | 'waiting' | 'accepted' | 'released' | 'completed' | 'escalated' | 'unroutable';
+
+/** Assign's state per lead (store `leads`). */
+export interface LeadAssignment {
+  leadId: string;
+  group: string | null;
+  lead: RoutableLead;
+  matchedAt: number;
+  strategy: Strategy | null;
+  candidates: Candidate[];
+  reserve: Candidate[];
+  rung: Rung;
+  offers: Offer[];
+  status: LeadStatus;
+  /** When the lead escalates if nobody has accepted it. */
+  staleAt: number | null;
+  /** Events emitted so far (the n of the next eventId is events + 1). */
+  events: number;
+  /** The agent that accepted it. */
+  agentId: string | null;
+  outcomes: Outcome[];
+}
+
+/** Assign's state per agent (store `ledgers`): capacity use, strategy state and results. */
+export interface AgentLedger {
+  agentId: string;
+  group: string;
+  /** The agent's local date `acceptedOnDay` counts for. */
+  day: string;
+  acceptedOnDay: number;
+  /** Leads with an open offer to this agent. */
+  open: string[];
+  /** Accepted leads not yet taken up (until the first outcome report or the end of the work window). */
+  active: string[];
+  /** Smooth weighted round-robin: the agent's current weight. */
+  rrCurrent: number;
+  /** Fair share: offers the agent was entitled to so far (its capacity share of each lead it could take). */
+  entitled: number;
+  offers: number;
+  accepted: number;
+  declined: number;
+  expired: number;
+  answered: number;
+  answerMsTotal: number;
+  sold: number;
+  lost: number;
+}

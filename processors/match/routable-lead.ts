@@ -1,0 +1,42 @@
+import type { ScoredLead } from '../score/records';
+import type { RoutableLead } from './records';
+
+/**
+ * Vendors pass the language and the referral partner as extra fields (`language`, `partnerId`);
+ * extra values are JSON text.
+ */
+function extraString(extra: Record<string, string>, key: string): string | null {
+  const text = extra[key];
+  if (text === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The routing view of a leads.scored record: the only place routing reads the scored lead, so a
+ * change to that schema changes this function and nothing else in routing. The line is the
+ * classifier's (it corrects vendors' lines, e.g. "auto" with only home details).
+ */
+export function routableLead(scored: ScoredLead): RoutableLead {
+  const language = extraString(scored.lead.extra, 'language');
+  return {
+    leadId: scored.leadId,
+    state: scored.lead.contact.state,
+    line: scored.classification.line,
+    zip: scored.lead.contact.zip,
+    city: scored.lead.contact.city ?? scored.geo?.city ?? null,
+    latitude: scored.geo?.latitude ?? null,
+    longitude: scored.geo?.longitude ?? null,
+    language: language === null ? null : language.toLowerCase().slice(0, 2),
+    score: Math.round(Math.min(100, Math.max(0, scored.score.score))),
+    tier: scored.score.tier,
+    urgency: scored.classification.urgency,
+    receivedAt: scored.receivedAt,
+    vendorId: scored.vendorId,
+    partnerId: extraString(scored.lead.extra, 'partnerId'),
+  };
+}

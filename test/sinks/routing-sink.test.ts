@@ -1,0 +1,181 @@
+/**
+ * The lead read models past intake: a lead's row and history follow it through score, match and
+ * assign to a sale, agents follow their compacted topic, and assignment transitions and outcomes
+ * are stored once each, on PGlite and on real PostgreSQL.
+ */
+import { Scorer } from '../../models/artifact';
+import { loadDefaultModel } from '../../models/default-model';
+import { reportedOutcome } from '../../processors/assign/outcomes';
+import type { AssignmentEvent } from '../../processors/assign/records';
+import type { LeadMatched } from '../../processors/match/records';
+import { routableLead } from '../../processors/match/routable-lead';
+import { testAgent } from '../../processors/match/test-fixtures';
+import { scoreLead } from '../../processors/score/score';
+import type { ConsumedRecord } from '../../runtime/records';
+import { toLeadEvent } from '../../sinks/postgres/lead-events';
+import { getLead } from '../../sinks/postgres/read-models';
+import { toRoutingChange, writeRoutingChanges } from '../../sinks/postgres/routing';
+import { writeLeadEvents } from '../../sinks/postgres/writer';
+import { TOPIC } from '../../topics/platform';
+import { databasesUnderTest, removePgliteTemplate } from './databases';
+import { consumed, leadRecords } from './records';
+
+jest.setTimeout(120_000);
+afterAll(() => removePgliteTemplate());
+
+function journey(leadId: string) {
+  const { raw, valid, enriched } = leadRecords(leadId);
+  const scored = scoreLead(enriched, new Scorer(loadDefaultModel()), enriched.enrichedAt + 1_000);
+  // The classifier's line for routing differs from the vendor's: the funnel keeps the vendor's.
+  const lead = { ...routableLead(scored), line: 'home' as const };
+  const matchedAt = scored.scoredAt + 1_000;
+  const matched: LeadMatched = {
+    leadId,
+    matchedAt,
+    outcome: 'routed',
+    routingGroup: 'west',
+    lead,
+    candidates: [],
+    reserve: [],
+    unroutable: null,
+  };
+  const transition = (n: number, type: AssignmentEvent['type'], extra: Partial<AssignmentEvent> = {}) => ({
+    eventId: `${leadId}:${n}`,
+    leadId,
+    type,
+    routingGroup: 'west',
+    agentId: 'agent-7',
+    offerId: `${leadId}:offer:1`,
+    attempt: 1,
+    strategy: 'best_match' as const,
+    at: matchedAt + n * 1_000,
+    matchedAt,
+    expiresAt: null,
+    escalation: null,
+    reason: null,
+    outcome: null,
+    premiumUsd: null,
+    rankScore: 0.8,
+    lead,
+    ...extra,
+  });
+  const assignments: AssignmentEvent[] = [
+    transition(1, 'offered'),
+    transition(2, 'accepted'),
+    transition(3, 'progressed', { outcome: 'contacted' }),
+    transition(4, 'completed', { outcome: 'sold', premiumUsd: 1_240 }),
+  ];
+  const records: ConsumedRecord<unknown>[] = [
+    consumed(TOPIC.leadsRaw, leadId, raw, 0),
+    consumed(TOPIC.leadsValid, leadId, valid, 0),
+    consumed(TOPIC.leadsEnriched, leadId, enriched, 0),
+    consumed(TOPIC.leadsScored, leadId, scored, 0),
+    consumed(TOPIC.leadsMatched, 'west', matched, 0),
+    ...assignments.map((event, i) => consumed(TOPIC.assignments, leadId, event, i)),
+  ];
+  return { scored, assignments, records };
+}
+
+test('only outcome transitions report an outcome, with the premium of a sale', () => {
+  const { assignments } = journey('L-outcome');
+  expect(assignments.map(reportedOutcome).map((o) => o && [o.status, o.premiumUsd, o.eventId])).toEqual([
+    null,
+    null,
+    ['contacted', null, 'L-outcome:3'],
+    ['sold', 1_240, 'L-outcome:4'],
+  ]);
+});
+
+for (const choice of databasesUnderTest()) {
+  (choice.gate.run ? describe : describe.skip)(`routing read models on ${choice.kind}`, () => {
+    beforeAll(() => {
+      if (choice.gate.reason) throw new Error(choice.gate.reason);
+    });
+
+    test('a lead goes from received to converted; each table holds each event once', async () => {
+      const { db, dispose } = await choice.open();
+      try {
+        const { scored, assignments, records } = journey('L-sold');
+        const outcomes = assignments.flatMap((e) => reportedOutcome(e) ?? []);
+        const routing = [
+          consumed(TOPIC.agents, 'agent-7', testAgent({ agentId: 'agent-7', updatedAt: 1 }), 3),
+          consumed(TOPIC.agents, 'agent-8', testAgent({ agentId: 'agent-8', updatedAt: 1 }), 4),
+          // A newer profile, then agent-8 removed; an older record arriving late changes nothing.
+          consumed(
+            TOPIC.agents,
+            'agent-7',
+            testAgent({ agentId: 'agent-7', status: 'paused', updatedAt: 2 }),
+            5,
+          ),
+          consumed(TOPIC.agents, 'agent-8', null, 6),
+          ...assignments.map((event, i) => consumed(TOPIC.assignments, event.leadId, event, i)),
+          ...outcomes.map((outcome, i) => consumed(TOPIC.leadOutcomes, outcome.leadId, outcome, i)),
+        ];
+        for (let pass = 0; pass < 2; pass++) {
+          await db.transaction((tx) => writeLeadEvents(tx, records.map(toLeadEvent)));
+          await db.transaction((tx) => writeRoutingChanges(tx, routing.map(toRoutingChange)));
+        }
+        await db.transaction((tx) =>
+          writeRoutingChanges(tx, [
+            toRoutingChange(consumed(TOPIC.agents, 'agent-7', testAgent({ agentId: 'agent-7' }), 2)),
+          ]),
+        );
+
+        const row = (
+          await db.query<Record<string, unknown>>(
+            'SELECT stage, score, tier, agent_id, assignment_status, line FROM leads WHERE lead_id = $1',
+            ['L-sold'],
+          )
+        ).rows[0];
+        expect(row).toEqual({
+          stage: 'converted',
+          score: Math.round(scored.score.score),
+          tier: scored.score.tier,
+          agent_id: 'agent-7',
+          assignment_status: 'sold',
+          line: 'home',
+        });
+        const stages = (
+          await db.query<{ stage: string; line: string }>(
+            'SELECT stage, line FROM lead_stages WHERE lead_id = $1 ORDER BY stage',
+            ['L-sold'],
+          )
+        ).rows;
+        expect(stages.map((s) => s.stage).sort()).toEqual(
+          ['assigned', 'converted', 'enriched', 'matched', 'received', 'scored', 'valid'].sort(),
+        );
+        // Counted under the line it was received with at every stage.
+        expect(new Set(stages.map((s) => s.line))).toEqual(new Set([scored.lead.line]));
+        const count = async (table: string) =>
+          (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+        expect(await count('lead_events')).toBe(records.length);
+        expect(await count('assignments')).toBe(4);
+        expect(await count('lead_outcomes')).toBe(2);
+        const agents = (
+          await db.query<{ agent_id: string; active: boolean }>('SELECT agent_id, active FROM agents')
+        ).rows;
+        expect(agents).toEqual([{ agent_id: 'agent-7', active: false }]);
+        const sale = (
+          await db.query<{ outcome: string; premium: number }>(
+            "SELECT outcome, (payload->>'premiumUsd')::float AS premium FROM lead_outcomes WHERE outcome = 'sold'",
+          )
+        ).rows;
+        expect(sale).toEqual([{ outcome: 'sold', premium: 1_240 }]);
+        const lead = (await getLead(db, 'L-sold', {})) as { history: { stage: string }[] };
+        expect(lead.history.map((h) => h.stage)).toEqual([
+          'received',
+          'valid',
+          'enriched',
+          'scored',
+          'matched',
+          'matched',
+          'assigned',
+          'assigned',
+          'converted',
+        ]);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
