@@ -2,10 +2,12 @@ import { Argument, type Command } from 'commander';
 import { checkRange, type DayRange, parseDay } from '../sinks/postgres/analytics';
 import type { Queryable } from '../sinks/postgres/database';
 import {
+  agentRanking,
   conversionBy,
   dropOffByStage,
   funnel,
   rejectionsByReason,
+  scoreAccuracy,
   toCsv,
 } from '../sinks/postgres/read-models';
 import { openSinkDatabase } from '../sinks';
@@ -19,7 +21,9 @@ const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise<object
   'by-vendor': (db, range) => conversionBy(db, 'vendor', range),
   'by-line': (db, range) => conversionBy(db, 'line', range),
   rejections: (db, range) => rejectionsByReason(db, range),
-  // Program figures over all time: the ledger has no received-day range.
+  // All time: agents, outcomes and the ledger are not counted by the day a lead was received.
+  agents: (db) => agentRanking(db),
+  accuracy: (db) => scoreAccuracy(db),
   rewards: async (db) => figureRows(await rewardFigures(db)),
 };
 
@@ -27,7 +31,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(
-      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, rewards program figures',
+      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, agent ranking, score accuracy against outcomes, rewards program figures',
     )
     .addArgument(new Argument('<report>', 'which report').choices(Object.keys(REPORTS)))
     .option('--from <date>', 'first day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--from'))

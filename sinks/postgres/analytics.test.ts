@@ -1,4 +1,13 @@
-import { checkRange, conversionRows, dropOff, funnelRows, parseDay, rangeBounds } from './analytics';
+import {
+  accuracyRows,
+  checkRange,
+  conversionRows,
+  dropOff,
+  funnelRows,
+  parseDay,
+  rangeBounds,
+  rankAgents,
+} from './analytics';
 import { toCsv } from './read-models';
 
 const counts = [
@@ -91,4 +100,45 @@ test('CSV has a header line and quotes what needs quoting', () => {
   ).toBe('code,leads\n"a,b",2\n"say ""hi""",1\n');
   expect(toCsv([], ['code', 'leads'])).toBe('code,leads\n');
   expect(toCsv([])).toBe('');
+});
+
+describe('agent ranking and score accuracy', () => {
+  const counts = (agent_id: string, offers: number, accepted: number, sold: number, lost: number) => ({
+    agent_id,
+    offers,
+    accepted,
+    declined: 0,
+    lapsed: offers - accepted,
+    sold,
+    lost,
+    median_seconds_to_accept: 60,
+  });
+
+  test('agents rank by sales, then close rate, then acceptance', () => {
+    const ranked = rankAgents([counts('a', 10, 5, 1, 4), counts('b', 10, 8, 3, 1), counts('c', 4, 4, 3, 0)]);
+    expect(ranked.map((r) => [r.agent_id, r.acceptance_rate, r.close_rate])).toEqual([
+      ['c', 1, 1],
+      ['b', 0.8, 0.75],
+      ['a', 0.5, 0.2],
+    ]);
+  });
+
+  test('conversion per score band and the AUC over all closed leads', () => {
+    const rows = accuracyRows([
+      { score: 15, sold: false },
+      { score: 18, sold: false },
+      { score: 55, sold: true },
+      { score: 52, sold: false },
+      { score: 91, sold: true },
+      { score: 100, sold: true },
+    ]);
+    expect(rows).toEqual([
+      { score_band: '10-20', closed: 2, sold: 0, conversion_rate: 0, auc: null },
+      { score_band: '50-60', closed: 2, sold: 1, conversion_rate: 0.5, auc: null },
+      { score_band: '90-100', closed: 2, sold: 2, conversion_rate: 1, auc: null },
+      // Every sale (55, 91, 100) scored above every loss (15, 18, 52): all 9 pairs ranked right.
+      { score_band: 'all', closed: 6, sold: 3, conversion_rate: 0.5, auc: 1 },
+    ]);
+    expect(accuracyRows([{ score: 40, sold: true }]).at(-1)!.auc).toBeNull();
+  });
 });

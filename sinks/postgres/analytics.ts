@@ -1,3 +1,4 @@
+import { auc } from '../../models/metrics';
 import { FUNNEL_STAGES, rankOf, type Stage } from './lead-events';
 
 /**
@@ -131,4 +132,89 @@ export function conversionRows(counts: readonly GroupStageCount[], groupColumn: 
         Number(b.received) - Number(a.received) ||
         String(a[groupColumn]).localeCompare(String(b[groupColumn])),
     );
+}
+
+export interface AgentCounts {
+  agent_id: string;
+  offers: number;
+  accepted: number;
+  declined: number;
+  lapsed: number;
+  sold: number;
+  lost: number;
+  median_seconds_to_accept: number | null;
+}
+
+export interface AgentRankRow extends AgentCounts {
+  acceptance_rate: number;
+  /** sold / (sold + lost): of the leads the agent closed, the share sold. */
+  close_rate: number;
+}
+
+/** Agents ranked by sales, then close rate, then acceptance: who turns offers into policies. */
+export function rankAgents(counts: readonly AgentCounts[]): AgentRankRow[] {
+  return counts
+    .map((c) => ({
+      ...c,
+      acceptance_rate: ratio(c.accepted, c.offers),
+      close_rate: ratio(c.sold, c.sold + c.lost),
+    }))
+    .sort(
+      (a, b) =>
+        b.sold - a.sold ||
+        b.close_rate - a.close_rate ||
+        b.acceptance_rate - a.acceptance_rate ||
+        a.agent_id.localeCompare(b.agent_id),
+    );
+}
+
+export interface ScoredOutcome {
+  /** The score the lead was routed with, 0-100. */
+  score: number;
+  sold: boolean;
+}
+
+export interface AccuracyRow {
+  score_band: string;
+  closed: number;
+  sold: number;
+  conversion_rate: number;
+  /** On the `all` row: AUC of the score against sold/lost (null without both). */
+  auc: number | null;
+}
+
+/**
+ * How well the score predicted what agents then sold: conversion per score band (it should rise
+ * with the score) and, over all closed leads, the AUC of the score against sold/lost.
+ */
+export function accuracyRows(outcomes: readonly ScoredOutcome[]): AccuracyRow[] {
+  const bands = Array.from({ length: 10 }, (_, i) => ({ from: i * 10, closed: 0, sold: 0 }));
+  for (const o of outcomes) {
+    const band = bands[Math.min(9, Math.max(0, Math.floor(o.score / 10)))]!;
+    band.closed += 1;
+    if (o.sold) band.sold += 1;
+  }
+  const sold = outcomes.filter((o) => o.sold).length;
+  const area = auc(
+    outcomes.map((o) => o.score),
+    outcomes.map((o) => (o.sold ? 1 : 0)),
+  );
+  return [
+    ...bands
+      .filter((b) => b.closed > 0)
+      .map((b) => ({
+        score_band: `${b.from}-${b.from + 10}`,
+        closed: b.closed,
+        sold: b.sold,
+        conversion_rate: ratio(b.sold, b.closed),
+        auc: null,
+      })),
+    {
+      score_band: 'all',
+      closed: outcomes.length,
+      sold,
+      conversion_rate: ratio(sold, outcomes.length),
+      auc: Number.isNaN(area) ? null : Math.round(area * 10_000) / 10_000,
+    },
+  ];
 }

@@ -1,6 +1,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Reason } from '../../schemas/lead-records';
 import {
+  type AccuracyRow,
+  accuracyRows,
+  type AgentCounts,
+  type AgentRankRow,
   checkRange,
   conversionRows,
   type DayRange,
@@ -10,6 +14,7 @@ import {
   type FunnelRow,
   type GroupStageCount,
   rangeBounds,
+  rankAgents,
   ratio,
   type StageCount,
 } from './analytics';
@@ -238,4 +243,48 @@ export async function openOffers(db: Queryable, agentId: string): Promise<OpenOf
     offeredAt: row.updated_at.toISOString(),
     expiresAt: row.payload.expiresAt ? new Date(row.payload.expiresAt).toISOString() : null,
   }));
+}
+
+/** Every agent that was offered a lead, ranked (see rankAgents). */
+export async function agentRanking(db: Queryable): Promise<AgentRankRow[]> {
+  const { rows } = await db.query<AgentCounts>(
+    `WITH offered AS (
+       SELECT payload->>'offerId' AS offer_id, min(occurred_at) AS at FROM assignments
+       WHERE status IN ('offered', 'reoffered') GROUP BY 1),
+     waits AS (
+       SELECT a.agent_id, extract(epoch FROM a.occurred_at - o.at)::float AS seconds
+       FROM assignments a JOIN offered o ON o.offer_id = a.payload->>'offerId'
+       WHERE a.status = 'accepted')
+     SELECT e.agent_id,
+       count(*) FILTER (WHERE e.status IN ('offered', 'reoffered'))::int AS offers,
+       count(*) FILTER (WHERE e.status = 'accepted')::int AS accepted,
+       count(*) FILTER (WHERE e.status = 'declined')::int AS declined,
+       count(*) FILTER (WHERE e.status = 'expired')::int AS lapsed,
+       count(*) FILTER (WHERE e.status = 'completed' AND e.payload->>'outcome' = 'sold')::int AS sold,
+       count(*) FILTER (WHERE e.status = 'completed' AND e.payload->>'outcome' = 'lost')::int AS lost,
+       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY w.seconds) FROM waits w
+        WHERE w.agent_id = e.agent_id) AS median_seconds_to_accept
+     FROM assignments e WHERE e.agent_id <> '' GROUP BY e.agent_id`,
+  );
+  return rankAgents(
+    rows.map((r) => ({
+      ...r,
+      median_seconds_to_accept:
+        r.median_seconds_to_accept === null ? null : Math.round(Number(r.median_seconds_to_accept)),
+    })),
+  );
+}
+
+/**
+ * Closed leads (sold or lost, as agents reported them) with the score they were routed with: the
+ * AI's accuracy against what actually happened.
+ */
+export async function scoreAccuracy(db: Queryable): Promise<AccuracyRow[]> {
+  const { rows } = await db.query<{ score: number; sold: boolean }>(
+    `SELECT l.score, bool_or(o.outcome = 'sold') AS sold
+     FROM lead_outcomes o JOIN leads l ON l.lead_id = o.lead_id
+     WHERE o.outcome IN ('sold', 'lost') AND l.score IS NOT NULL
+     GROUP BY l.lead_id, l.score`,
+  );
+  return accuracyRows(rows);
 }

@@ -13,7 +13,7 @@ import { testAgent } from '../../processors/match/test-fixtures';
 import { scoreLead } from '../../processors/score/score';
 import type { ConsumedRecord } from '../../runtime/records';
 import { toLeadEvent } from '../../sinks/postgres/lead-events';
-import { getLead } from '../../sinks/postgres/read-models';
+import { agentRanking, getLead, scoreAccuracy } from '../../sinks/postgres/read-models';
 import { toRoutingChange, writeRoutingChanges } from '../../sinks/postgres/routing';
 import { writeLeadEvents } from '../../sinks/postgres/writer';
 import { TOPIC } from '../../topics/platform';
@@ -161,6 +161,24 @@ for (const choice of databasesUnderTest()) {
           )
         ).rows;
         expect(sale).toEqual([{ outcome: 'sold', premium: 1_240 }]);
+        const [ranked] = await agentRanking(db);
+        expect(ranked).toMatchObject({
+          agent_id: 'agent-7',
+          offers: 1,
+          accepted: 1,
+          sold: 1,
+          lost: 0,
+          acceptance_rate: 1,
+          close_rate: 1,
+          median_seconds_to_accept: 1,
+        });
+        expect((await scoreAccuracy(db)).at(-1)).toEqual({
+          score_band: 'all',
+          closed: 1,
+          sold: 1,
+          conversion_rate: 1,
+          auc: null,
+        });
         const lead = (await getLead(db, 'L-sold', {})) as { history: { stage: string }[] };
         expect(lead.history.map((h) => h.stage)).toEqual([
           'received',
