@@ -274,18 +274,44 @@ defaults:
           await kill(child);
           child = await start();
         }
-        await eventually(finished, 180_000, 'every lead accepted or queued for a person');
+        await eventually(finished, 180_000, 'every lead accepted or queued for a person').catch((error) => {
+          const done = (id: string) =>
+            events.some(
+              (e) =>
+                e.leadId === id &&
+                (e.type === 'accepted' || (e.type === 'escalated' && e.escalation === 'manual_queue')),
+            );
+          const stuck = records
+            .map((r) => r.leadId)
+            .filter((id) => !done(id))
+            .map((id) =>
+              events
+                .filter((e) => e.leadId === id)
+                .map((e) => `${e.eventId} ${e.type} ${e.agentId ?? ''} ${e.at}`),
+            );
+          throw new Error(
+            `${(error as Error).message}; unfinished: ${JSON.stringify(stuck)}; now ${Date.now()}`,
+          );
+        });
         // Replays of every matched record after the crashes: no lead may be offered again.
-        const offersBefore = offers();
+        const isOffer = (e: AssignmentEvent) => e.type === 'offered' || e.type === 'reoffered';
+        const offersBefore = new Set(events.filter(isOffer).map((e) => e.eventId));
         await transport.produce(records.map((r) => codec.encode(TOPIC.leadsMatched, r.routingGroup!, r)));
         await new Promise((resolve) => setTimeout(resolve, 3000));
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
         await follower.stop();
         const committed = await readValues<AssignmentEvent>(transport, codec, TOPIC.assignments);
-        expect(committed.filter((e) => e.type === 'offered' || e.type === 'reoffered')).toHaveLength(
-          offersBefore,
-        );
+        // Any offer made after every lead was done, with its lead's whole history to show why.
+        const late = committed.filter((e) => isOffer(e) && !offersBefore.has(e.eventId));
+        expect(
+          late.map((e) => ({
+            offer: e.eventId,
+            history: committed
+              .filter((h) => h.leadId === e.leadId)
+              .map((h) => `${h.eventId} ${h.type} ${h.agentId ?? ''} ${h.escalation ?? h.reason ?? ''}`),
+          })),
+        ).toEqual([]);
 
         // Exactly once: every event once, each lead's events numbered 1..n without gaps.
         expect(new Set(committed.map((e) => e.eventId)).size).toBe(committed.length);
