@@ -1,5 +1,8 @@
 import { type Command, Option } from 'commander';
 import { benchEngine, runChainWorker } from '../bench/engine';
+import { benchHttp } from '../bench/http';
+import { benchPipeline } from '../bench/pipeline';
+import { createLogger } from '../runtime/log';
 import { EmbeddedTransport, embeddedLogFile } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
 import { action, openContext } from './context';
@@ -35,11 +38,87 @@ export function registerBench(program: Command): void {
         }) => {
           const { config, log, transport } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
           await transport.close();
-          const result = await benchEngine({ ...options, brokers: config.KAFKA_BROKERS, log });
-          if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-          else
-            for (const [key, value] of Object.entries(result))
-              process.stdout.write(`${key.padEnd(24)} ${value}\n`);
+          printResult(await benchEngine({ ...options, brokers: config.KAFKA_BROKERS, log }), options.json);
+        },
+      ),
+    );
+
+  bench
+    .command('pipeline')
+    .description('generated leads through every stage with simulated agents, then the engine baseline')
+    .addOption(
+      new Option('--transport <kind>', 'transport under test')
+        .choices(['embedded', 'kafka'])
+        .default('embedded'),
+    )
+    .option('--leads <n>', 'leads to send', (v) => positiveInt(v, '--leads'), 5000)
+    .option('--rate <n>', 'leads per second on a fixed schedule (default: as fast as possible)', (v) =>
+      positiveInt(v, '--rate'),
+    )
+    .option('--agents <n>', 'simulated agents answering offers', (v) => positiveInt(v, '--agents'), 6)
+    .option('--database', 'also run the database sinks (DATABASE_URL, else PGlite)')
+    .option(
+      '--engine-records <n>',
+      'records for the `bench engine` baseline',
+      (v) => positiveInt(v, '--engine-records'),
+      20000,
+    )
+    .option('--no-engine', 'skip the `bench engine` baseline')
+    .option('--json', 'print one JSON line')
+    .action(
+      action(
+        async (options: {
+          transport: 'embedded' | 'kafka';
+          leads: number;
+          rate?: number;
+          agents: number;
+          database?: boolean;
+          engineRecords: number;
+          engine: boolean;
+          json?: boolean;
+        }) => {
+          const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+          const result = await benchPipeline({
+            ...options,
+            database: options.database ?? false,
+            engineRecords: options.engine ? options.engineRecords : 0,
+            env: process.env,
+            log,
+          });
+          printResult(result, options.json);
+        },
+      ),
+    );
+
+  bench
+    .command('http')
+    .description('single-lead POSTs to /v1/leads with a vendor API key, driven by autocannon')
+    .addOption(
+      new Option('--transport <kind>', 'transport behind the API')
+        .choices(['embedded', 'kafka'])
+        .default('embedded'),
+    )
+    .option('--connections <n>', 'concurrent connections', (v) => positiveInt(v, '--connections'), 50)
+    .option('--duration <s>', 'seconds of load', (v) => positiveInt(v, '--duration'), 20)
+    .option('--workers <n>', 'load-generator threads', (v) => positiveInt(v, '--workers'), 1)
+    .option('--json', 'print one JSON line')
+    .action(
+      action(
+        async (options: {
+          transport: 'embedded' | 'kafka';
+          connections: number;
+          duration: number;
+          workers: number;
+          json?: boolean;
+        }) => {
+          const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+          const result = await benchHttp({
+            ...options,
+            durationSeconds: options.duration,
+            env: process.env,
+            log,
+          });
+          printResult(result, options.json);
         },
       ),
     );
@@ -72,4 +151,13 @@ export function registerBench(program: Command): void {
         },
       ),
     );
+}
+
+function printResult(result: object, json: boolean | undefined): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else
+    for (const [key, value] of Object.entries(result))
+      process.stdout.write(
+        `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : value}\n`,
+      );
 }

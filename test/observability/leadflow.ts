@@ -3,10 +3,10 @@
  * log with the PGlite read models, the HTTP app (/metrics, /dashboard) on a free port, agents who
  * answer offers and report outcomes, and an OpenAI-compatible stand-in so the LLM metrics move.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { anywhereAgent, simulateAgents } from '../../bench/agents';
 import { loadConfig } from '../../config';
 import { generateLeads } from '../../connectors/generator/generate';
 import { buildApp } from '../../ingress/app';
@@ -14,18 +14,12 @@ import { issueToken } from '../../ingress/auth/tokens';
 import { openDashboardSource } from '../../ingress/dashboard/source';
 import { toRawLead } from '../../ingress/intake';
 import { openIngress } from '../../ingress/server';
-import type { AgentResponse, AssignmentEvent } from '../../processors/assign/records';
-import type { Agent } from '../../processors/match/records';
-import { testAgent } from '../../processors/match/test-fixtures';
 import { openAiServices } from '../../processors/score/services';
 import { topology } from '../../processors/topology';
 import { RecordCodec } from '../../runtime/codec';
 import { Pipeline } from '../../runtime/pipeline';
-import type { OutgoingRecord } from '../../runtime/records';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
-import { INSURANCE_LINES } from '../../schemas/lead';
 import { BuiltInSchemaRegistry } from '../../schemas/registry';
-import { US_STATES } from '../../schemas/us-states';
 import { reportConsumerLag } from '../../sinks/metrics/consumer-lag';
 import { openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
@@ -46,22 +40,6 @@ export interface RunningLeadflow {
   sendUnreadableRecord(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Licensed everywhere for every line, working around the clock, with room for every lead. */
-function anywhereAgent(agentId: string, routingGroup: string): Agent {
-  return testAgent({
-    agentId,
-    routingGroup,
-    licences: Object.fromEntries(INSURANCE_LINES.map((line) => [line, US_STATES.map((s) => s.code)])),
-    location: null,
-    capacity: { daily: 10_000, concurrent: 10_000 },
-    workingHours: { timeZone: 'UTC', days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
-    queueOutsideHours: true,
-  });
-}
-
-/** A stable 0..1 draw per lead, so runs are repeatable. */
-const draw = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 
 export async function startLeadflowWithData(options: { leads: number }): Promise<RunningLeadflow> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-observability-'));
@@ -101,49 +79,8 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
   });
   const stopLagReport = reportConsumerLag({ transport, appId: APP_ID, processors });
 
-  const counts = { leads: 0, accepted: 0, outcomes: 0 };
-  const answered = new Set<string>();
-  // Agents accept most offers and decline some; an accepted lead is sold or lost soon after.
-  const responder = transport.follow(TOPIC.assignments, async (records) => {
-    const out: OutgoingRecord[] = [];
-    for (const raw of records) {
-      const event = (await codec.decode<AssignmentEvent>(raw)).value;
-      if (!event.offerId || !event.agentId || !event.routingGroup) continue;
-      const respond = (
-        response: AgentResponse['response'],
-        outcome: AgentResponse['outcome'] = null,
-        extra: Partial<AgentResponse> = {},
-      ) => {
-        const answer: AgentResponse = {
-          responseId: `${event.offerId}/${response}`,
-          routingGroup: event.routingGroup!,
-          leadId: event.leadId,
-          offerId: event.offerId!,
-          agentId: event.agentId!,
-          response,
-          outcome,
-          reason: null,
-          respondedAt: Date.now(),
-          channel: 'test',
-          ...extra,
-        };
-        out.push(codec.encode(TOPIC.agentResponses, answer.routingGroup, answer));
-      };
-      if ((event.type === 'offered' || event.type === 'reoffered') && !answered.has(event.offerId)) {
-        answered.add(event.offerId);
-        respond(draw(event.offerId) < 0.8 ? 'accept' : 'decline');
-      } else if (event.type === 'accepted') {
-        counts.accepted++;
-        // Agents report outcomes to assign, which publishes them on lead.outcomes.
-        const sold = draw(event.leadId) < 0.35;
-        respond('outcome', sold ? 'sold' : 'lost', {
-          premiumUsd: sold ? 900 + Math.round(draw(`${event.leadId}/premium`) * 1200) : null,
-        });
-        counts.outcomes++;
-      }
-    }
-    if (out.length > 0) await transport.produce(out);
-  });
+  const agentsAtWork = simulateAgents({ transport, codec });
+  const counts = Object.assign(agentsAtWork.counts, { leads: 0 });
 
   const ingress = await openIngress({
     config: { ...config, LEADFLOW_APP_ID: APP_ID },
@@ -216,7 +153,7 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
     async stop() {
       await app.close();
       stopLagReport();
-      await responder.stop();
+      await agentsAtWork.stop();
       await ingress.close();
       await dashboard.close();
       await pipeline.stop();

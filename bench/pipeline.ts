@@ -1,0 +1,273 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { type Config, loadConfig } from '../config';
+import { generateLeads, type LeadBody } from '../connectors/generator/generate';
+import { toRawLead } from '../ingress/intake';
+import { RawLeadWriter } from '../ingress/lead-writer';
+import type { AssignmentEvent } from '../processors/assign/records';
+import { topology } from '../processors/topology';
+import { RecordCodec } from '../runtime/codec';
+import { Pipeline } from '../runtime/pipeline';
+import type { Transport } from '../runtime/transport';
+import { EmbeddedTransport } from '../runtime/transports/embedded';
+import { KafkaTransport } from '../runtime/transports/kafka';
+import type { RejectedLead } from '../schemas/lead-records';
+import { BuiltInSchemaRegistry } from '../schemas/registry';
+import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
+import { platformCatalog, TOPIC } from '../topics/platform';
+import { anywhereAgents, simulateAgents } from './agents';
+import { benchEngine } from './engine';
+import { percentile, RssSampler } from './measure';
+
+export interface PipelineBenchOptions {
+  transport: 'embedded' | 'kafka';
+  leads: number;
+  /** Leads per second on a fixed schedule (open loop); as fast as possible without it. */
+  rate?: number;
+  agents: number;
+  /** Also run the database sinks (PostgreSQL with DATABASE_URL, else PGlite). */
+  database: boolean;
+  /** Records for the `bench engine` baseline run after the pipeline; 0 skips it. */
+  engineRecords: number;
+  /** Gives up when no lead reaches a final state for this long. */
+  stallMs?: number;
+  env: Partial<Record<string, string>>;
+  log: Logger;
+}
+
+export interface PipelineBenchResult {
+  transport: string;
+  leads: number;
+  rate: number | null;
+  agents: number;
+  database: boolean;
+  assigned: number;
+  rejected: number;
+  unroutable: number;
+  manual_queue: number;
+  /** Leads with no final state when the run gave up (0 in a complete run). */
+  unfinished: number;
+  seconds: number;
+  leads_per_s: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** The run is one process: the lead source, the simulated agents and every stage. */
+  peak_rss_mb: Record<string, number>;
+  engine_records_per_s: number | null;
+  engine_baseline_records_per_s: number | null;
+}
+
+/** Where each lead ended, and how long assigned leads took from ingress to the accepted offer. */
+class Outcomes {
+  readonly assigned = new Set<string>();
+  readonly rejected = new Set<string>();
+  readonly unroutable = new Set<string>();
+  readonly manualQueue = new Set<string>();
+  readonly latencies: number[] = [];
+  lastFinishedAt = 0;
+  private finished = 0;
+  private onAll: (() => void) | undefined;
+
+  constructor(private readonly expected: number) {}
+
+  assignment(event: AssignmentEvent): void {
+    if (event.type === 'accepted' && this.add(this.assigned, event.leadId)) {
+      this.latencies.push(event.at - event.lead.receivedAt);
+    } else if (event.type === 'unroutable') this.add(this.unroutable, event.leadId);
+    else if (event.type === 'escalated' && event.escalation === 'manual_queue') {
+      this.add(this.manualQueue, event.leadId);
+    }
+  }
+
+  rejection(lead: RejectedLead): void {
+    this.add(this.rejected, lead.leadId);
+  }
+
+  /** Resolves when every lead has a final state, or rejects after `stallMs` without progress. */
+  all(stallMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let seen = -1;
+      const timer = setInterval(() => {
+        if (this.finished === seen) finish();
+        seen = this.finished;
+      }, stallMs);
+      const finish = () => {
+        clearInterval(timer);
+        resolve();
+      };
+      this.onAll = finish;
+      if (this.finished >= this.expected) finish();
+    });
+  }
+
+  get unfinished(): number {
+    return this.expected - this.finished;
+  }
+
+  private add(set: Set<string>, leadId: string): boolean {
+    if (set.has(leadId)) return false;
+    set.add(leadId);
+    this.finished++;
+    this.lastFinishedAt = Date.now();
+    if (this.finished >= this.expected) this.onAll?.();
+    return true;
+  }
+}
+
+/**
+ * `leadflow bench pipeline`: generated leads enter leads.raw as ingress writes them and flow
+ * through the whole topology (validate ... assign, notify, report-outcomes, reward, vendor
+ * webhooks, metrics sinks; the database sinks with `database`) while simulated agents accept
+ * offers and report outcomes. With a rate, each lead has a scheduled arrival and counts as
+ * received then, so latency includes any queueing behind the source. Afterwards `bench engine`
+ * runs on the same transport as the baseline.
+ */
+export async function benchPipeline(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const runId = `bench-pipeline-${Date.now().toString(36)}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-pipeline-'));
+  const config = loadConfig({
+    ...options.env,
+    LEADFLOW_DATA_DIR: dir,
+    LEADFLOW_APP_ID: runId,
+    LEADFLOW_TRANSPORT: options.transport,
+  });
+  const transport: Transport =
+    options.transport === 'kafka'
+      ? new KafkaTransport({
+          brokers: config.KAFKA_BROKERS,
+          clientId: 'leadflow-bench',
+          topicPrefix: `${runId}.`,
+          log: options.log,
+        })
+      : new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
+  const schema = runId.replace(/-/g, '_');
+  let database: Database | undefined;
+  try {
+    if (options.database) database = await openDatabase({ ...config, schema });
+    const run = await runLeads(options, config, transport, database);
+    const engine =
+      options.engineRecords > 0
+        ? await benchEngine({
+            transport: options.transport,
+            records: options.engineRecords,
+            brokers: config.KAFKA_BROKERS,
+            baseline: options.transport === 'kafka',
+            log: options.log,
+          })
+        : null;
+    const { outcomes } = run;
+    const seconds = (outcomes.lastFinishedAt - run.startedAt) / 1000;
+    return {
+      transport: options.transport,
+      leads: options.leads,
+      rate: options.rate ?? null,
+      agents: options.agents,
+      database: options.database,
+      assigned: outcomes.assigned.size,
+      rejected: outcomes.rejected.size,
+      unroutable: outcomes.unroutable.size,
+      manual_queue: outcomes.manualQueue.size,
+      unfinished: outcomes.unfinished,
+      seconds: round(seconds),
+      leads_per_s: Math.round(options.leads / seconds),
+      p50_ms: percentile(outcomes.latencies, 0.5),
+      p95_ms: percentile(outcomes.latencies, 0.95),
+      p99_ms: percentile(outcomes.latencies, 0.99),
+      max_ms: percentile(outcomes.latencies, 1),
+      peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024) },
+      engine_records_per_s: engine?.records_per_s ?? null,
+      engine_baseline_records_per_s: engine?.baseline_records_per_s ?? null,
+    };
+  } finally {
+    await database?.close();
+    if (database && config.DATABASE_URL) await dropSchema(config.DATABASE_URL, schema).catch(() => undefined);
+    if (transport instanceof KafkaTransport) {
+      const admin = await transport.admin();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
+    }
+    await transport.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runLeads(
+  options: PipelineBenchOptions,
+  config: Config,
+  transport: Transport,
+  database: Database | undefined,
+) {
+  const rss = new RssSampler();
+  const registry = new BuiltInSchemaRegistry(transport.schemaLog());
+  const processors = topology(config, database ? { database } : {});
+  const catalog = platformCatalog();
+  await transport.applyTopics(catalog.withProcessors(config.LEADFLOW_APP_ID, processors).all());
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
+  // Agents first: match reads them as a global table.
+  await transport.produce(
+    anywhereAgents(options.agents).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
+  );
+  const pipeline = await Pipeline.start({
+    appId: config.LEADFLOW_APP_ID,
+    transport,
+    registry,
+    catalog,
+    processors,
+    log: options.log,
+  });
+  const outcomes = new Outcomes(options.leads);
+  const agents = simulateAgents({ transport, codec, onEvent: (event) => outcomes.assignment(event) });
+  const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
+    for (const record of records) outcomes.rejection((await codec.decode<RejectedLead>(record)).value);
+  });
+  try {
+    const bodies = generateLeads({ count: options.leads, seed: 'bench-pipeline' }).leads;
+    await pipeline.waitIdle(120_000);
+    const startedAt = Date.now();
+    await sendLeads(new RawLeadWriter(transport, codec), bodies, startedAt, options.rate);
+    await outcomes.all(options.stallMs ?? 60_000);
+    return { outcomes, startedAt, peakRss: rss.stop() };
+  } finally {
+    await agents.stop();
+    await rejections.stop();
+    await pipeline.stop();
+  }
+}
+
+const CHUNK = 500;
+
+/**
+ * Writes leads to leads.raw: with a rate, lead i is due at startedAt + i / rate and counts as
+ * received then (open loop: a late write does not move the schedule); without one, in chunks as
+ * fast as the log takes them.
+ */
+async function sendLeads(
+  writer: RawLeadWriter,
+  bodies: readonly LeadBody[],
+  startedAt: number,
+  rate?: number,
+) {
+  for (let i = 0; i < bodies.length;) {
+    const now = Date.now();
+    const dueAt = (n: number) => (rate ? startedAt + Math.floor((n * 1000) / rate) : now);
+    if (dueAt(i) > now) {
+      await new Promise((resolve) => setTimeout(resolve, dueAt(i) - now));
+      continue;
+    }
+    const chunk = [];
+    for (; i < bodies.length && chunk.length < CHUNK && dueAt(i) <= now; i++) {
+      const body = bodies[i]!;
+      chunk.push(
+        toRawLead(body, { vendorId: body.source?.vendorId ?? 'bench', channel: 'api', receivedAt: dueAt(i) }),
+      );
+    }
+    await writer.write(chunk);
+  }
+}
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,64 @@
+import { benchHttp } from '../../bench/http';
+import { benchPipeline } from '../../bench/pipeline';
+import { testLog } from '../support/harness';
+
+// Shape and bookkeeping of the benchmarks on a small run; the figures themselves go to BENCHMARKS.md.
+describe('bench pipeline', () => {
+  test('every lead ends assigned, rejected, unroutable or in the manual queue, with ordered percentiles', async () => {
+    const result = await benchPipeline({
+      transport: 'embedded',
+      leads: 300,
+      agents: 6,
+      database: false,
+      engineRecords: 1000,
+      env: {},
+      log: testLog,
+    });
+    expect(result).toMatchObject({ transport: 'embedded', leads: 300, rate: null, unfinished: 0 });
+    expect(result.assigned + result.rejected + result.unroutable + result.manual_queue).toBe(300);
+    // The generator makes about one lead in eight bad; simulated agents accept most offers.
+    expect(result.rejected).toBeGreaterThan(0);
+    expect(result.assigned).toBeGreaterThan(200);
+    expect(result.leads_per_s).toBeGreaterThan(0);
+    expect(result.p50_ms).toBeGreaterThanOrEqual(0);
+    expect(result.p50_ms).toBeLessThanOrEqual(result.p95_ms);
+    expect(result.p95_ms).toBeLessThanOrEqual(result.p99_ms);
+    expect(result.p99_ms).toBeLessThanOrEqual(result.max_ms);
+    expect(result.peak_rss_mb.bench).toBeGreaterThan(0);
+    expect(result.engine_records_per_s).toBeGreaterThan(0);
+    expect(result.engine_baseline_records_per_s).toBeNull();
+  }, 120_000);
+
+  test('with a rate, leads are due on a schedule and still all accounted for', async () => {
+    const result = await benchPipeline({
+      transport: 'embedded',
+      leads: 100,
+      rate: 200,
+      agents: 4,
+      database: false,
+      engineRecords: 0,
+      env: {},
+      log: testLog,
+    });
+    expect(result).toMatchObject({ rate: 200, unfinished: 0, engine_records_per_s: null });
+    expect(result.assigned + result.rejected + result.unroutable + result.manual_queue).toBe(100);
+    // 100 leads due over half a second cannot all be through sooner.
+    expect(result.seconds).toBeGreaterThanOrEqual(0.49);
+  }, 120_000);
+});
+
+describe('bench http', () => {
+  test('single-lead POSTs are all answered 202', async () => {
+    const result = await benchHttp({
+      transport: 'embedded',
+      connections: 4,
+      durationSeconds: 1,
+      workers: 1,
+      env: {},
+      log: testLog,
+    });
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result).toMatchObject({ non_2xx: 0, errors: 0 });
+    expect(result.p50_ms).toBeLessThanOrEqual(result.p99_ms);
+  }, 60_000);
+});
