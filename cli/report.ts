@@ -1,31 +1,10 @@
 import { Argument, type Command } from 'commander';
-import { checkRange, type DayRange, parseDay } from '../sinks/postgres/analytics';
-import type { Queryable } from '../sinks/postgres/database';
-import {
-  agentRanking,
-  conversionBy,
-  dropOffByStage,
-  funnel,
-  rejectionsByReason,
-  scoreAccuracy,
-  toCsv,
-} from '../sinks/postgres/read-models';
+import { checkRange, parseDay } from '../sinks/postgres/analytics';
+import { toCsv } from '../sinks/postgres/read-models';
+import { REPORTS } from '../sinks/postgres/reports';
 import { openSinkDatabase } from '../sinks';
-import { figureRows, rewardFigures } from '../sinks/postgres/rewards-figures';
 import { action, openContext } from './context';
 import { printTable } from './topics';
-
-const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise<object[]>> = {
-  funnel: (db, range) => funnel(db, range),
-  dropoff: (db, range) => dropOffByStage(db, range),
-  'by-vendor': (db, range) => conversionBy(db, 'vendor', range),
-  'by-line': (db, range) => conversionBy(db, 'line', range),
-  rejections: (db, range) => rejectionsByReason(db, range),
-  // All time: agents, outcomes and the ledger are not counted by the day a lead was received.
-  agents: (db) => agentRanking(db),
-  accuracy: (db) => scoreAccuracy(db),
-  rewards: async (db) => figureRows(await rewardFigures(db)),
-};
 
 export function registerReport(program: Command): void {
   program

@@ -14,6 +14,7 @@ import type { RawLeadWriter } from './lead-writer';
 import type { ReplayService } from './replay/service';
 import { type LeadReader, leadRoutes } from './routes/leads';
 import { type AgentApiDeps, agentRoutes } from './routes/agents';
+import { analyticsRoutes } from './routes/analytics';
 import { communityRoutes } from './routes/community';
 import { partnerRoutes, type RewardsApiDeps } from './routes/partners';
 import { replayRoutes } from './routes/replay';
@@ -95,6 +96,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     });
     await api.register(replayRoutes, { replays: deps.replays });
     await api.register(agentRoutes, deps.agents);
+    await api.register(analyticsRoutes, { reads: deps.agents.reads });
     await api.register(partnerRoutes, deps.rewards);
     await api.register(communityRoutes, deps.rewards);
   });

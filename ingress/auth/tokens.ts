@@ -21,6 +21,8 @@ export const SCOPES = {
   replay: 'replay',
   /** Create and change any agent's profile and availability; admins only. */
   agentsWrite: 'agents:write',
+  /** Read the analytics reports (GET /v1/analytics/:report), which span every vendor. */
+  analyticsRead: 'analytics:read',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);

@@ -70,6 +70,31 @@ for (const database of databasesUnderTest()) {
           (await get(api.base, '/v1/leads/bad%20id', bearer(owner.apiKey))).json.problems[0],
         ).toMatchObject({ field: 'id' });
         expect((await get(api.base, '/readyz')).json.checks).toMatchObject({ read_models: 'ok' });
+
+        // Analytics: admins with analytics:read; JSON rows or CSV; names and dates checked.
+        const analyst = bearer(token('admin', ['analytics:read']));
+        const report = await get(api.base, '/v1/analytics/funnel', analyst);
+        expect(report.status).toBe(200);
+        expect(report.json.rows.find((r: { stage: string }) => r.stage === 'received')).toMatchObject({
+          leads: 1,
+          share_of_received: 1,
+        });
+        const csv = await get(api.base, '/v1/analytics/by-vendor/csv?from=2020-01-01', analyst);
+        expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+        expect(csv.text.split('\n')[0]).toMatch(/^vendor_id,received,/);
+        expect(csv.text).toContain('reader,1,');
+        expect((await get(api.base, '/v1/analytics/funnel', bearer(token('admin', [])))).status).toBe(403);
+        expect((await get(api.base, '/v1/analytics/funnel', bearer(owner.apiKey))).status).toBe(403);
+        expect((await get(api.base, '/v1/analytics/funnel')).status).toBe(401);
+        expect((await get(api.base, '/v1/analytics/nonsense', analyst)).json.problems[0]).toMatchObject({
+          field: 'report',
+        });
+        expect((await get(api.base, '/v1/analytics/funnel?from=2026-02-30', analyst)).status).toBe(400);
+        expect(
+          (await get(api.base, '/v1/analytics/funnel?from=2026-02-02&to=2026-02-01', analyst)).json,
+        ).toMatchObject({
+          error: 'invalid_request',
+        });
       } finally {
         await api.close();
         await pipeline.stop();
