@@ -10,12 +10,9 @@ import { buildApp } from '../ingress/app';
 import { createVendor } from '../ingress/auth/vendors';
 import { openIngress } from '../ingress/server';
 import { RecordCodec } from '../runtime/codec';
-import type { Transport } from '../runtime/transport';
-import { EmbeddedTransport } from '../runtime/transports/embedded';
-import { KafkaTransport } from '../runtime/transports/kafka';
 import { BuiltInSchemaRegistry } from '../schemas/registry';
 import { platformCatalog, TOPIC } from '../topics/platform';
-import { RssSampler } from './measure';
+import { benchTransport, disposeBenchTransport, RssSampler } from './measure';
 
 export interface HttpBenchOptions {
   transport: 'embedded' | 'kafka';
@@ -56,15 +53,13 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchRes
   const runId = `bench-http-${Date.now().toString(36)}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-http-'));
   const config = loadConfig({ ...options.env, LEADFLOW_DATA_DIR: dir, LEADFLOW_APP_ID: runId });
-  const transport: Transport =
-    options.transport === 'kafka'
-      ? new KafkaTransport({
-          brokers: config.KAFKA_BROKERS,
-          clientId: 'leadflow-bench',
-          topicPrefix: `${runId}.`,
-          log: options.log,
-        })
-      : new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
+  const transport = benchTransport({
+    transport: options.transport,
+    runId,
+    dir,
+    brokers: config.KAFKA_BROKERS,
+    log: options.log,
+  });
   const rss = new RssSampler();
   try {
     const registry = new BuiltInSchemaRegistry(transport.schemaLog());
@@ -132,13 +127,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchRes
     }
   } finally {
     rss.stop();
-    if (transport instanceof KafkaTransport) {
-      const admin = await transport.admin();
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
-      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
-    }
-    await transport.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await disposeBenchTransport(transport, runId, dir);
   }
 }
 

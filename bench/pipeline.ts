@@ -11,15 +11,13 @@ import { topology } from '../processors/topology';
 import { RecordCodec } from '../runtime/codec';
 import { Pipeline } from '../runtime/pipeline';
 import type { Transport } from '../runtime/transport';
-import { EmbeddedTransport } from '../runtime/transports/embedded';
-import { KafkaTransport } from '../runtime/transports/kafka';
 import type { RejectedLead } from '../schemas/lead-records';
 import { BuiltInSchemaRegistry } from '../schemas/registry';
 import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { anywhereAgents, simulateAgents } from './agents';
 import { benchEngine } from './engine';
-import { percentile, RssSampler } from './measure';
+import { benchTransport, disposeBenchTransport, percentile, RssSampler } from './measure';
 
 export interface PipelineBenchOptions {
   transport: 'embedded' | 'kafka';
@@ -135,15 +133,13 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     LEADFLOW_APP_ID: runId,
     LEADFLOW_TRANSPORT: options.transport,
   });
-  const transport: Transport =
-    options.transport === 'kafka'
-      ? new KafkaTransport({
-          brokers: config.KAFKA_BROKERS,
-          clientId: 'leadflow-bench',
-          topicPrefix: `${runId}.`,
-          log: options.log,
-        })
-      : new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
+  const transport = benchTransport({
+    transport: options.transport,
+    runId,
+    dir,
+    brokers: config.KAFKA_BROKERS,
+    log: options.log,
+  });
   const schema = runId.replace(/-/g, '_');
   let database: Database | undefined;
   try {
@@ -185,13 +181,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
   } finally {
     await database?.close();
     if (database && config.DATABASE_URL) await dropSchema(config.DATABASE_URL, schema).catch(() => undefined);
-    if (transport instanceof KafkaTransport) {
-      const admin = await transport.admin();
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
-      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
-    }
-    await transport.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await disposeBenchTransport(transport, runId, dir);
   }
 }
 

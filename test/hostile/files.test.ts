@@ -15,7 +15,7 @@ import { sampleLeadBody } from '../../schemas/lead-samples';
 import { MAX_LISTED_PROBLEMS } from '../../connectors/files/upload-status';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { bearer, get, startApi, upload } from '../ingress/support';
-import { spawnCli } from '../support/cli';
+import { runMeasured, spawnCli } from '../support/cli';
 import { codecFor, readValues, transportsUnderTest } from '../support/harness';
 import { FUZZ_CASES, FUZZ_FULL, FUZZ_SEED } from './support';
 
@@ -200,21 +200,7 @@ test('one huge line without a newline is reported and skipped; the rows around i
       const child = spawnCli(['ingest', file, '--vendor', 'acme', '--json'], {
         LEADFLOW_DATA_DIR: path.join(dir, 'log'),
       });
-      let peakAnon = 0;
-      const sample = setInterval(() => {
-        try {
-          const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-          peakAnon = Math.max(peakAnon, Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024);
-        } catch {
-          // The process has just exited.
-        }
-      }, 100);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise((resolve) => child.once('exit', resolve));
-      clearInterval(sample);
+      const { code, stdout, stderr, peakAnon } = await runMeasured(child);
       expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
       const summary = JSON.parse(stdout) as { accepted: number; unreadable: number };
       console.log(

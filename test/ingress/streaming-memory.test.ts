@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { toNdjson } from '../../connectors/generator/format';
 import { generateLeads } from '../../connectors/generator/generate';
-import { spawnCli } from '../support/cli';
+import { runMeasured, spawnCli } from '../support/cli';
 
 jest.setTimeout(900_000);
 
@@ -32,21 +32,7 @@ async function ingest(
     LEADFLOW_DATA_DIR: dataDir,
     NODE_OPTIONS: '--max-old-space-size=160',
   });
-  let peakAnon = 0;
-  const sample = setInterval(() => {
-    try {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      peakAnon = Math.max(peakAnon, Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024);
-    } catch {
-      // The process has just exited.
-    }
-  }, 100);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  clearInterval(sample);
+  const { code, stdout, stderr, peakAnon } = await runMeasured(child);
   if (code !== 0) throw new Error(`ingest failed (${String(code)}): ${stderr}`);
   return { peakAnon, summary: JSON.parse(stdout) as { accepted: number } };
 }
