@@ -16,8 +16,7 @@ import type {
 import { TOPIC } from '../../topics/platform';
 import type { Database, Queryable } from './database';
 import { storableTime, withoutNul } from './lead-events';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { insertNew, iso } from './writer';
 
 /** How far a referral has come; a step never moves a referral back. */
 const STATUS_RANK: Record<ReferralEvent['type'], number> = {
@@ -109,23 +108,26 @@ function foldReferrals(events: readonly ReferralEvent[]): ReferralRow[] {
 
 export async function writeReferrals(tx: Queryable, events: readonly ReferralEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(
-    `INSERT INTO referral_events (event_id, lead_id, partner_id, type, occurred_at, payload)
-     SELECT event_id, lead_id, partner_id, type, occurred_at, payload FROM jsonb_to_recordset($1::jsonb)
-       AS e(event_id text, lead_id text, partner_id text, type text, occurred_at timestamptz, payload jsonb)
-     ON CONFLICT (event_id) DO NOTHING`,
-    [
-      JSON.stringify(
-        events.map((e) => ({
-          event_id: e.eventId,
-          lead_id: e.leadId,
-          partner_id: e.partnerId,
-          type: e.type,
-          occurred_at: iso(e.at),
-          payload: e,
-        })),
-      ),
-    ],
+  await insertNew(
+    tx,
+    'referral_events',
+    {
+      event_id: 'text',
+      lead_id: 'text',
+      partner_id: 'text',
+      type: 'text',
+      occurred_at: 'timestamptz',
+      payload: 'jsonb',
+    },
+    ['event_id'],
+    events.map((e) => ({
+      event_id: e.eventId,
+      lead_id: e.leadId,
+      partner_id: e.partnerId,
+      type: e.type,
+      occurred_at: iso(e.at),
+      payload: e,
+    })),
   );
   await tx.query(
     `INSERT INTO referrals AS cur (lead_id, partner_id, status, status_rank, reason, premium_cents,
@@ -148,33 +150,37 @@ export async function writeReferrals(tx: Queryable, events: readonly ReferralEve
 
 /** Ledger entries are inserted once by id and never changed. */
 export async function writeLedger(tx: Queryable, entries: readonly RewardEvent[]): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.query(
-    `INSERT INTO rewards_ledger (event_id, account_kind, account_id, points, amount_usd, reason, lead_id,
-       occurred_at, period, source_event_id, detail)
-     SELECT event_id, account_kind, account_id, points, amount_cents / 100.0, reason, lead_id, occurred_at,
-       period, source_event_id, detail
-     FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, account_kind text, account_id text, points int,
-       amount_cents bigint, reason text, lead_id text, occurred_at timestamptz, period text,
-       source_event_id text, detail text)
-     ON CONFLICT (event_id) DO NOTHING`,
-    [
-      JSON.stringify(
-        entries.map((e) => ({
-          event_id: e.eventId,
-          account_kind: e.accountKind,
-          account_id: e.accountId,
-          points: e.points,
-          amount_cents: e.amountCents,
-          reason: e.reason,
-          lead_id: e.leadId,
-          occurred_at: iso(e.at),
-          period: e.period,
-          source_event_id: e.sourceEventId,
-          detail: e.detail,
-        })),
-      ),
-    ],
+  await insertNew(
+    tx,
+    'rewards_ledger',
+    {
+      event_id: 'text',
+      account_kind: 'text',
+      account_id: 'text',
+      points: 'int',
+      amount_usd: 'numeric',
+      reason: 'text',
+      lead_id: 'text',
+      occurred_at: 'timestamptz',
+      period: 'text',
+      source_event_id: 'text',
+      detail: 'text',
+    },
+    ['event_id'],
+    entries.map((e) => ({
+      event_id: e.eventId,
+      account_kind: e.accountKind,
+      account_id: e.accountId,
+      points: e.points,
+      // Cents as an exact decimal string: a float quotient could round a cent away.
+      amount_usd: (e.amountCents / 100).toFixed(2),
+      reason: e.reason,
+      lead_id: e.leadId,
+      occurred_at: iso(e.at),
+      period: e.period,
+      source_event_id: e.sourceEventId,
+      detail: e.detail,
+    })),
   );
 }
 
@@ -209,64 +215,55 @@ export async function writeTiers(tx: Queryable, tiers: readonly AgentTier[]): Pr
 export async function writeCommunity(tx: Queryable, events: readonly CommunityEvent[]): Promise<void> {
   const of = (...types: CommunityEvent['type'][]) => events.filter((e) => types.includes(e.type));
   const posts = of('post', 'story');
-  if (posts.length > 0) {
-    await tx.query(
-      `INSERT INTO community_posts (post_id, kind, author_id, category, title, body, created_at)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(post_id text, kind text, author_id text,
-         category text, title text, body text, created_at timestamptz)
-       ON CONFLICT (post_id) DO NOTHING`,
-      [
-        JSON.stringify(
-          posts.map((e) => ({
-            post_id: e.postId,
-            kind: e.type,
-            author_id: e.authorId,
-            category: e.category,
-            title: e.title,
-            body: e.body,
-            created_at: iso(e.at),
-          })),
-        ),
-      ],
-    );
-  }
-  const comments = of('comment');
-  if (comments.length > 0) {
-    await tx.query(
-      `INSERT INTO community_comments (event_id, post_id, author_id, body, created_at)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(event_id text, post_id text, author_id text,
-         body text, created_at timestamptz)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        JSON.stringify(
-          comments.map((e) => ({
-            event_id: e.eventId,
-            post_id: e.postId,
-            author_id: e.actorId,
-            body: e.body,
-            created_at: iso(e.at),
-          })),
-        ),
-      ],
-    );
-  }
+  await insertNew(
+    tx,
+    'community_posts',
+    {
+      post_id: 'text',
+      kind: 'text',
+      author_id: 'text',
+      category: 'text',
+      title: 'text',
+      body: 'text',
+      created_at: 'timestamptz',
+    },
+    ['post_id'],
+    posts.map((e) => ({
+      post_id: e.postId,
+      kind: e.type,
+      author_id: e.authorId,
+      category: e.category,
+      title: e.title,
+      body: e.body,
+      created_at: iso(e.at),
+    })),
+  );
+  await insertNew(
+    tx,
+    'community_comments',
+    { event_id: 'text', post_id: 'text', author_id: 'text', body: 'text', created_at: 'timestamptz' },
+    ['event_id'],
+    of('comment').map((e) => ({
+      event_id: e.eventId,
+      post_id: e.postId,
+      author_id: e.actorId,
+      body: e.body,
+      created_at: iso(e.at),
+    })),
+  );
   const likes = of('like');
-  if (likes.length > 0) {
-    await tx.query(
-      `INSERT INTO community_likes (post_id, agent_id, created_at)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(post_id text, agent_id text, created_at timestamptz)
-       ON CONFLICT (post_id, agent_id) DO NOTHING`,
-      [
-        JSON.stringify(
-          [...new Map(likes.map((e) => [`${e.postId}\u0000${e.actorId}`, e])).values()].map((e) => ({
-            post_id: e.postId,
-            agent_id: e.actorId,
-            created_at: iso(e.at),
-          })),
-        ),
-      ],
-    );
-  }
+  // One row per post and agent: a statement cannot insert the same key twice.
+  await insertNew(
+    tx,
+    'community_likes',
+    { post_id: 'text', agent_id: 'text', created_at: 'timestamptz' },
+    ['post_id', 'agent_id'],
+    [...new Map(likes.map((e) => [`${e.postId}\u0000${e.actorId}`, e])).values()].map((e) => ({
+      post_id: e.postId,
+      agent_id: e.actorId,
+      created_at: iso(e.at),
+    })),
+  );
   const featured = of('featured').map((e) => e.postId);
   if (featured.length > 0) {
     await tx.query('UPDATE community_posts SET featured = true WHERE post_id = ANY($1::text[])', [featured]);

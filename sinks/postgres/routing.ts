@@ -5,7 +5,7 @@ import type { ConsumedRecord } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';
 import type { Queryable } from './database';
 import { eventId, storableTime, withoutNul } from './lead-events';
-import { iso } from './writer';
+import { insertNew, iso } from './writer';
 
 /** The routing topics the `postgres-routing` sink keeps tables of. */
 export const ROUTING_TOPICS = [TOPIC.agents, TOPIC.assignments, TOPIC.leadOutcomes];
@@ -94,46 +94,39 @@ export async function writeRoutingChanges(tx: Queryable, changes: readonly Routi
       [JSON.stringify(removals)],
     );
   }
-  if (assignments.length > 0) {
-    await tx.query(
-      `INSERT INTO assignments (event_id, lead_id, agent_id, status, occurred_at, payload)
-       SELECT event_id, lead_id, agent_id, status, occurred_at, payload
-       FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, lead_id text, agent_id text, status text,
-         occurred_at timestamptz, payload jsonb)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        JSON.stringify(
-          assignments.map((e) => ({
-            event_id: e.eventId,
-            lead_id: e.leadId,
-            // Transitions without an agent (waiting, escalated to the manual queue, unroutable).
-            agent_id: e.agentId ?? '',
-            status: e.type,
-            occurred_at: iso(e.at),
-            payload: e,
-          })),
-        ),
-      ],
-    );
-  }
-  if (outcomes.length > 0) {
-    await tx.query(
-      `INSERT INTO lead_outcomes (event_id, lead_id, outcome, occurred_at, payload)
-       SELECT event_id, lead_id, outcome, occurred_at, payload
-       FROM jsonb_to_recordset($1::jsonb) AS o(event_id text, lead_id text, outcome text,
-         occurred_at timestamptz, payload jsonb)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        JSON.stringify(
-          outcomes.map((o) => ({
-            event_id: o.eventId,
-            lead_id: o.leadId,
-            outcome: o.status,
-            occurred_at: iso(o.at),
-            payload: o,
-          })),
-        ),
-      ],
-    );
-  }
+  await insertNew(
+    tx,
+    'assignments',
+    {
+      event_id: 'text',
+      lead_id: 'text',
+      agent_id: 'text',
+      status: 'text',
+      occurred_at: 'timestamptz',
+      payload: 'jsonb',
+    },
+    ['event_id'],
+    assignments.map((e) => ({
+      event_id: e.eventId,
+      lead_id: e.leadId,
+      // Transitions without an agent (waiting, escalated to the manual queue, unroutable).
+      agent_id: e.agentId ?? '',
+      status: e.type,
+      occurred_at: iso(e.at),
+      payload: e,
+    })),
+  );
+  await insertNew(
+    tx,
+    'lead_outcomes',
+    { event_id: 'text', lead_id: 'text', outcome: 'text', occurred_at: 'timestamptz', payload: 'jsonb' },
+    ['event_id'],
+    outcomes.map((o) => ({
+      event_id: o.eventId,
+      lead_id: o.leadId,
+      outcome: o.status,
+      occurred_at: iso(o.at),
+      payload: o,
+    })),
+  );
 }

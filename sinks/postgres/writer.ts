@@ -182,3 +182,26 @@ export async function writeDoNotContactChanges(
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Inserts the rows whose key is new and leaves the others alone: how append-only tables (events,
+ * the ledger, comments) are written, so a batch written twice changes nothing. `columns` maps
+ * each column to its SQL type; the rows travel as one JSON parameter.
+ */
+export async function insertNew(
+  tx: Queryable,
+  table: string,
+  columns: Record<string, string>,
+  key: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  await tx.query(
+    `INSERT INTO ${table} (${names.join(', ')})
+     SELECT ${names.join(', ')}
+     FROM jsonb_to_recordset($1::jsonb) AS r(${names.map((n) => `${n} ${columns[n]}`).join(', ')})
+     ON CONFLICT (${key.join(', ')}) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+}
