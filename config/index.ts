@@ -44,6 +44,11 @@ export const configSchema = z.object({
     .default(''),
   SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  /** PostgreSQL schema of the read models, so several deployments can share one database. */
+  LEADFLOW_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores')
+    .default('public'),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   NEO4J_URL: url(['bolt', 'neo4j', 'neo4j+s', 'bolt+s']).optional(),
   NEO4J_USER: z.string().min(1).optional(),

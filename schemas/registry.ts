@@ -41,7 +41,11 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     const existing = await this.request('GET', `${path}/versions`, undefined, [404]);
     if (existing.status === 404) {
       // Some registries (Apicurio) default to NONE; leadflow's contract is BACKWARD per subject.
-      await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: 'BACKWARD' });
+      const config = `/config/${encodeURIComponent(subject)}`;
+      const set = await this.request('PUT', config, { compatibility: 'BACKWARD' }, [409]);
+      // Apicurio answers 409 when another process created the subject's rule at the same moment;
+      // the rule exists now, so a second PUT updates it.
+      if (set.status === 409) await this.request('PUT', config, { compatibility: 'BACKWARD' });
     }
     const response = await this.request(
       'POST',
@@ -75,29 +79,43 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     body?: unknown,
     expected: number[] = [],
   ): Promise<{ status: number; body: unknown }> {
+    // A registry busy with a checkpoint or a GC pause can miss one deadline; schemas are fetched
+    // once per process, so waiting longer costs little and a failed start costs a lot.
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await fetch(`${this.base}${path}`, {
           method,
           headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(REGISTRY_REQUEST_TIMEOUT_MS),
         });
         const text = await response.text();
         const parsed: unknown = text ? JSON.parse(text) : null;
         if (response.ok || expected.includes(response.status))
           return { status: response.status, body: parsed };
-        if (response.status < 500 || attempt >= 3) {
-          throw new Error(
+        if (response.status < 500 || attempt >= REGISTRY_ATTEMPTS) {
+          throw new RegistryAnswerError(
             `schema registry ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`,
           );
         }
       } catch (error) {
-        if (attempt >= 3 || (error as Error).message.startsWith('schema registry')) throw error;
+        if (error instanceof RegistryAnswerError) throw error;
+        if (attempt >= REGISTRY_ATTEMPTS) {
+          throw new Error(
+            `schema registry ${method} ${this.base}${path} failed ${attempt} times: ${(error as Error).message}`,
+          );
+        }
       }
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
     }
   }
+}
+
+const REGISTRY_REQUEST_TIMEOUT_MS = 20_000;
+const REGISTRY_ATTEMPTS = 5;
+
+class RegistryAnswerError extends Error {
+  override name = 'RegistryAnswerError';
 }
 
 /** One registration, as the built-in registry keeps it in its log. */

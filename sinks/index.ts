@@ -10,8 +10,8 @@ export { POSTGRES_SINKS, postgresSinks } from './postgres/processors';
  * inside one process, and a Kafka deployment is many.
  */
 export async function openSinkDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'dataDir' | 'LEADFLOW_TRANSPORT'>,
+  config: Pick<Config, 'DATABASE_URL' | 'dataDir' | 'LEADFLOW_TRANSPORT' | 'LEADFLOW_DATABASE_SCHEMA'>,
 ): Promise<Database | undefined> {
   if (!config.DATABASE_URL && config.LEADFLOW_TRANSPORT === 'kafka') return undefined;
-  return openDatabase(config);
+  return openDatabase({ ...config, schema: config.LEADFLOW_DATABASE_SCHEMA });
 }

@@ -1,0 +1,175 @@
+/**
+ * What must hold after any number of crashes and outages: read from the topics (the source of
+ * truth) and from the sinks' stores, and compared. Each check returns the violations it found,
+ * so a failing test names every broken lead or entry at once instead of the first.
+ */
+import type { AssignmentEvent } from '../../processors/assign/records';
+import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
+import { dayOf } from '../../processors/reward/periods';
+import type { RewardEvent } from '../../processors/reward/records';
+import type { RecordCodec } from '../../runtime/codec';
+import type { Transport } from '../../runtime/transport';
+import type { RejectedLead } from '../../schemas/lead-records';
+import type { Graph } from '../../sinks/neo4j/graph';
+import type { Database } from '../../sinks/postgres/database';
+import { LEAD_EVENT_TOPICS } from '../../sinks/postgres/lead-events';
+import { TOPIC } from '../../topics/platform';
+
+export type TerminalState = 'rejected' | 'assigned' | 'unroutable' | 'manual_queue';
+
+export function terminalStateOf(event: AssignmentEvent): TerminalState | null {
+  if (event.type === 'accepted') return 'assigned';
+  if (event.type === 'unroutable') return 'unroutable';
+  if (event.type === 'escalated' && event.escalation === 'manual_queue') return 'manual_queue';
+  return null;
+}
+
+/** Every lead the source wrote, as the topics tell it. */
+export interface TopicFacts {
+  rawLeadIds: string[];
+  rejected: RejectedLead[];
+  scoredLeadIds: Set<string>;
+  assignments: AssignmentEvent[];
+  outcomes: { leadId: string }[];
+  rewards: RewardEvent[];
+  leadEventRecords: number;
+}
+
+export async function readTopicFacts(transport: Transport, codec: RecordCodec): Promise<TopicFacts> {
+  const values = async <V>(topic: string) =>
+    Promise.all((await transport.read(topic)).map(async (r) => (await codec.decode<V>(r)).value));
+  let leadEventRecords = 0;
+  for (const topic of LEAD_EVENT_TOPICS) leadEventRecords += (await transport.read(topic)).length;
+  return {
+    rawLeadIds: (await values<{ leadId: string }>(TOPIC.leadsRaw)).map((l) => l.leadId),
+    rejected: await values<RejectedLead>(TOPIC.leadsRejected),
+    scoredLeadIds: new Set((await values<{ leadId: string }>(TOPIC.leadsScored)).map((l) => l.leadId)),
+    assignments: await values<AssignmentEvent>(TOPIC.assignments),
+    outcomes: await values<{ leadId: string }>(TOPIC.leadOutcomes),
+    rewards: await values<RewardEvent>(TOPIC.rewards),
+    leadEventRecords,
+  };
+}
+
+/**
+ * Every lead sent is on leads.raw once and ends in exactly one terminal state; no assignment,
+ * outcome or reward is there twice; each lead's assignment events are numbered without gaps (a
+ * lost or repeated transition would break the count); each accepted lead earned its agent one
+ * lead_accepted reward (unless its agent had reached the daily cap) and has at most one reported
+ * outcome.
+ */
+export function topicViolations(sent: readonly string[], facts: TopicFacts): string[] {
+  const violations: string[] = [];
+  const note = (message: string) => {
+    if (violations.length < 50) violations.push(message);
+  };
+  const rawCounts = countBy(facts.rawLeadIds, (id) => id);
+  for (const id of sent)
+    if (rawCounts.get(id) !== 1) note(`lead ${id} is on leads.raw ${rawCounts.get(id) ?? 0} times`);
+
+  const terminal = new Map<string, TerminalState[]>();
+  const add = (leadId: string, state: TerminalState) =>
+    terminal.set(leadId, [...(terminal.get(leadId) ?? []), state]);
+  for (const lead of facts.rejected) add(lead.leadId, 'rejected');
+  for (const event of facts.assignments) {
+    const state = terminalStateOf(event);
+    if (state) add(event.leadId, state);
+  }
+  for (const id of sent) {
+    const states = terminal.get(id) ?? [];
+    if (states.length !== 1)
+      note(`lead ${id} ended in ${states.length} terminal states: [${states.join(', ')}]`);
+  }
+
+  for (const [eventId, n] of countBy(facts.assignments, (e) => e.eventId)) {
+    if (n > 1) note(`assignment event ${eventId} is on the topic ${n} times`);
+  }
+  const numbers = new Map<string, number[]>();
+  for (const event of facts.assignments) {
+    const n = Number(event.eventId.slice(event.eventId.lastIndexOf(':') + 1));
+    numbers.set(event.leadId, [...(numbers.get(event.leadId) ?? []), n]);
+  }
+  for (const [leadId, ns] of numbers) {
+    const sorted = [...new Set(ns)].sort((a, b) => a - b);
+    if (sorted.some((n, i) => n !== sorted[0]! + i))
+      note(`lead ${leadId} has assignment events [${sorted.join(',')}]`);
+  }
+
+  for (const [eventId, n] of countBy(facts.rewards, (r) => r.eventId)) {
+    if (n > 1) note(`reward ${eventId} is on the ledger ${n} times`);
+  }
+  for (const [key, n] of countBy(facts.rewards, (r) => `${r.accountId}/${r.reason}/${r.sourceEventId}`)) {
+    if (n > 1) note(`reward ${key} was granted ${n} times`);
+  }
+  // Acceptance points stop at the daily cap (anti-gaming): a lead without its reward is only
+  // right when its agent had reached the cap that day.
+  const acceptedRewards = countBy(
+    facts.rewards.filter((r) => r.reason === 'lead_accepted'),
+    (r) => r.leadId ?? '',
+  );
+  const leadPointsByAgentDay = new Map<string, number>();
+  for (const r of facts.rewards.filter((r) => r.reason === 'lead_accepted' || r.reason === 'fast_response')) {
+    const key = `${r.accountId}/${dayOf(r.at)}`;
+    leadPointsByAgentDay.set(key, (leadPointsByAgentDay.get(key) ?? 0) + r.points);
+  }
+  const cap = DEFAULT_REWARDS_CONFIG.points.leadDailyCap;
+  const outcomes = countBy(facts.outcomes, (o) => o.leadId);
+  for (const event of facts.assignments.filter((e) => e.type === 'accepted')) {
+    const rewards = acceptedRewards.get(event.leadId) ?? 0;
+    const capped = leadPointsByAgentDay.get(`${event.agentId}/${dayOf(event.at)}`) === cap;
+    if (rewards > 1 || (rewards === 0 && !capped)) {
+      note(
+        `accepted lead ${event.leadId} earned ${rewards} lead_accepted rewards (agent under the daily cap)`,
+      );
+    }
+    if ((outcomes.get(event.leadId) ?? 0) > 1) {
+      note(`lead ${event.leadId} has ${outcomes.get(event.leadId)} outcomes on lead.outcomes`);
+    }
+  }
+  return violations;
+}
+
+/** What the Postgres read models hold, next to what the topics say they must hold. */
+export async function postgresAgainstTopics(database: Database, facts: TopicFacts) {
+  const count = async (sql: string) => ((await database.query<{ n: number }>(sql)).rows[0]?.n ?? 0) as number;
+  const stored = {
+    leads: await count('SELECT count(*)::int AS n FROM leads'),
+    lead_events: await count('SELECT count(*)::int AS n FROM lead_events'),
+    rejected_leads: await count(`SELECT count(*)::int AS n FROM leads WHERE stage = 'rejected'`),
+    assignments: await count('SELECT count(*)::int AS n FROM assignments'),
+    lead_outcomes: await count('SELECT count(*)::int AS n FROM lead_outcomes'),
+    rewards_ledger: await count('SELECT count(*)::int AS n FROM rewards_ledger'),
+  };
+  const expected = {
+    leads: new Set(facts.rawLeadIds).size,
+    lead_events: facts.leadEventRecords,
+    rejected_leads: new Set(facts.rejected.map((r) => r.leadId)).size,
+    assignments: facts.assignments.length,
+    lead_outcomes: facts.outcomes.length,
+    rewards_ledger: facts.rewards.length,
+  };
+  return { stored, expected };
+}
+
+/** The graph's leads and ASSIGNED_TO edges for this run's leads, next to the topics' counts. */
+export async function graphAgainstTopics(graph: Graph, facts: TopicFacts) {
+  const ids = [...facts.scoredLeadIds];
+  const [row] = await graph.query<{ leads: number; assigned: number }>(
+    `MATCH (l:Lead) WHERE l.leadId IN $ids
+     OPTIONAL MATCH (l)-[r:ASSIGNED_TO]->(:Agent)
+     RETURN toFloat(count(DISTINCT l)) AS leads, toFloat(count(r)) AS assigned`,
+    { ids },
+  );
+  const stored = { leads: row?.leads ?? 0, assigned: row?.assigned ?? 0 };
+  const expected = {
+    leads: ids.length,
+    assigned: facts.assignments.filter((e) => e.type === 'accepted').length,
+  };
+  return { stored, expected };
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,348 @@
+/**
+ * The whole pipeline on real Kafka, PostgreSQL and Neo4j, run as an operator would: several
+ * `leadflow start --processors ...` worker processes. While generated leads flow and simulated
+ * agents answer offers, one test SIGKILLs random workers at random moments and starts them again;
+ * the other restarts the Kafka broker, then takes PostgreSQL and Neo4j down for 30 s. Afterwards
+ * every lead is in exactly one terminal state, nothing on the assignment or reward topics is
+ * duplicated or missing, and the Postgres and Neo4j read models agree with the topics.
+ *
+ * Short setting (CI): CRASH_LEADS=2000 at CRASH_RATE=100 leads/s with at least CRASH_KILLS=8
+ * kills. Full setting: `npm run test:crash:full` (100,000 leads, a kill every few seconds
+ * throughout).
+ */
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { anywhereAgent, simulateAgents } from '../../bench/agents';
+import { disposeBenchTransport } from '../../bench/measure';
+import { loadConfig } from '../../config';
+import { generateLeads } from '../../connectors/generator/generate';
+import { toRawLead } from '../../ingress/intake';
+import { RawLeadWriter } from '../../ingress/lead-writer';
+import type { AssignmentEvent } from '../../processors/assign/records';
+import { topology } from '../../processors/topology';
+import { RecordCodec } from '../../runtime/codec';
+import { createLogger } from '../../runtime/log';
+import { createRegistry, createTransport } from '../../runtime/pipeline';
+import type { RejectedLead } from '../../schemas/lead-records';
+import { POSTGRES_SINKS } from '../../sinks';
+import { NEO4J_SINKS, openGraph } from '../../sinks/neo4j';
+import type { Graph } from '../../sinks/neo4j/graph';
+import { type Database, dropSchema, openDatabase } from '../../sinks/postgres/database';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+import { eventually } from '../support/harness';
+import {
+  databaseUrl,
+  kafkaBrokers,
+  kafkaGate,
+  neo4jGate,
+  neo4jUrl,
+  postgresGate,
+  schemaRegistryUrl,
+} from '../support/services';
+import {
+  graphAgainstTopics,
+  postgresAgainstTopics,
+  readTopicFacts,
+  terminalStateOf,
+  type TopicFacts,
+  topicViolations,
+} from './checks';
+import { WorkerFleet } from './workers';
+
+const SETTING = {
+  leads: Number(process.env.CRASH_LEADS ?? 2000),
+  rate: Number(process.env.CRASH_RATE ?? 100),
+  kills: Number(process.env.CRASH_KILLS ?? 8),
+  /** Seconds between kills: a random pause in this range. */
+  killEvery: [3, 8] as const,
+  agents: 24,
+};
+jest.setTimeout(15 * 60_000 + (SETTING.leads / SETTING.rate) * 3000);
+
+/**
+ * The workers: each stateful stage in its own process, so a kill takes down one stage's tasks in
+ * the middle of its transactions, timers and state restores.
+ */
+const WORKERS: Record<string, readonly string[]> = {
+  intake: ['validate', 'screen-phone', 'screen-email', 'enrich'],
+  score: ['score', 'score-feedback'],
+  match: ['match'],
+  assign: ['assign'],
+  'after-assign': ['notify', 'report-outcomes', 'vendor-webhooks'],
+  reward: ['reward-leads', 'reward'],
+  postgres: [...POSTGRES_SINKS, 'metrics-funnel', 'metrics-rewards'],
+  neo4j: [...NEO4J_SINKS],
+};
+
+const services = path.join(__dirname, '..', '..', 'deploy', 'local', 'services.sh');
+const gates = [kafkaGate(), postgresGate(), neo4jGate()];
+const canRun = gates.every((gate) => gate.run);
+
+(canRun ? describe : describe.skip)('the pipeline through crashes and outages (kafka)', () => {
+  beforeAll(() => {
+    const missing = gates.find((gate) => gate.reason);
+    if (missing) throw new Error(missing.reason);
+  });
+
+  test(`SIGKILL random workers at least ${SETTING.kills} times while ${SETTING.leads} leads flow`, async () => {
+    const run = await openRun('kill');
+    try {
+      const source = run.sendLeads();
+      let kills = 0;
+      while (!source.done || kills < SETTING.kills) {
+        await sleep(between(...SETTING.killEvery) * 1000);
+        const victim = pick(run.fleet.names);
+        await run.fleet.kill(victim);
+        kills++;
+        // Sometimes at once, sometimes after the group has noticed and moved its partitions.
+        await sleep(between(0, 12) * 1000);
+        run.fleet.start(victim);
+      }
+      await source.finished;
+      await run.verify();
+      expect(kills).toBeGreaterThanOrEqual(SETTING.kills);
+    } finally {
+      await run.dispose();
+    }
+  });
+
+  test('a Kafka broker restart, then PostgreSQL and Neo4j down for 30 s: nothing lost, sinks catch up', async () => {
+    const run = await openRun('outage');
+    try {
+      const source = run.sendLeads();
+      await eventually(
+        () => run.finalLeads() >= SETTING.leads / 4,
+        600_000,
+        'a quarter of the leads to settle',
+      );
+      // The lead source is a vendor: it waits while the broker is away rather than guess.
+      source.paused = true;
+      servicesSh('down', 'kafka');
+      await sleep(5000);
+      servicesSh('up', 'kafka');
+      source.paused = false;
+
+      await eventually(() => run.finalLeads() >= SETTING.leads / 2, 600_000, 'half of the leads to settle');
+      servicesSh('down', 'postgres', 'neo4j');
+      await sleep(30_000);
+      servicesSh('up', 'postgres', 'neo4j');
+
+      await source.finished;
+      await run.verify();
+    } finally {
+      await run.dispose();
+    }
+  });
+});
+
+/** One isolated deployment: its own topic prefix, consumer groups, Postgres schema and agents. */
+async function openRun(label: string) {
+  const id = `crash-${label}-${Date.now().toString(36)}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `leadflow-${id}-`));
+  const schema = id.replace(/-/g, '_');
+  const env = {
+    LEADFLOW_TRANSPORT: 'kafka',
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: `${id}.`,
+    LEADFLOW_APP_ID: id,
+    SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+    DATABASE_URL: databaseUrl,
+    LEADFLOW_DATABASE_SCHEMA: schema,
+    NEO4J_URL: neo4jUrl,
+    LEADFLOW_JWT_SECRET: randomBytes(32).toString('hex'),
+    LEADFLOW_DATA_DIR: dir,
+    LEADFLOW_GRAPH_JOB_INTERVAL_MS: '10000',
+    LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig(env);
+  const log = createLogger('warn');
+  const transport = createTransport(config, log);
+  const registry = createRegistry(config, transport);
+  const catalog = platformCatalog();
+  const database = await openDatabase({ ...config, schema });
+  const graph = (await openGraph(config))!;
+  await transport.applyTopics(catalog.withProcessors(id, topology(config, { database, graph })).all());
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
+
+  const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
+  await transport.produce(
+    agentIds.map((agentId, i) =>
+      codec.encode(TOPIC.agents, agentId, anywhereAgent(agentId, i % 2 === 0 ? 'west' : 'east')),
+    ),
+  );
+  const fleet = new WorkerFleet(WORKERS, env, dir);
+  fleet.startAll();
+
+  const finals = new FinalStates();
+  const agents = simulateAgents({ transport, codec, onEvent: (event) => finals.assignment(event) });
+  const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
+    for (const record of records) finals.rejection((await codec.decode<RejectedLead>(record)).value);
+  });
+  const bodies = generateLeads({ count: SETTING.leads, seed: id }).leads;
+  const sent: string[] = [];
+
+  const diagnostics = (facts?: TopicFacts) =>
+    [
+      `run ${id}: ${sent.length} leads sent, ${finals.count} final; worker starts ${JSON.stringify(Object.fromEntries(fleet.starts))}`,
+      facts ? `topics: ${facts.rawLeadIds.length} raw, ${facts.assignments.length} assignment events` : '',
+      ...fleet.names.map(
+        (name) => `--- ${name} (last lines of ${fleet.dir}/${name}.log)\n${fleet.tail(name, 15)}`,
+      ),
+    ].join('\n');
+
+  return {
+    fleet,
+    finalLeads: () => finals.count,
+    sendLeads() {
+      const writer = new RawLeadWriter(transport, codec);
+      const source = { sent: 0, done: false, paused: false, finished: Promise.resolve() };
+      source.finished = (async () => {
+        const startedAt = Date.now();
+        for (let i = 0; i < bodies.length;) {
+          const due = startedAt + Math.floor((i * 1000) / SETTING.rate);
+          if (source.paused || due > Date.now()) {
+            await sleep(source.paused ? 200 : due - Date.now());
+            continue;
+          }
+          const chunk = [];
+          for (
+            ;
+            i < bodies.length && chunk.length < 200 && startedAt + (i * 1000) / SETTING.rate <= Date.now();
+            i++
+          ) {
+            const body = bodies[i]!;
+            chunk.push(
+              toRawLead(body, {
+                vendorId: body.source?.vendorId ?? 'crash',
+                channel: 'api',
+                receivedAt: Date.now(),
+              }),
+            );
+          }
+          await writer.write(chunk);
+          sent.push(...chunk.map((lead) => lead.leadId));
+          source.sent = sent.length;
+        }
+        source.done = true;
+      })();
+      return source;
+    },
+
+    /** Waits for every lead to settle and the sinks to catch up, then checks everything. */
+    async verify() {
+      await finals.waitFor(sent, 240_000).catch((error: Error) => {
+        throw new Error(`${error.message}\n${diagnostics()}`);
+      });
+      expect(fleet.exitedUnexpectedly()).toEqual([]);
+      // The topics settle (outcomes, rewards and feedback follow acceptance) and the sinks catch up.
+      let facts = await readTopicFacts(transport, codec);
+      let sinks = await sinkCounts(database, graph, facts);
+      const deadline = Date.now() + 300_000;
+      while (Date.now() < deadline) {
+        await sleep(3000);
+        const again = await readTopicFacts(transport, codec);
+        const stable = sameCounts(facts, again);
+        facts = again;
+        sinks = await sinkCounts(database, graph, facts);
+        if (stable && sinks.agree) break;
+      }
+      const violations = topicViolations(sent, facts);
+      if (violations.length > 0) throw new Error(`${violations.join('\n')}\n${diagnostics(facts)}`);
+      expect(sinks.postgres.stored).toEqual(sinks.postgres.expected);
+      expect(sinks.graph.stored).toEqual(sinks.graph.expected);
+      const accepted = facts.assignments.filter((e) => e.type === 'accepted').length;
+      // The run exercised the whole flow, not a corner of it.
+      expect(accepted).toBeGreaterThan(SETTING.leads / 2);
+      // The simulated agents report one outcome for every lead they accept.
+      expect(facts.outcomes.length).toBe(accepted);
+      expect(facts.rewards.length).toBeGreaterThan(0);
+      expect(facts.rejected.length).toBeGreaterThan(0);
+    },
+
+    async dispose() {
+      await fleet.stopAll();
+      await agents.stop();
+      await rejections.stop();
+      await graph.execute(
+        `MATCH (n) WHERE (n:Lead AND n.leadId IN $leads) OR (n:Agent AND n.agentId IN $agents)
+         OPTIONAL MATCH (n)-[:IN_HOUSEHOLD]->(h:Household)
+         DETACH DELETE n, h`,
+        { leads: sent, agents: agentIds },
+      );
+      await graph.close();
+      await database.close();
+      await dropSchema(databaseUrl, schema);
+      await disposeBenchTransport(transport, id, dir);
+    },
+  };
+}
+
+/** Where each lead ended, from the assignments and rejections topics as they flow. */
+class FinalStates {
+  private readonly final = new Set<string>();
+  private lastChange = Date.now();
+
+  get count(): number {
+    return this.final.size;
+  }
+
+  assignment(event: AssignmentEvent): void {
+    if (terminalStateOf(event)) this.settle(event.leadId);
+  }
+
+  rejection(lead: RejectedLead): void {
+    this.settle(lead.leadId);
+  }
+
+  /** Resolves when every lead has a final state; rejects after `stallMs` without one settling. */
+  async waitFor(leadIds: readonly string[], stallMs: number): Promise<void> {
+    for (;;) {
+      const open = leadIds.filter((id) => !this.final.has(id));
+      if (open.length === 0) return;
+      if (Date.now() - this.lastChange > stallMs) {
+        throw new Error(`${open.length} leads have no final state, e.g. ${open.slice(0, 5).join(', ')}`);
+      }
+      await sleep(500);
+    }
+  }
+
+  private settle(leadId: string): void {
+    if (this.final.has(leadId)) return;
+    this.final.add(leadId);
+    this.lastChange = Date.now();
+  }
+}
+
+async function sinkCounts(database: Database, graph: Graph, facts: TopicFacts) {
+  const postgres = await postgresAgainstTopics(database, facts).catch(() => null);
+  const graphCounts = await graphAgainstTopics(graph, facts).catch(() => null);
+  const same = (c: { stored: object; expected: object } | null) =>
+    c !== null && JSON.stringify(c.stored) === JSON.stringify(c.expected);
+  return {
+    postgres: postgres ?? { stored: 'unreachable', expected: 'reachable' },
+    graph: graphCounts ?? { stored: 'unreachable', expected: 'reachable' },
+    agree: same(postgres) && same(graphCounts),
+  };
+}
+
+function sameCounts(a: TopicFacts, b: TopicFacts): boolean {
+  return (
+    a.rawLeadIds.length === b.rawLeadIds.length &&
+    a.assignments.length === b.assignments.length &&
+    a.outcomes.length === b.outcomes.length &&
+    a.rewards.length === b.rewards.length &&
+    a.leadEventRecords === b.leadEventRecords
+  );
+}
+
+function servicesSh(command: 'up' | 'down', ...names: string[]): void {
+  execFileSync(services, [command, ...names], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const between = (low: number, high: number) => low + Math.random() * (high - low);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
