@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,15 +10,20 @@ import { RawLeadWriter } from '../ingress/lead-writer';
 import type { AssignmentEvent } from '../processors/assign/records';
 import { topology } from '../processors/topology';
 import { RecordCodec } from '../runtime/codec';
-import { Pipeline } from '../runtime/pipeline';
-import type { Transport } from '../runtime/transport';
+import { createRegistry, Pipeline } from '../runtime/pipeline';
+import type { Processor } from '../runtime/processor';
+import { createLogger } from '../runtime/log';
+import { createKafka } from '../runtime/transports/kafka/client';
+import type { Catalog } from '../topics/catalog';
+import { groupId, type Transport } from '../runtime/transport';
 import type { RejectedLead } from '../schemas/lead-records';
-import { BuiltInSchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from '../schemas/registry';
 import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { anywhereAgents, simulateAgents } from './agents';
 import { benchEngine } from './engine';
 import { benchTransport, disposeBenchTransport, percentile, RssSampler } from './measure';
+import { WORKER_GROUPS, WorkerFleet } from './workers';
 
 export interface PipelineBenchOptions {
   transport: 'embedded' | 'kafka';
@@ -27,6 +33,11 @@ export interface PipelineBenchOptions {
   agents: number;
   /** Also run the database sinks (PostgreSQL with DATABASE_URL, else PGlite). */
   database: boolean;
+  /**
+   * Run the stages as `leadflow start --processors ...` worker processes (WORKER_GROUPS) instead
+   * of inside the bench process. Kafka only.
+   */
+  spread?: boolean;
   /** Records for the `bench engine` baseline run after the pipeline; 0 skips it. */
   engineRecords: number;
   /** Gives up when no lead reaches a final state for this long. */
@@ -53,8 +64,10 @@ export interface PipelineBenchResult {
   p95_ms: number;
   p99_ms: number;
   max_ms: number;
-  /** The run is one process: the lead source, the simulated agents and every stage. */
+  /** Peak resident memory per process: `bench` (lead source, simulated agents, and the stages unless spread) and each worker. */
   peak_rss_mb: Record<string, number>;
+  /** Worker processes the stages ran in (1: all inside the bench process). */
+  processes: number;
   engine_records_per_s: number | null;
   engine_baseline_records_per_s: number | null;
 }
@@ -133,6 +146,12 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     LEADFLOW_APP_ID: runId,
     LEADFLOW_TRANSPORT: options.transport,
   });
+  if (options.spread && options.transport !== 'kafka') {
+    throw new Error('--spread runs the stages as worker processes on Kafka; use --transport kafka');
+  }
+  if (options.spread && options.database && !options.env.DATABASE_URL) {
+    throw new Error('--spread with --database needs DATABASE_URL: PGlite belongs to one process');
+  }
   const transport = benchTransport({
     transport: options.transport,
     runId,
@@ -144,7 +163,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
   let database: Database | undefined;
   try {
     if (options.database) database = await openDatabase({ ...config, schema });
-    const run = await runLeads(options, config, transport, database);
+    const run = await runLeads(options, config, transport, database, { dir, schema });
     const engine =
       options.engineRecords > 0
         ? await benchEngine({
@@ -174,7 +193,8 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
       p95_ms: percentile(outcomes.latencies, 0.95),
       p99_ms: percentile(outcomes.latencies, 0.99),
       max_ms: percentile(outcomes.latencies, 1),
-      peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024) },
+      peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024), ...run.workerPeakRssMb },
+      processes: Math.max(1, Object.keys(run.workerPeakRssMb).length),
       engine_records_per_s: engine?.records_per_s ?? null,
       engine_baseline_records_per_s: engine?.baseline_records_per_s ?? null,
     };
@@ -190,9 +210,10 @@ async function runLeads(
   config: Config,
   transport: Transport,
   database: Database | undefined,
+  where: { dir: string; schema: string },
 ) {
   const rss = new RssSampler();
-  const registry = new BuiltInSchemaRegistry(transport.schemaLog());
+  const registry = createRegistry(config, transport);
   const processors = topology(config, database ? { database } : {});
   const catalog = platformCatalog();
   await transport.applyTopics(catalog.withProcessors(config.LEADFLOW_APP_ID, processors).all());
@@ -202,14 +223,9 @@ async function runLeads(
   await transport.produce(
     anywhereAgents(options.agents).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
   );
-  const pipeline = await Pipeline.start({
-    appId: config.LEADFLOW_APP_ID,
-    transport,
-    registry,
-    catalog,
-    processors,
-    log: options.log,
-  });
+  const stages = options.spread
+    ? await startWorkers(options, config, processors, where)
+    : await startInProcess(config, transport, registry, catalog, processors, options.log);
   const outcomes = new Outcomes(options.leads);
   const agents = simulateAgents({ transport, codec, onEvent: (event) => outcomes.assignment(event) });
   const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
@@ -217,15 +233,112 @@ async function runLeads(
   });
   try {
     const bodies = generateLeads({ count: options.leads, seed: 'bench-pipeline' }).leads;
-    await pipeline.waitIdle(120_000);
+    await stages.ready();
     const startedAt = Date.now();
     await sendLeads(new RawLeadWriter(transport, codec), bodies, startedAt, options.rate);
     await outcomes.all(options.stallMs ?? 60_000);
-    return { outcomes, startedAt, peakRss: rss.stop() };
+    return { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
   } finally {
     await agents.stop();
     await rejections.stop();
-    await pipeline.stop();
+    await stages.stop();
+  }
+}
+
+interface RunningStages {
+  /** Resolves once every stage has its partitions and has caught up. */
+  ready(): Promise<void>;
+  peakRssMb(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+async function startInProcess(
+  config: Config,
+  transport: Transport,
+  registry: SchemaRegistry,
+  catalog: Catalog,
+  processors: Processor<never>[],
+  log: Logger,
+): Promise<RunningStages> {
+  const pipeline = await Pipeline.start({
+    appId: config.LEADFLOW_APP_ID,
+    transport,
+    registry,
+    catalog,
+    processors,
+    log,
+  });
+  return { ready: () => pipeline.waitIdle(120_000), peakRssMb: () => ({}), stop: () => pipeline.stop() };
+}
+
+/** The stages as worker processes of this CLI, configured like the bench's own transport. */
+async function startWorkers(
+  options: PipelineBenchOptions,
+  config: Config,
+  processors: Processor<never>[],
+  where: { dir: string; schema: string },
+): Promise<RunningStages> {
+  const running = new Set(processors.map((p) => p.name));
+  const groups = Object.fromEntries(
+    Object.entries(WORKER_GROUPS)
+      .map(([name, members]) => [name, members.filter((m) => running.has(m))] as const)
+      .filter(([, members]) => members.length > 0),
+  );
+  const env: Record<string, string> = {
+    LEADFLOW_TRANSPORT: 'kafka',
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
+    KAFKA_TOPIC_PREFIX: `${config.LEADFLOW_APP_ID}.`,
+    LEADFLOW_APP_ID: config.LEADFLOW_APP_ID,
+    LEADFLOW_DATA_DIR: where.dir,
+    LEADFLOW_DATABASE_SCHEMA: where.schema,
+    LEADFLOW_JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // From the bench's own configuration, not this process's environment (empty means unset), so
+    // the workers share the bench's schema registry and see a database only with --database.
+    SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL ?? '',
+    DATABASE_URL: options.database ? (config.DATABASE_URL ?? '') : '',
+    NEO4J_URL: options.database ? (config.NEO4J_URL ?? '') : '',
+  };
+  const fleet = new WorkerFleet(groups, env, where.dir);
+  fleet.startAll();
+  const peaks: Record<string, number> = {};
+  const sample = setInterval(() => Object.assign(peaks, fleet.peakRssMb()), 1000);
+  return {
+    ready: async () => {
+      await waitForMembers(config, [...running], 120_000);
+      const died = fleet.exitedUnexpectedly();
+      if (died.length > 0) throw new Error(`worker(s) ${died.join(', ')} exited:\n${fleet.tail(died[0]!)}`);
+    },
+    peakRssMb: () => Object.assign(peaks, fleet.peakRssMb()),
+    stop: async () => {
+      clearInterval(sample);
+      await fleet.stopAll();
+    },
+  };
+}
+
+/** Waits until every processor's consumer group has a stable membership. */
+async function waitForMembers(config: Config, names: string[], timeoutMs: number): Promise<void> {
+  const kafka = createKafka(config.KAFKA_BROKERS, 'leadflow-bench', createLogger('silent'));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { groups } = await admin.describeGroups(
+        names.map((name) => groupId(config.LEADFLOW_APP_ID, name)),
+      );
+      const waiting = groups.filter((g) => g.state !== 'Stable' || g.members.length === 0);
+      if (waiting.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `workers not ready after ${timeoutMs} ms: ${waiting.map((g) => g.groupId).join(', ')}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -57,6 +57,7 @@ export function registerBench(program: Command): void {
     )
     .option('--agents <n>', 'simulated agents answering offers', (v) => positiveInt(v, '--agents'), 6)
     .option('--database', 'also run the database sinks (DATABASE_URL, else PGlite)')
+    .option('--spread', 'run the stages as `leadflow start --processors` worker processes (kafka only)')
     .option(
       '--engine-records <n>',
       'records for the `bench engine` baseline',
@@ -73,6 +74,7 @@ export function registerBench(program: Command): void {
           rate?: number;
           agents: number;
           database?: boolean;
+          spread?: boolean;
           engineRecords: number;
           engine: boolean;
           json?: boolean;

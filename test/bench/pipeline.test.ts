@@ -1,6 +1,9 @@
 import { benchHttp } from '../../bench/http';
 import { benchPipeline } from '../../bench/pipeline';
 import { testLog } from '../support/harness';
+import { kafkaBrokers, kafkaGate } from '../support/services';
+
+const kafka = kafkaGate();
 
 // Shape and bookkeeping of the benchmarks on a small run; the figures themselves go to BENCHMARKS.md.
 describe('bench pipeline', () => {
@@ -45,6 +48,32 @@ describe('bench pipeline', () => {
     // 100 leads due over half a second cannot all be through sooner.
     expect(result.seconds).toBeGreaterThanOrEqual(0.49);
   }, 120_000);
+
+  (kafka.run ? test : test.skip)(
+    '--spread runs the stages as worker processes, each with its peak memory',
+    async () => {
+      if (kafka.reason) throw new Error(kafka.reason);
+      const result = await benchPipeline({
+        transport: 'kafka',
+        spread: true,
+        leads: 150,
+        agents: 4,
+        database: false,
+        engineRecords: 0,
+        env: { KAFKA_BROKERS: kafkaBrokers.join(',') },
+        log: testLog,
+      });
+      expect(result).toMatchObject({ transport: 'kafka', unfinished: 0 });
+      expect(result.assigned + result.rejected + result.unroutable + result.manual_queue).toBe(150);
+      // Without --database: no sink workers, the six stage workers and the bench process itself.
+      expect(Object.keys(result.peak_rss_mb).sort()).toEqual(
+        ['after-assign', 'assign', 'bench', 'intake', 'match', 'reward', 'score'].sort(),
+      );
+      expect(result.processes).toBe(6);
+      for (const mb of Object.values(result.peak_rss_mb)) expect(mb).toBeGreaterThan(20);
+    },
+    300_000,
+  );
 });
 
 describe('bench http', () => {

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { anywhereAgent, simulateAgents } from '../../bench/agents';
 import { disposeBenchTransport } from '../../bench/measure';
+import { WORKER_GROUPS, WorkerFleet } from '../../bench/workers';
 import { loadConfig } from '../../config';
 import { generateLeads } from '../../connectors/generator/generate';
 import { toRawLead } from '../../ingress/intake';
@@ -27,8 +28,7 @@ import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';
 import { createRegistry, createTransport } from '../../runtime/pipeline';
 import type { RejectedLead } from '../../schemas/lead-records';
-import { POSTGRES_SINKS } from '../../sinks';
-import { NEO4J_SINKS, openGraph } from '../../sinks/neo4j';
+import { openGraph } from '../../sinks/neo4j';
 import type { Graph } from '../../sinks/neo4j/graph';
 import { type Database, dropSchema, openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
@@ -50,7 +50,6 @@ import {
   type TopicFacts,
   topicViolations,
 } from './checks';
-import { WorkerFleet } from './workers';
 
 const SETTING = {
   leads: Number(process.env.CRASH_LEADS ?? 2000),
@@ -61,21 +60,6 @@ const SETTING = {
   agents: 24,
 };
 jest.setTimeout(15 * 60_000 + (SETTING.leads / SETTING.rate) * 3000);
-
-/**
- * The workers: each stateful stage in its own process, so a kill takes down one stage's tasks in
- * the middle of its transactions, timers and state restores.
- */
-const WORKERS: Record<string, readonly string[]> = {
-  intake: ['validate', 'screen-phone', 'screen-email', 'enrich'],
-  score: ['score', 'score-feedback'],
-  match: ['match'],
-  assign: ['assign'],
-  'after-assign': ['notify', 'report-outcomes', 'vendor-webhooks'],
-  reward: ['reward-leads', 'reward'],
-  postgres: [...POSTGRES_SINKS, 'metrics-funnel', 'metrics-rewards'],
-  neo4j: [...NEO4J_SINKS],
-};
 
 const services = path.join(__dirname, '..', '..', 'deploy', 'local', 'services.sh');
 const gates = [kafkaGate(), postgresGate(), neo4jGate()];
@@ -174,7 +158,7 @@ async function openRun(label: string) {
       codec.encode(TOPIC.agents, agentId, anywhereAgent(agentId, i % 2 === 0 ? 'west' : 'east')),
     ),
   );
-  const fleet = new WorkerFleet(WORKERS, env, dir);
+  const fleet = new WorkerFleet(WORKER_GROUPS, env, dir);
   fleet.startAll();
 
   const finals = new FinalStates();

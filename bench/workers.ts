@@ -1,13 +1,41 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { POSTGRES_SINKS } from '../sinks';
+import { NEO4J_SINKS } from '../sinks/neo4j';
 
-const main = path.join(__dirname, '..', '..', 'cli', 'main.ts');
+/** How to run the leadflow CLI this process runs: `dist/cli/main.js`, or `cli/main.ts` under tsx. */
+function cliEntry(): string[] {
+  const main = path.join(
+    __dirname,
+    '..',
+    'cli',
+    fs.existsSync(path.join(__dirname, '..', 'cli', 'main.ts')) ? 'main.ts' : 'main.js',
+  );
+  return main.endsWith('.ts') ? ['--import', 'tsx', main] : [main];
+}
 
 /**
- * A deployment of `leadflow start --processors ...` worker processes, as an operator would run it
- * on Kafka, that a test can SIGKILL and restart one at a time. Each worker appends its output to
- * `<dir>/<name>.log` across restarts, so a failing test can show what the processes said.
+ * A split of the topology into worker processes: each stateful stage in its own process, the
+ * sinks together. Operators can run the same with `leadflow start --processors ...` on each
+ * machine; `bench pipeline --spread` and the crash tests use it.
+ */
+export const WORKER_GROUPS: Record<string, readonly string[]> = {
+  intake: ['validate', 'screen-phone', 'screen-email', 'enrich'],
+  score: ['score', 'score-feedback'],
+  match: ['match'],
+  assign: ['assign'],
+  'after-assign': ['notify', 'report-outcomes', 'vendor-webhooks'],
+  reward: ['reward-leads', 'reward', 'metrics-funnel', 'metrics-rewards'],
+  postgres: [...POSTGRES_SINKS],
+  neo4j: [...NEO4J_SINKS],
+};
+
+/**
+ * A deployment of `leadflow start --processors ...` worker processes that a bench or test can
+ * SIGKILL and restart one at a time. The workers run this very CLI (from dist, or from the sources
+ * under tsx). Each appends its output to `<dir>/<name>.log` across restarts, so a failing run can
+ * show what the processes said.
  */
 export class WorkerFleet {
   private readonly running = new Map<string, ChildProcess>();
@@ -30,7 +58,7 @@ export class WorkerFleet {
     const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', main, 'start', '--processors', this.groups[name]!.join(',')],
+      [...cliEntry(), 'start', '--processors', this.groups[name]!.join(',')],
       { env: { ...process.env, ...this.env, PORT: '0' }, stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
@@ -60,6 +88,20 @@ export class WorkerFleet {
     return this.names.filter(
       (name) => this.starts.has(name) && !this.running.has(name) && !this.stopped.has(name),
     );
+  }
+
+  /** Peak resident memory of each running worker so far (the kernel's high-water mark), in MB. */
+  peakRssMb(): Record<string, number> {
+    const peaks: Record<string, number> = {};
+    for (const [name, child] of this.running) {
+      try {
+        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        peaks[name] = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+      } catch {
+        // Exited in the meantime.
+      }
+    }
+    return peaks;
   }
 
   tail(name: string, lines = 40): string {
