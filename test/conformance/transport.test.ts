@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
+import type { KafkaTransport } from '../../runtime/transports/kafka';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
 import { Catalog } from '../../topics/catalog';
@@ -149,6 +150,31 @@ for (const choice of transportsUnderTest()) {
       expect(kills).toBe(3);
       assertExactlyOnce(await readValues<Count>(client, codec, topics.output), total);
     });
+
+    (choice.kind === 'kafka' ? test : test.skip)(
+      'changelog topics roll segments often, so a restore reads about the live state, not all history',
+      async () => {
+        const { prefix, topics } = await setup('segments');
+        const catalog = topics.catalog.withProcessors(prefix, [counterProcessor(topics) as never]);
+        const changelogs = catalog.all().filter((spec) => spec.cleanup === 'compact');
+        expect(changelogs.length).toBeGreaterThan(0);
+        const kafka = client as KafkaTransport;
+        const { resources } = await (
+          await kafka.admin()
+        ).describeConfigs({
+          includeSynonyms: false,
+          resources: changelogs.map((spec) => ({
+            type: 2,
+            name: kafka.names.physical(spec.name),
+            configNames: ['segment.ms', 'cleanup.policy'],
+          })),
+        });
+        for (const resource of resources) {
+          const config = Object.fromEntries(resource.configEntries.map((e) => [e.configName, e.configValue]));
+          expect(config).toEqual({ 'cleanup.policy': 'compact', 'segment.ms': '600000' });
+        }
+      },
+    );
 
     test('sends undecodable and failing records to the DLQ and keeps going', async () => {
       const { topics, codec, start } = await setup('dlq');
