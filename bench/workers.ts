@@ -107,7 +107,12 @@ export class WorkerFleet {
   tail(name: string, lines = 40): string {
     const file = path.join(this.dir, `${name}.log`);
     if (!fs.existsSync(file)) return '(no output)';
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+    // kafkajs' own retry warnings drown out what the processors said.
+    const said = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => !line.includes('"component":"kafkajs"'));
+    return said.slice(-lines).join('\n');
   }
 
   private async signal(name: string, signal: NodeJS.Signals): Promise<void> {
