@@ -37,7 +37,7 @@ class RejoinGroup extends Error {
  */
 export class KafkaProcessorRun implements ProcessorRun {
   private readonly group: string;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly tasks = new Map<number, Promise<KafkaTask>>();
   /** Partitions of the latest group generation; undefined until the first join. */
   private assignment: Set<number> | undefined;
@@ -52,10 +52,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     private readonly transport: KafkaTransport,
     private readonly processorDef: Processor<never>,
     private readonly options: RunOptions,
-    sessionTimeoutMs: number,
+    private readonly sessionTimeoutMs: number,
   ) {
     this.group = groupId(options.appId, processorDef.name);
-    this.consumer = transport.newConsumer(this.group, sessionTimeoutMs);
+    this.consumer = this.newConsumer();
   }
 
   get processor(): string {
@@ -71,7 +71,13 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   async start(): Promise<void> {
-    const { consumer } = this;
+    this.running = true;
+    await this.runConsumer();
+    this.timerLoop = setInterval(() => void this.tick(), 10);
+  }
+
+  private newConsumer(): Consumer {
+    const consumer = this.transport.newConsumer(this.group, this.sessionTimeoutMs);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
       for (const topic of this.processorDef.inputs) {
@@ -89,20 +95,54 @@ export class KafkaProcessorRun implements ProcessorRun {
         { err: payload.error, processor: this.processor, restart: payload.restart },
         'consumer crashed',
       );
+      if (!payload.restart && this.running && consumer === this.consumer) void this.replaceConsumer();
     });
+    return consumer;
+  }
+
+  private async runConsumer(): Promise<void> {
+    const { consumer } = this;
     await consumer.connect();
     await consumer.subscribe({
       topics: this.processorDef.inputs.map((t) => this.names.physical(t)),
       fromBeginning: true,
     });
-    this.running = true;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 16,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.timerLoop = setInterval(() => void this.tick(), 10);
+  }
+
+  /**
+   * kafkajs leaves a consumer stopped after some errors it deems final (no group coordinator
+   * while the broker restarts is one): the processor would sit idle in a live process. A new
+   * consumer rejoins the group, and its tasks are rebuilt from the changelog like after any
+   * rebalance.
+   */
+  private async replaceConsumer(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
+    this.assignment = undefined;
+    for (let attempt = 1; this.running; attempt++) {
+      this.consumer = this.newConsumer();
+      try {
+        await this.runConsumer();
+        this.options.log.warn(
+          { processor: this.processor, attempt },
+          'consumer replaced after kafkajs stopped it',
+        );
+        return;
+      } catch (error) {
+        this.options.log.warn(
+          { err: error, processor: this.processor, attempt },
+          'replacing the consumer failed; retrying',
+        );
+        await this.consumer.disconnect().catch(() => undefined);
+        await sleep(Math.min(30_000, 500 * 2 ** attempt));
+      }
+    }
   }
 
   async waitIdle(timeoutMs = 60_000): Promise<void> {
