@@ -61,4 +61,24 @@ const gate = schemaRegistryGate();
     () => new ConfluentSchemaRegistry(schemaRegistryUrl),
     () => `t${Date.now()}`,
   );
+
+  test('records decoded together share one lookup of an unseen schema id', async () => {
+    const id = await new ConfluentSchemaRegistry(schemaRegistryUrl).register(
+      `t${Date.now()}-batch-value`,
+      v1 as never,
+    );
+    const fresh = new ConfluentSchemaRegistry(schemaRegistryUrl);
+    const lookups = Array.from({ length: 2000 }, () => fresh.schemaById(id));
+    expect(new Set(lookups).size).toBe(1);
+    for (const schema of await Promise.all(lookups)) expect(schema).toMatchObject({ name: 'Thing' });
+  });
+
+  test('an unknown id fails clearly and is asked again next time', async () => {
+    const registry = new ConfluentSchemaRegistry(schemaRegistryUrl);
+    const first = registry.schemaById(987_654_321);
+    await expect(first).rejects.toThrow(UnknownSchemaIdError);
+    const second = registry.schemaById(987_654_321);
+    expect(second).not.toBe(first);
+    await expect(second).rejects.toThrow(UnknownSchemaIdError);
+  });
 });

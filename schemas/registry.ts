@@ -29,7 +29,11 @@ export class UnknownSchemaIdError extends Error {
  * refuses schemas without a record name, and our keys are plain Avro strings.
  */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
-  private readonly byId = new Map<number, AvroSchema>();
+  /**
+   * One lookup per id, shared by every caller: a batch of records decoded together would
+   * otherwise send the registry one request per record for a schema it has not yet cached.
+   */
+  private readonly byId = new Map<number, Promise<AvroSchema>>();
   private readonly base: string;
 
   constructor(url: string) {
@@ -59,18 +63,25 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       );
     }
     const id = Number((response.body as { id: number }).id);
-    this.byId.set(id, schema);
+    this.byId.set(id, Promise.resolve(schema));
     return id;
   }
 
-  async schemaById(id: number): Promise<AvroSchema> {
-    const known = this.byId.get(id);
-    if (known) return known;
+  schemaById(id: number): Promise<AvroSchema> {
+    let lookup = this.byId.get(id);
+    if (!lookup) {
+      lookup = this.fetchSchema(id);
+      // A failed lookup is not remembered: the next record asks again.
+      lookup.catch(() => this.byId.delete(id));
+      this.byId.set(id, lookup);
+    }
+    return lookup;
+  }
+
+  private async fetchSchema(id: number): Promise<AvroSchema> {
     const response = await this.request('GET', `/schemas/ids/${id}`, undefined, [404]);
     if (response.status === 404) throw new UnknownSchemaIdError(id);
-    const schema = JSON.parse((response.body as { schema: string }).schema) as AvroSchema;
-    this.byId.set(id, schema);
-    return schema;
+    return JSON.parse((response.body as { schema: string }).schema) as AvroSchema;
   }
 
   private async request(
