@@ -9,7 +9,8 @@
  * Capacity is exact because (a) a group's ledgers live in one task and every decision that touches
  * them is a step of that task, committed with its outputs; (b) an open offer holds a place against
  * both caps; (c) a lead already in state is never offered again, so a replayed leads.matched record
- * or response changes nothing.
+ * or response changes nothing; (d) a ledger's counts move only with a transition of one lead's own
+ * state (an offer opened or closed, an accepted lead taken up or released), which happens once.
  */
 import { checkEligibility } from '../match/eligibility';
 import { localDay } from '../match/hours';
@@ -116,8 +117,6 @@ function saveLedger(p: AssignPorts, ledger: AgentLedger): void {
   if (agent) p.publish(performanceOf(ledger, agent, p.now));
 }
 
-const without = (list: string[], leadId: string) => list.filter((id) => id !== leadId);
-
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
@@ -221,7 +220,7 @@ function onOutcome(p: AssignPorts, state: LeadAssignment, response: AgentRespons
   const ledger = ledgerOf(p, response.agentId, state.group!);
   // Any report means the agent has taken the lead up: it stops holding a place.
   if (state.status === 'accepted') {
-    ledger.active = without(ledger.active, state.leadId);
+    ledger.active -= 1;
     p.cancel(timerKey('release', state.leadId));
     state.status = 'released';
   }
@@ -274,7 +273,7 @@ export function onTimer(p: AssignPorts, key: string): void {
     case 'release': {
       if (state.status !== 'accepted' || state.agentId === null) return;
       const ledger = ledgerOf(p, state.agentId, state.group!);
-      ledger.active = without(ledger.active, leadId);
+      ledger.active -= 1;
       saveLedger(p, ledger);
       state.status = 'released';
       emit(p, state, 'released', { agentId: state.agentId, reason: 'work_window_elapsed' });
@@ -293,8 +292,8 @@ function accept(p: AssignPorts, state: LeadAssignment, offer: Offer): void {
   offer.respondedAt = p.now;
   const agent = p.agent(offer.agentId);
   const ledger = ledgerOf(p, offer.agentId, state.group!);
-  ledger.open = without(ledger.open, state.leadId);
-  ledger.active = [...without(ledger.active, state.leadId), state.leadId];
+  ledger.open -= 1;
+  ledger.active += 1;
   const today = agent ? localDay(p.now, agent.workingHours.timeZone) : ledger.day;
   if (ledger.day !== today) {
     ledger.day = today;
@@ -328,7 +327,7 @@ function closeOffer(
 ) {
   offer.status = status;
   const ledger = ledgerOf(p, offer.agentId, state.group!);
-  ledger.open = without(ledger.open, state.leadId);
+  ledger.open -= 1;
   if (status === 'declined') {
     ledger.declined += 1;
     ledger.answered += 1;
@@ -424,7 +423,7 @@ function makeOffer(
   for (const ledger of choice.ledgers) p.ledgers.put(ledger.agentId, ledger);
   const chosen = contenders.find((c) => c.agentId === choice.agentId)!;
   const ledger = ledgerOf(p, chosen.agentId, state.group!);
-  ledger.open = [...ledger.open, state.leadId];
+  ledger.open += 1;
   ledger.offers += 1;
   saveLedger(p, ledger);
   const attempt = state.offers.length + 1;

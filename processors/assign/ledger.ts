@@ -12,8 +12,8 @@ export function newLedger(agentId: string, group: string): AgentLedger {
     group,
     day: '',
     acceptedOnDay: 0,
-    open: [],
-    active: [],
+    open: 0,
+    active: 0,
     rrCurrent: 0,
     entitled: 0,
     offers: 0,
@@ -36,8 +36,8 @@ export function acceptedToday(ledger: AgentLedger, agent: Agent, now: number): n
  * answered or lapses, so that accepting every open offer can never exceed either cap.
  */
 export function capacityLeft(ledger: AgentLedger, agent: Agent, now: number): number {
-  const daily = agent.capacity.daily - acceptedToday(ledger, agent, now) - ledger.open.length;
-  const concurrent = agent.capacity.concurrent - ledger.open.length - ledger.active.length;
+  const daily = agent.capacity.daily - acceptedToday(ledger, agent, now) - ledger.open;
+  const concurrent = agent.capacity.concurrent - ledger.open - ledger.active;
   return Math.min(daily, concurrent);
 }
 
@@ -65,8 +65,8 @@ export function performanceOf(ledger: AgentLedger, agent: Agent, now: number): A
     load: {
       day: localDay(now, agent.workingHours.timeZone),
       acceptedToday: acceptedToday(ledger, agent, now),
-      openOffers: ledger.open.length,
-      active: ledger.active.length,
+      openOffers: ledger.open,
+      active: ledger.active,
       dailyCapacity: agent.capacity.daily,
       concurrentCapacity: agent.capacity.concurrent,
     },

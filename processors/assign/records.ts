@@ -112,10 +112,15 @@ export interface AgentLedger {
   /** The agent's local date `acceptedOnDay` counts for. */
   day: string;
   acceptedOnDay: number;
-  /** Leads with an open offer to this agent. */
-  open: string[];
+  /**
+   * Open offers to this agent. Counts, not lists of leads: a busy agent (a call centre taking
+   * thousands of leads) would otherwise make every step copy and rewrite a list as long as its
+   * queue. Each lead's own state says whether it holds one of these places, and only a change of
+   * that state moves a count.
+   */
+  open: number;
   /** Accepted leads not yet taken up (until the first outcome report or the end of the work window). */
-  active: string[];
+  active: number;
   /** Smooth weighted round-robin: the agent's current weight. */
   rrCurrent: number;
   /** Fair share: offers the agent was entitled to so far (its capacity share of each lead it could take). */

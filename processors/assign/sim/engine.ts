@@ -81,6 +81,11 @@ export interface SimulationRun {
   events: AssignmentEvent[];
   /** Responses assign refused as invalid (should stay 0). */
   invalidResponses: number;
+  /**
+   * Places still held in agents' ledgers (open offers and accepted leads, summed as absolute
+   * values) once every lead has run its course: 0 unless a transition moved a count twice or never.
+   */
+  placesLeftAtEnd: number;
   startedAt: number;
   /** Time of the last assignment event (later timers only purge old state). */
   lastEventAt: number;
@@ -206,5 +211,13 @@ export function runSimulation(input: {
       }
     }
   }
-  return { events, invalidResponses, startedAt, lastEventAt: events.at(-1)?.at ?? startedAt };
+  let placesLeftAtEnd = 0;
+  for (const ledger of ledgers.values()) placesLeftAtEnd += Math.abs(ledger.open) + Math.abs(ledger.active);
+  return {
+    events,
+    invalidResponses,
+    placesLeftAtEnd,
+    startedAt,
+    lastEventAt: events.at(-1)?.at ?? startedAt,
+  };
 }

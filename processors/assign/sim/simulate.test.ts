@@ -23,6 +23,7 @@ describe('routing simulation', () => {
       expect(run.off_shift_offers).toBe(0);
       expect(run.duplicate_acceptances).toBe(0);
       expect(run.invalid_responses).toBe(0);
+      expect(run.ledger_places_left).toBe(0);
       expect(run.assigned + run.unroutable + run.manual_queue).toBe(run.leads);
       expect(run.assigned).toBeGreaterThan(run.leads / 2);
       expect(run.accept_rate).toBeGreaterThan(0);

@@ -23,6 +23,8 @@ export interface SimulationOptions {
 
 export interface RunReport extends Audit {
   invalid_responses: number;
+  /** Ledger places (open offers, accepted leads) still held when every lead is done: should be 0. */
+  ledger_places_left: number;
   simulated_hours: number;
 }
 
@@ -64,6 +66,7 @@ export function simulateRouting(options: SimulationOptions): SimulationReport {
     return {
       ...auditRun(result.events, agents.agents, leads),
       invalid_responses: result.invalidResponses,
+      ledger_places_left: result.placesLeftAtEnd,
       simulated_hours: Math.round((result.lastEventAt - result.startedAt) / 36_000) / 100,
     };
   };
