@@ -20,14 +20,18 @@ export class RollingEvaluation {
 
   constructor(private readonly window = 1000) {}
 
-  add(probability: number, converted: boolean): DriftSnapshot {
+  add(probability: number, converted: boolean): void {
     this.probabilities.push(probability);
     this.labels.push(converted ? 1 : 0);
     if (this.probabilities.length > this.window) {
       this.probabilities.shift();
       this.labels.shift();
     }
+  }
+
+  snapshot(): DriftSnapshot | null {
     const n = this.probabilities.length;
+    if (n === 0) return null;
     const meanPredicted = this.probabilities.reduce((a, b) => a + b, 0) / n;
     const observed = this.labels.reduce((a, b) => a + b, 0) / n;
     return {
@@ -36,6 +40,19 @@ export class RollingEvaluation {
       calibrationGap: meanPredicted - observed,
     };
   }
+}
+
+/**
+ * The evaluation the gauges show: the one that saw the latest outcome. The gauges compute it when
+ * Prometheus scrapes, not per outcome, because an AUC sorts the whole window (computing it for
+ * every outcome took a tenth of the pipeline's CPU in `bench pipeline`).
+ */
+let reported: RollingEvaluation | undefined;
+
+export function recordOutcome(evaluation: RollingEvaluation, probability: number, converted: boolean): void {
+  evaluation.add(probability, converted);
+  reported = evaluation;
+  driftMetrics.outcomes.inc({ outcome: converted ? 'sold' : 'lost' });
 }
 
 export const driftMetrics = {
@@ -49,10 +66,18 @@ export const driftMetrics = {
     name: 'leadflow_model_live_auc',
     help: 'AUC of the live scores over the most recent labelled leads (NaN until both outcomes occur).',
     registers: [registry],
+    collect() {
+      const snapshot = reported?.snapshot();
+      if (snapshot) this.set(snapshot.auc);
+    },
   }),
   calibrationGap: new client.Gauge({
     name: 'leadflow_model_live_calibration_gap',
     help: 'Mean predicted conversion minus observed conversion over the most recent labelled leads.',
     registers: [registry],
+    collect() {
+      const snapshot = reported?.snapshot();
+      if (snapshot) this.set(snapshot.calibrationGap);
+    },
   }),
 };

@@ -8,7 +8,7 @@
 import { defineProcessor, type ProcessorContext } from '../../runtime/processor';
 import type { EnrichedLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
-import { driftMetrics, RollingEvaluation } from './drift';
+import { recordOutcome, RollingEvaluation } from './drift';
 import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from './records';
 
 /** How long either side waits for the other. */
@@ -50,10 +50,7 @@ export const scoreFeedbackProcessor = () => {
   const live = new RollingEvaluation();
   const emit = (ctx: ProcessorContext, example: TrainingExample) => {
     ctx.emit(TOPIC.modelTraining, example.leadId, example);
-    driftMetrics.outcomes.inc({ outcome: example.outcome });
-    const snapshot = live.add(example.probability, example.converted);
-    driftMetrics.auc.set(snapshot.auc);
-    driftMetrics.calibrationGap.set(snapshot.calibrationGap);
+    recordOutcome(live, example.probability, example.converted);
   };
   return defineProcessor<ScoredLead | LeadOutcomeEvent>({
     name: 'score-feedback',
