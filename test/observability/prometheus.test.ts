@@ -26,8 +26,7 @@ const NO_DATA_IN_A_SHORT_RUN: Record<string, string> = {
   'leadflow-routing/Unroutable leads by reason':
     'the test agents are licensed everywhere, so every lead routes',
   'leadflow-routing/Rewards paid (USD) by reason':
-    'the rewards stage is not in the topology yet; the metrics sink counts the rewards topic once it is',
-  'leadflow-routing/Reward points credited': 'as above: no rewards stage runs yet',
+    'money is paid only as partner commissions on referred leads that sold; these leads come from vendors',
 };
 
 interface Query {
