@@ -9,6 +9,7 @@ import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
 import type { KafkaTransport } from './index';
+import { retryConcurrentTransactions } from './retry';
 
 interface KafkaTask {
   task: Task;
@@ -407,10 +408,8 @@ export class KafkaProcessorRun implements ProcessorRun {
         await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
       }
       if (commit.offsets.length > 0) {
-        await transaction.sendOffsets({
-          consumerGroupId: this.group,
-          topics: groupOffsets(commit.offsets, this.names),
-        });
+        const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
+        await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
       }
       await transaction.commit();
       kt.task.committed();

@@ -1,0 +1,21 @@
+/**
+ * The coordinator answers CONCURRENT_TRANSACTIONS while it still completes this producer's previous
+ * transaction (writing its markers), and expects the client to retry, as the Java client does.
+ * kafkajs retries it for AddPartitionsToTxn but not for AddOffsetsToTxn (kafkajs issue #430). Without
+ * this a commit that began while the previous one's markers were still being written failed, and
+ * its task was rebuilt from the changelog: in the 100,000-lead crash run assign, whose commits are
+ * large, spent minutes doing little else.
+ */
+export async function retryConcurrentTransactions(request: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const concurrent = (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS';
+      if (!concurrent || attempt >= CONCURRENT_TRANSACTION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+    }
+  }
+}
+
+const CONCURRENT_TRANSACTION_ATTEMPTS = 10;
