@@ -35,6 +35,16 @@ export interface TopicFacts {
   leadEventRecords: number;
 }
 
+/** The topics the facts come from (beside the lead-event topics the Postgres sink reads). */
+export const FACT_TOPICS = [
+  TOPIC.leadsRaw,
+  TOPIC.leadsRejected,
+  TOPIC.leadsScored,
+  TOPIC.assignments,
+  TOPIC.leadOutcomes,
+  TOPIC.rewards,
+];
+
 export async function readTopicFacts(transport: Transport, codec: RecordCodec): Promise<TopicFacts> {
   const values = async <V>(topic: string) =>
     Promise.all((await transport.read(topic)).map(async (r) => (await codec.decode<V>(r)).value));
