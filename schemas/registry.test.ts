@@ -30,6 +30,8 @@ function registryContract(name: string, make: () => SchemaRegistry, subjectPrefi
       expect(await registry.schemaById(id1)).toMatchObject({ name: 'Thing' });
       const id2 = await registry.register(subject, v2 as never);
       expect(id2).not.toBe(id1);
+      // A process still on the older version finds it registered (a rolling upgrade).
+      expect(await registry.register(subject, v1 as never)).toBe(id1);
       await expect(registry.register(subject, breaking as never)).rejects.toThrow(SchemaIncompatibleError);
     });
   });

@@ -42,6 +42,11 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
 
   async register(subject: string, schema: AvroSchema): Promise<number> {
     const path = `/subjects/${encodeURIComponent(subject)}`;
+    const body = { schema: JSON.stringify(schema), schemaType: 'AVRO' };
+    // Every process start registers the schemas it writes; nearly always they are there already,
+    // and a lookup is a read where registering is a compatibility check and possibly a write.
+    const found = await this.request('POST', path, body, [404]);
+    if (found.status !== 404) return this.remember(Number((found.body as { id: number }).id), schema);
     const existing = await this.request('GET', `${path}/versions`, undefined, [404]);
     if (existing.status === 404) {
       // Some registries (Apicurio) default to NONE; leadflow's contract is BACKWARD per subject.
@@ -51,18 +56,16 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       // the rule exists now, so a second PUT updates it.
       if (set.status === 409) await this.request('PUT', config, { compatibility: 'BACKWARD' });
     }
-    const response = await this.request(
-      'POST',
-      `${path}/versions`,
-      { schema: JSON.stringify(schema), schemaType: 'AVRO' },
-      [409],
-    );
+    const response = await this.request('POST', `${path}/versions`, body, [409]);
     if (response.status === 409) {
       throw new SchemaIncompatibleError(
         `${subject}: ${String((response.body as { message?: string })?.message ?? 'incompatible schema')}`,
       );
     }
-    const id = Number((response.body as { id: number }).id);
+    return this.remember(Number((response.body as { id: number }).id), schema);
+  }
+
+  private remember(id: number, schema: AvroSchema): number {
     this.byId.set(id, Promise.resolve(schema));
     return id;
   }
