@@ -396,22 +396,39 @@ export class KafkaProcessorRun implements ProcessorRun {
     }
   }
 
-  /** Outputs, changelog and input offsets in one Kafka transaction. */
+  /**
+   * Outputs, changelog and input offsets in one Kafka transaction. A commit of offsets alone (a
+   * sink, or records that changed nothing) needs no transaction: one offset commit, checked
+   * against the group generation so a member that lost the partition cannot make it, does the
+   * same in one round trip where a transaction takes five. Most of the pipeline's commits are
+   * of this kind (the metrics, webhook and notification stages read every lead topic).
+   */
   private async commit(kt: KafkaTask): Promise<void> {
     const started = performance.now();
     let transaction: Transaction | undefined;
     try {
       await kt.task.flush();
       const commit = kt.task.takeCommit();
-      transaction = await kt.producer.transaction();
-      for (const chunk of chunkBySize(commit.records)) {
-        await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
+      if (commit.records.length === 0) {
+        if (commit.offsets.length > 0)
+          await this.consumer.commitOffsets(
+            commit.offsets.map((o) => ({
+              topic: this.names.physical(o.topic),
+              partition: o.partition,
+              offset: String(o.offset),
+            })),
+          );
+      } else {
+        transaction = await kt.producer.transaction();
+        for (const chunk of chunkBySize(commit.records)) {
+          await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
+        }
+        if (commit.offsets.length > 0) {
+          const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
+          await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
+        }
+        await transaction.commit();
       }
-      if (commit.offsets.length > 0) {
-        const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
-        await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
-      }
-      await transaction.commit();
       kt.task.committed();
       for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
       observeStep(this.processor, commit, (performance.now() - started) / 1000);
