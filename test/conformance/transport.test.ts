@@ -176,6 +176,39 @@ for (const choice of transportsUnderTest()) {
       },
     );
 
+    (choice.kind === 'kafka' ? test : test.skip)(
+      'a new owner fences the previous owner of a task before it restores, so that owner cannot commit',
+      async () => {
+        const { prefix, topics, start } = await setup('fence');
+        const kafka = client as KafkaTransport;
+        // The previous owner of partition 0, mid-transaction: output written, not yet committed.
+        const previous = kafka.kafka.producer({
+          transactionalId: `${groupId(prefix, 'counter')}-0`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await previous.connect();
+        const transaction = await previous.transaction();
+        await transaction.sendBatch({
+          topicMessages: [
+            {
+              topic: kafka.names.physical(topics.output),
+              messages: [{ key: 'stale', value: 'from the previous owner', partition: 0 }],
+            },
+          ],
+        });
+        const pipeline = await start();
+        await pipeline.waitIdle();
+        expect(pipeline.runs[0]!.assignedPartitions()).toEqual([0, 1, 2, 3]);
+        // The new owner has not written anything yet; its task exists, so the old one is fenced.
+        await expect(transaction.commit()).rejects.toMatchObject({
+          type: expect.stringMatching(/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/),
+        });
+        await previous.disconnect();
+        await pipeline.stop();
+      },
+    );
+
     test('sends undecodable and failing records to the DLQ and keeps going', async () => {
       const { topics, codec, start } = await setup('dlq');
       const pipeline = await start();

@@ -36,6 +36,8 @@ export async function readPartitions(
     sessionTimeout: 10_000,
   });
   const pending = new Set(ends.keys());
+  /** Next offset to take per partition. */
+  const taken = new Map<number, number>();
   let finish!: () => void;
   let fail!: (error: Error) => void;
   const done = new Promise<void>((resolve, reject) => {
@@ -69,10 +71,15 @@ export async function readPartitions(
         const records = result.get(batch.partition);
         const end = ends.get(batch.partition);
         if (!records || end === undefined) return;
-        const start = from.get(batch.partition) ?? 0;
+        // A rejoin of the throwaway group (the coordinator moving or loading) starts the
+        // partition over from its beginning: records already taken are skipped, not read twice.
+        const next = Math.max(from.get(batch.partition) ?? 0, taken.get(batch.partition) ?? 0);
         for (const message of batch.messages) {
           const offset = Number(message.offset);
-          if (offset >= start && offset < end) records.push(fromKafka(topic, batch.partition, message));
+          if (offset >= next && offset < end) {
+            records.push(fromKafka(topic, batch.partition, message));
+            taken.set(batch.partition, offset + 1);
+          }
         }
       },
     });

@@ -244,7 +244,8 @@ export class KafkaProcessorRun implements ProcessorRun {
           allowAutoTopicCreation: false,
           transactionTimeout: 60_000,
         });
-        await producer.connect(); // InitProducerId: fences the previous owner, completes its transaction
+        await producer.connect();
+        await fence(producer);
         return [partition, producer] as const;
       }),
     );
@@ -478,6 +479,21 @@ function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
     byTopic.set(o.topic, list);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic: names.physical(topic), partitions }));
+}
+
+/**
+ * Claims the producer's transactional.id before the task restores: the transactional
+ * InitProducerId bumps the epoch, so the previous owner can no longer commit, aborts that owner's
+ * open transaction and waits (CONCURRENT_TRANSACTIONS, retried by kafkajs) for one it was already
+ * committing. Only then are the changelog and the committed offsets final. kafkajs's `connect()`
+ * does not do this (it asks for a plain idempotent producer id and leaves the transactional one
+ * to the first `transaction()`), and restoring before it let a commit that was under way during a
+ * broker restart land after the restore: its records were processed again, and duplicated. An
+ * empty transaction claims the id; aborting it sends nothing, since nothing was added to it.
+ */
+async function fence(producer: Producer): Promise<void> {
+  const claim = await producer.transaction();
+  await claim.abort();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
