@@ -112,6 +112,8 @@ export function followTopic(
     sessionTimeout: 10_000,
   });
   const pending = new Map<number, number>();
+  /** Next offset to deliver per partition. */
+  const delivered = new Map<number, number>();
   let markReady!: () => void;
   let fail!: (error: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -139,8 +141,13 @@ export function followTopic(
     await consumer.subscribe({ topics: [physical], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      // As in readPartitions, a rejoin starts over from the beginning; followers see each record once.
       eachBatch: async ({ batch }) => {
-        await onRecords(batch.messages.map((m) => fromKafka(topic, batch.partition, m)));
+        const next = delivered.get(batch.partition) ?? 0;
+        const fresh = batch.messages.filter((m) => Number(m.offset) >= next);
+        if (fresh.length === 0) return;
+        await onRecords(fresh.map((m) => fromKafka(topic, batch.partition, m)));
+        delivered.set(batch.partition, Number(fresh[fresh.length - 1]!.offset) + 1);
       },
     });
   })();
