@@ -264,12 +264,18 @@ async function openRun(label: string) {
       await fleet.stopAll();
       await agents.stop();
       await rejections.stop();
-      await graph.execute(
-        `MATCH (n) WHERE (n:Lead AND n.leadId IN $leads) OR (n:Agent AND n.agentId IN $agents)
-         OPTIONAL MATCH (n)-[:IN_HOUSEHOLD]->(h:Household)
-         DETACH DELETE n, h`,
-        { leads: sent, agents: agentIds },
-      );
+      // In pieces: the full setting's 100,000 leads in one transaction exceed Neo4j's
+      // transaction memory limit, and that error, thrown here, hid the checks' outcome.
+      const removeFromGraph = (label: 'Lead' | 'Agent', key: string, ids: readonly string[]) =>
+        graph.execute(
+          `MATCH (n:${label}) WHERE n.${key} IN $ids
+           OPTIONAL MATCH (n)-[:IN_HOUSEHOLD]->(h:Household)
+           DETACH DELETE n, h`,
+          { ids },
+        );
+      for (let i = 0; i < sent.length; i += 5000)
+        await removeFromGraph('Lead', 'leadId', sent.slice(i, i + 5000));
+      await removeFromGraph('Agent', 'agentId', agentIds);
       await graph.close();
       await database.close();
       await dropSchema(databaseUrl, schema);
