@@ -8,7 +8,7 @@ import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
 import { dayOf } from '../../processors/reward/periods';
 import type { RewardEvent } from '../../processors/reward/records';
 import type { RecordCodec } from '../../runtime/codec';
-import type { Transport } from '../../runtime/transport';
+import { groupId, type Transport } from '../../runtime/transport';
 import type { RejectedLead } from '../../schemas/lead-records';
 import type { Graph } from '../../sinks/neo4j/graph';
 import type { Database } from '../../sinks/postgres/database';
@@ -137,6 +137,38 @@ export function topicViolations(sent: readonly string[], facts: TopicFacts): str
     }
   }
   return violations;
+}
+
+/**
+ * Input records some processor has not committed yet: read from each group's committed offset up
+ * to the topic's last stable offset. End minus committed cannot tell alone, because a
+ * transactional topic ends in a commit marker that consumers never commit past. A processor with
+ * an open transaction (a worker killed mid-commit, and not yet replaced) has its input uncommitted
+ * too, so an empty answer also means no transaction is holding records back from the topics.
+ */
+export async function uncommittedInputs(
+  transport: Transport,
+  appId: string,
+  processors: readonly { name: string; inputs: readonly string[] }[],
+): Promise<string[]> {
+  const topics = [...new Set(processors.flatMap((p) => p.inputs))];
+  const ends = new Map((await transport.describeTopics(topics)).map((info) => [info.name, info.endOffsets]));
+  const behind: string[] = [];
+  for (const processor of processors) {
+    const group = groupId(appId, processor.name);
+    for (const topic of processor.inputs) {
+      const committed = await transport.committedOffsets(group, topic);
+      const from = new Map<number, number>();
+      (ends.get(topic) ?? []).forEach((end, partition) => {
+        const next = Math.max(0, committed[partition] ?? -1);
+        if (next < end) from.set(partition, next);
+      });
+      if (from.size === 0) continue;
+      const records = await transport.read(topic, { partitions: [...from.keys()], from });
+      if (records.length > 0) behind.push(`${processor.name}: ${records.length} records of ${topic}`);
+    }
+  }
+  return behind;
 }
 
 /** What the Postgres read models hold, next to what the topics say they must hold. */

@@ -52,6 +52,7 @@ import {
   FACT_TOPICS,
   type TopicFacts,
   topicViolations,
+  uncommittedInputs,
 } from './checks';
 
 const SETTING = {
@@ -154,7 +155,11 @@ async function openRun(label: string) {
   const catalog = platformCatalog();
   const database = await openDatabase({ ...config, schema });
   const graph = (await openGraph(config))!;
-  await transport.applyTopics(catalog.withProcessors(id, topology(config, { database, graph })).all());
+  const processors = topology(config, { database, graph });
+  await transport.applyTopics(catalog.withProcessors(id, processors).all());
+  const fleetProcessors = new Set(Object.values(WORKER_GROUPS).flat());
+  const runProcessors = processors.filter((p) => fleetProcessors.has(p.name));
+  const checkedTopics = [...FACT_TOPICS, ...LEAD_EVENT_TOPICS];
   const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
 
@@ -228,16 +233,32 @@ async function openRun(label: string) {
         throw new Error(`${error.message}\n${diagnostics()}`);
       });
       expect(fleet.exitedUnexpectedly()).toEqual([]);
-      // The topics settle (outcomes, rewards and feedback follow acceptance): their end offsets
-      // stop moving. Reading and decoding every topic is costly at 100,000 leads, so it happens
-      // once, after that; then the sinks get time to catch up with those facts.
-      await topicsSettle(transport, [...FACT_TOPICS, ...LEAD_EVENT_TOPICS], 300_000);
-      const facts = await readTopicFacts(transport, codec);
-      let sinks = await sinkCounts(database, graph, facts);
-      for (const deadline = Date.now() + 300_000; !sinks.agree && Date.now() < deadline;) {
-        await sleep(3000);
-        sinks = await sinkCounts(database, graph, facts);
+      // The topics settle (outcomes, rewards and feedback follow acceptance): every processor has
+      // committed all of its input and the end offsets stop moving. Reading and decoding every
+      // topic is costly at 100,000 leads, so it happens once then, and again only if the topics
+      // still moved (a timer's output); meanwhile the sinks get time to catch up with the facts.
+      const settledFacts = async () => {
+        await topicsSettle(
+          transport,
+          checkedTopics,
+          () => uncommittedInputs(transport, id, runProcessors),
+          300_000,
+        );
+        return {
+          ends: await endOffsets(transport, checkedTopics),
+          facts: await readTopicFacts(transport, codec),
+        };
+      };
+      let read = await settledFacts();
+      let sinks = await sinkCounts(database, graph, read.facts);
+      for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
+        const moved = (await endOffsets(transport, checkedTopics)) !== read.ends;
+        if (!moved && sinks.agree) break;
+        if (moved) read = await settledFacts();
+        else await sleep(3000);
+        sinks = await sinkCounts(database, graph, read.facts);
       }
+      const { facts } = read;
       const violations = topicViolations(sent, facts);
       if (violations.length > 0) throw new Error(`${violations.join('\n')}\n${diagnostics(facts)}`);
       if (!sinks.agree) {
@@ -336,16 +357,34 @@ async function sinkCounts(database: Database, graph: Graph, facts: TopicFacts) {
 }
 
 /** Resolves once the topics' end offsets have not moved for two rounds of 3 s. */
-async function topicsSettle(transport: Transport, topics: readonly string[], timeoutMs: number) {
-  const ends = async () => JSON.stringify((await transport.describeTopics(topics)).map((t) => t.endOffsets));
+const endOffsets = async (transport: Transport, topics: readonly string[]) =>
+  JSON.stringify((await transport.describeTopics(topics)).map((t) => t.endOffsets));
+
+/**
+ * Waits until no processor has input left to commit and the topics' end offsets hold still over
+ * two looks 3 s apart. Quiet end offsets alone were not enough: a worker killed inside a
+ * transaction holds the last stable offset back until its replacement fences it, tens of seconds.
+ */
+async function topicsSettle(
+  transport: Transport,
+  topics: readonly string[],
+  uncommitted: () => Promise<string[]>,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
-  let last = await ends();
+  let last = await endOffsets(transport, topics);
+  let behind: string[] = [];
   for (let quiet = 0; quiet < 2;) {
-    if (Date.now() > deadline) throw new Error(`the topics still move after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`the topics still move after ${timeoutMs / 1000} s; uncommitted: ${behind.join('; ')}`);
     await sleep(3000);
-    const now = await ends();
+    const now = await endOffsets(transport, topics);
     quiet = now === last ? quiet + 1 : 0;
     last = now;
+    if (quiet === 2) {
+      behind = await uncommitted();
+      if (behind.length > 0) quiet = 0;
+    }
   }
 }
 
