@@ -138,16 +138,16 @@ export class Task {
     return { records: this.pending.records.length, ageMs: this.clock() - this.pendingSince };
   }
 
-  /**
-   * The pending commit: outputs, the latest value of every changed state entry, and the next
-   * offset per input. The transport makes it durable atomically, then calls `committed`.
-   */
   /** Runs the processor's `flush` over the records processed since the last commit. */
   async flush(): Promise<void> {
     if (!this.processor.flush || this.pendingRecords.length === 0) return;
     await this.processor.flush(this.pendingRecords, { partition: this.partition, log: this.options.log });
   }
 
+  /**
+   * The pending commit: outputs, the latest value of every changed state entry, and the next
+   * offset per input. The transport makes it durable atomically, then calls `committed`.
+   */
   takeCommit(): Commit {
     const commit = this.pending;
     for (const [topic, offset] of this.pendingOffsets)
