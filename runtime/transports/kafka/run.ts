@@ -197,11 +197,44 @@ export class KafkaProcessorRun implements ProcessorRun {
     await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
   }
 
-  /** Creates tasks for newly assigned partitions and closes revoked ones. */
+  /**
+   * After a join: creates tasks for newly assigned partitions, closes revoked ones, and rebuilds
+   * kept ones that hold uncommitted work.
+   */
   private reconcile(assigned: Set<number>): void {
     this.assignment = assigned;
-    for (const partition of this.tasks.keys()) if (!assigned.has(partition)) void this.closeTask(partition);
-    const fresh = [...assigned].filter((p) => !this.tasks.has(p));
+    for (const [partition, pending] of this.tasks) {
+      if (!assigned.has(partition)) void this.closeTask(partition);
+      else void this.rebuildIfUncommitted(pending);
+    }
+    this.startTasks([...assigned].filter((p) => !this.tasks.has(p)));
+  }
+
+  /**
+   * A rejoin (a member kicked out after a missed heartbeat, or any rebalance) makes the consumer
+   * read its partitions again from the committed offsets. Records a kept task has processed but
+   * not committed would then be processed twice: a screen stage found its own lead in its state
+   * and rejected it as a duplicate. Such a task is dropped and rebuilt from its changelog, as
+   * after a failed commit. Batches from before the join run first (they hold the lock), so
+   * whatever they commit is not redone.
+   */
+  private async rebuildIfUncommitted(pending: Promise<KafkaTask>): Promise<void> {
+    const kt = await pending.catch(() => undefined);
+    if (!kt) return;
+    await this.withTask(kt, async () => {
+      if (kt.closed || kt.task.pendingWork() === null) return;
+      const { partition } = kt.task;
+      this.options.log.warn(
+        { processor: this.processor, partition },
+        'rejoined while holding uncommitted work; rebuilding the task',
+      );
+      void this.closeTask(partition);
+      this.rewind(kt);
+      if (this.assignment?.has(partition)) this.startTasks([partition]);
+    });
+  }
+
+  private startTasks(fresh: number[]): void {
     if (fresh.length === 0) return;
     const creation = this.createTasksUntilDone(fresh);
     for (const partition of fresh) {
