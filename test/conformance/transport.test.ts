@@ -209,6 +209,35 @@ for (const choice of transportsUnderTest()) {
       },
     );
 
+    (choice.kind === 'kafka' ? test : test.skip)(
+      'a member that rejoins while its tasks hold uncommitted work does not process that work twice',
+      async () => {
+        const { topics, codec, start, produce } = await setup('rejoin');
+        // Commits wait 5 s, so the second member's join finds the first member's tasks holding
+        // processed, uncommitted records; after the join its consumer reads from the committed offsets.
+        const slowCommits = { commit: { commitIntervalMs: 5000, lingerMs: 5000 } };
+        const first = await start(harness.connect(), slowCommits);
+        await eventually(
+          () => first.runs[0]!.assignedPartitions().length === 4,
+          30_000,
+          'first member owns all',
+        );
+        await produce(ticks(0, 400));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const second = await start(harness.connect(), slowCommits);
+        await eventually(
+          () => first.runs[0]!.assignedPartitions().length === 2,
+          60_000,
+          'partitions split between two members',
+        );
+        await first.waitIdle();
+        await second.waitIdle();
+        assertExactlyOnce(await readValues<Count>(client, codec, topics.output), 400);
+        await second.stop();
+        await first.stop();
+      },
+    );
+
     test('sends undecodable and failing records to the DLQ and keeps going', async () => {
       const { topics, codec, start } = await setup('dlq');
       const pipeline = await start();
