@@ -356,7 +356,7 @@ async function sinkCounts(database: Database, graph: Graph, facts: TopicFacts) {
   };
 }
 
-/** Resolves once the topics' end offsets have not moved for two rounds of 3 s. */
+/** The topics' end offsets (last stable offsets), as one comparable string. */
 const endOffsets = async (transport: Transport, topics: readonly string[]) =>
   JSON.stringify((await transport.describeTopics(topics)).map((t) => t.endOffsets));
 
