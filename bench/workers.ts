@@ -104,15 +104,26 @@ export class WorkerFleet {
     return peaks;
   }
 
+  /**
+   * The last things a worker said, readable in a test report: kafkajs' own retry warnings (they
+   * drown out what the processors said) and stack traces left out, and a message repeated in a
+   * row (a consumer retrying against a broker that is loading) shown once with its count.
+   */
   tail(name: string, lines = 40): string {
     const file = path.join(this.dir, `${name}.log`);
     if (!fs.existsSync(file)) return '(no output)';
-    // kafkajs' own retry warnings drown out what the processors said.
-    const said = fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => !line.includes('"component":"kafkajs"'));
-    return said.slice(-lines).join('\n');
+    const said: { line: string; times: number }[] = [];
+    for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (raw === '' || raw.includes('"component":"kafkajs"')) continue;
+      const line = withoutStack(raw);
+      const last = said.at(-1);
+      if (last && sameMessage(last.line, line)) last.times++;
+      else said.push({ line, times: 1 });
+    }
+    return said
+      .slice(-lines)
+      .map(({ line, times }) => (times > 1 ? `${line} (x${times} in a row)` : line))
+      .join('\n');
   }
 
   private async signal(name: string, signal: NodeJS.Signals): Promise<void> {
@@ -126,4 +137,20 @@ export class WorkerFleet {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function withoutStack(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { err?: { stack?: string } };
+    if (entry.err) delete entry.err.stack;
+    return JSON.stringify(entry);
+  } catch {
+    return line;
+  }
+}
+
+/** The same message from the same place: log lines that differ only in their time. */
+function sameMessage(a: string, b: string): boolean {
+  const strip = (line: string) => line.replace(/"time":\d+,?/, '');
+  return strip(a) === strip(b);
 }

@@ -229,8 +229,12 @@ async function openRun(label: string) {
 
     /** Waits for every lead to settle and the sinks to catch up, then checks everything. */
     async verify() {
-      await finals.waitFor(sent, 240_000).catch((error: Error) => {
-        throw new Error(`${error.message}\n${diagnostics()}`);
+      await finals.waitFor(sent, 240_000).catch(async (error: Error) => {
+        // Where the missing leads wait: the processors that have not committed all of their input.
+        const behind = await uncommittedInputs(transport, id, runProcessors).catch((e: Error) => [
+          `(could not be read: ${e.message})`,
+        ]);
+        throw new Error(`${error.message}\nbehind: ${behind.join('; ') || 'none'}\n${diagnostics()}`);
       });
       expect(fleet.exitedUnexpectedly()).toEqual([]);
       // The topics settle (outcomes, rewards and feedback follow acceptance): every processor has

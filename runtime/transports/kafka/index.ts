@@ -218,7 +218,12 @@ export class KafkaTransport implements Transport {
   }
 
   follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
-    return followTopic(this.kafka, this.admin(), { topic, names: this.names }, onRecords);
+    return followTopic(
+      this.kafka,
+      this.admin(),
+      { topic, names: this.names, log: this.options.log },
+      onRecords,
+    );
   }
 
   async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { topicOffsets } from './admin';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
 import type { RawRecord } from '../../records';
 import type { Follower } from '../../global-table';
 import { fromKafka, type TopicNames } from './convert';
+import { replaceStoppedConsumer } from './replace';
 
 /**
  * Reads whole partitions up to their end at the time of the call (the last stable offset, so an
@@ -93,27 +95,23 @@ export async function readPartitions(
 
 /**
  * Follows a whole topic from its start with a throwaway consumer group that never commits; `ready`
- * resolves once the records present at the start have been delivered.
+ * resolves once the records present at the start have been delivered. A follower outlives a
+ * broker restart: when kafkajs stops its consumer for good, a new one takes over, and since every
+ * rejoin starts over from the beginning, what was already delivered is skipped.
  */
 export function followTopic(
   kafka: Kafka,
   adminClient: Promise<Admin>,
-  target: { topic: string; names: TopicNames },
+  target: { topic: string; names: TopicNames; log: Logger },
   onRecords: (records: RawRecord[]) => void | Promise<void>,
 ): Follower {
-  const { topic } = target;
+  const { topic, log } = target;
   const physical = target.names.physical(topic);
   const groupId = `leadflow-follower-${randomUUID()}`;
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 100,
-    sessionTimeout: 10_000,
-  });
   const pending = new Map<number, number>();
   /** Next offset to deliver per partition. */
   const delivered = new Map<number, number>();
+  let following = true;
   let markReady!: () => void;
   let fail!: (error: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -125,23 +123,35 @@ export function followTopic(
     if (end !== undefined && lastOffset >= end - 1) pending.delete(partition);
     if (pending.size === 0) markReady();
   };
-  const started = (async () => {
-    const admin = await adminClient;
-    for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
-      if (Number(offset) > Number(low)) pending.set(partition, Number(offset));
-    }
-    if (pending.size === 0) markReady();
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+  const newConsumer = (): Consumer => {
+    const created = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+    });
+    created.on(created.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.topic === physical) progress(payload.partition, Number(payload.lastOffset));
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) fail(payload.error);
+    created.on(created.events.CRASH, ({ payload }) => {
+      if (payload.restart || !following || created !== consumer) return;
+      void created.disconnect().catch(() => undefined);
+      replacing = replaceStoppedConsumer({
+        create: () => (consumer = newConsumer()),
+        run: runConsumer,
+        wanted: () => following,
+        log,
+        context: { follower: topic },
+      });
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [physical], fromBeginning: true });
-    await consumer.run({
+    return created;
+  };
+  const runConsumer = async (running: Consumer) => {
+    await running.connect();
+    await running.subscribe({ topics: [physical], fromBeginning: true });
+    await running.run({
       autoCommit: false,
-      // As in readPartitions, a rejoin starts over from the beginning; followers see each record once.
       eachBatch: async ({ batch }) => {
         const next = delivered.get(batch.partition) ?? 0;
         const fresh = batch.messages.filter((m) => Number(m.offset) >= next);
@@ -150,12 +160,24 @@ export function followTopic(
         delivered.set(batch.partition, Number(fresh[fresh.length - 1]!.offset) + 1);
       },
     });
+  };
+  let consumer = newConsumer();
+  let replacing: Promise<void> = Promise.resolve();
+  const started = (async () => {
+    const admin = await adminClient;
+    for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
+      if (Number(offset) > Number(low)) pending.set(partition, Number(offset));
+    }
+    if (pending.size === 0) markReady();
+    await runConsumer(consumer);
   })();
   started.catch(fail);
   return {
     ready,
     stop: async () => {
+      following = false;
       await started.catch(() => undefined);
+      await replacing;
       await consumer.disconnect().catch(() => undefined);
       await (await adminClient).deleteGroups([groupId]).catch(() => undefined);
     },

@@ -9,6 +9,7 @@ import type { ProcessorRun, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
 import type { KafkaTransport } from './index';
+import { replaceStoppedConsumer } from './replace';
 import { retryConcurrentTransactions } from './retry';
 
 interface KafkaTask {
@@ -117,33 +118,20 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   /**
-   * kafkajs leaves a consumer stopped after some errors it deems final (no group coordinator
-   * while the broker restarts is one): the processor would sit idle in a live process. A new
-   * consumer rejoins the group, and its tasks are rebuilt from the changelog like after any
-   * rebalance.
+   * After kafkajs stopped the consumer for good (see replaceStoppedConsumer), a new one rejoins
+   * the group, and its tasks are rebuilt from the changelog like after any rebalance.
    */
   private async replaceConsumer(): Promise<void> {
     await this.consumer.disconnect().catch(() => undefined);
     await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
     this.assignment = undefined;
-    for (let attempt = 1; this.running; attempt++) {
-      this.consumer = this.newConsumer();
-      try {
-        await this.runConsumer();
-        this.options.log.warn(
-          { processor: this.processor, attempt },
-          'consumer replaced after kafkajs stopped it',
-        );
-        return;
-      } catch (error) {
-        this.options.log.warn(
-          { err: error, processor: this.processor, attempt },
-          'replacing the consumer failed; retrying',
-        );
-        await this.consumer.disconnect().catch(() => undefined);
-        await sleep(Math.min(30_000, 500 * 2 ** attempt));
-      }
-    }
+    await replaceStoppedConsumer({
+      create: () => (this.consumer = this.newConsumer()),
+      run: () => this.runConsumer(),
+      wanted: () => this.running,
+      log: this.options.log,
+      context: { processor: this.processor },
+    });
   }
 
   async waitIdle(timeoutMs = 60_000): Promise<void> {
