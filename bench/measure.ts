@@ -47,8 +47,13 @@ export function benchTransport(options: {
 }
 
 /** Ends a bench run: its Kafka topics deleted, the transport closed, its directory removed. */
-export async function disposeBenchTransport(transport: Transport, runId: string, dir: string): Promise<void> {
-  if (transport instanceof KafkaTransport) {
+export async function disposeBenchTransport(
+  transport: Transport,
+  runId: string,
+  dir: string,
+  { keepTopics = false } = {},
+): Promise<void> {
+  if (transport instanceof KafkaTransport && !keepTopics) {
     const admin = await transport.admin();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);

@@ -64,6 +64,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: timeouts.idleMs,
     // Node looks for requests past their timeout on this interval (30 s by default).
     http: { connectionsCheckingInterval: Math.min(30_000, timeouts.requestMs) },
+    // Fastify gives each plugin 10 s to register by default. In the full crash run, a worker
+    // restarting on a saturated 2-core machine took longer to register @fastify/swagger-ui and
+    // exited at start. A slow start is better than none.
+    pluginTimeout: 60_000,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

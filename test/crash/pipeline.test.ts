@@ -80,6 +80,7 @@ const canRun = gates.every((gate) => gate.run);
 
   test(`SIGKILL random workers at least ${SETTING.kills} times while ${SETTING.leads} leads flow`, async () => {
     const run = await openRun('kill');
+    let passed = false;
     try {
       const source = run.sendLeads();
       let kills = 0;
@@ -95,13 +96,15 @@ const canRun = gates.every((gate) => gate.run);
       await source.finished;
       await run.verify();
       expect(kills).toBeGreaterThanOrEqual(SETTING.kills);
+      passed = true;
     } finally {
-      await run.dispose();
+      await run.dispose(passed);
     }
   });
 
   test('a Kafka broker restart, then PostgreSQL and Neo4j down for 30 s: nothing lost, sinks catch up', async () => {
     const run = await openRun('outage');
+    let passed = false;
     try {
       const source = run.sendLeads();
       await eventually(
@@ -123,8 +126,9 @@ const canRun = gates.every((gate) => gate.run);
 
       await source.finished;
       await run.verify();
+      passed = true;
     } finally {
-      await run.dispose();
+      await run.dispose(passed);
     }
   });
 });
@@ -285,7 +289,7 @@ async function openRun(label: string) {
       }
     },
 
-    async dispose() {
+    async dispose(passed: boolean) {
       await fleet.stopAll();
       await agents.stop();
       await rejections.stop();
@@ -304,10 +308,11 @@ async function openRun(label: string) {
       await graph.close();
       await database.close();
       await dropSchema(databaseUrl, schema);
-      // The workers' logs stay for a look when CRASH_KEEP_LOGS is set.
-      if (process.env.CRASH_KEEP_LOGS)
-        fs.cpSync(dir, path.join(os.tmpdir(), `leadflow-logs-${id}`), { recursive: true });
-      await disposeBenchTransport(transport, id, dir);
+      // With CRASH_KEEP_LOGS the workers' logs stay for a look, and after a failure the run's
+      // topics too (prefix `${id}.`), to find out what was written twice or not at all.
+      const keep = Boolean(process.env.CRASH_KEEP_LOGS);
+      if (keep) fs.cpSync(dir, path.join(os.tmpdir(), `leadflow-logs-${id}`), { recursive: true });
+      await disposeBenchTransport(transport, id, dir, { keepTopics: keep && !passed });
     },
   };
 }
