@@ -244,18 +244,17 @@ for (const choice of transportsUnderTest()) {
         const { topics, codec, produce } = await setup('follower');
         await produce(ticks(0, 100));
         const seen: number[] = [];
-        let stops = 0;
+        let calls = 0;
         const follower = client.follow(topics.input, async (records) => {
           // kafkajs gives up on an error marked not retriable, as it does when no group coordinator
           // answers while the broker restarts: it disconnects the consumer and does not restart it.
-          if (stops++ === 0) throw Object.assign(new Error('stopped on purpose'), { retriable: false });
+          if (calls++ === 0) throw Object.assign(new Error('stopped on purpose'), { retriable: false });
           for (const record of records) seen.push((await codec.decode<Tick>(record)).value.seq);
         });
         await follower.ready;
         await produce(ticks(100, 100));
         await eventually(() => seen.length >= 200, 60_000, 'the records written after the stop');
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        expect(stops).toBeGreaterThan(1);
         expect([...seen].sort((a, b) => a - b)).toEqual(range(0, 200));
         await follower.stop();
       },
