@@ -114,6 +114,43 @@ for (const choice of transportsUnderTest()) {
       await first.stop();
     });
 
+    test('three members of a processor with two inputs each own whole tasks: partition p of both inputs', async () => {
+      const { prefix, topics, codec, produce } = await setup('copartitioned');
+      // Reads the timeouts topic too, only for its partitions: a task is partition p of both.
+      const paired = defineProcessor<Tick>({
+        ...counterProcessor(topics),
+        name: 'paired',
+        inputs: [topics.input, topics.timeouts],
+      });
+      const catalog = topics.catalog.withProcessors(prefix, [paired as never]);
+      await client.applyTopics(catalog.all());
+      const members = await Promise.all(
+        [0, 1, 2].map(() =>
+          Pipeline.start({
+            appId: prefix,
+            transport: harness.connect(),
+            registry: harness.registry(client),
+            catalog,
+            processors: [paired as never],
+            log: testLog,
+          }),
+        ),
+      );
+      const tasks = () => members.map((m) => m.runs[0]!.assignedPartitions());
+      await eventually(
+        () => {
+          const owned = tasks().flat();
+          return tasks().every((t) => t.length > 0) && owned.length === 4 && new Set(owned).size === 4;
+        },
+        90_000,
+        'each of the 4 tasks on exactly one of 3 members',
+      );
+      await produce(ticks(0, 400));
+      for (const member of members) await member.waitIdle();
+      assertExactlyOnce(await readValues<Count>(client, codec, topics.output), 400);
+      await Promise.all(members.map((m) => m.stop()));
+    });
+
     test('a member killed with SIGKILL mid-stream restarts with exactly-once outputs and restored state', async () => {
       const { prefix, topics, codec, produce } = await setup('crash');
       const total = choice.kind === 'kafka' ? 6000 : 20000;

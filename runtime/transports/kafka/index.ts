@@ -14,6 +14,7 @@ import type {
   TopicInfo,
   Transport,
 } from '../../transport';
+import { PROCESSOR_ASSIGNERS } from './assigner';
 import { createKafka } from './client';
 import { TopicNames, toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
@@ -307,6 +308,7 @@ export class KafkaTransport implements Transport {
       sessionTimeout,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
       maxWaitTimeInMs: 50,
+      partitionAssigners: PROCESSOR_ASSIGNERS,
     });
   }
 
