@@ -4,10 +4,12 @@
  * across crashes, dead letters, reprocessing, timers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Producer } from 'kafkajs';
 import path from 'node:path';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import type { KafkaTransport } from '../../runtime/transports/kafka';
+import { toTopicMessages } from '../../runtime/transports/kafka/convert';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
 import { Catalog } from '../../topics/catalog';
@@ -242,6 +244,50 @@ for (const choice of transportsUnderTest()) {
           type: expect.stringMatching(/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/),
         });
         await previous.disconnect();
+        await pipeline.stop();
+      },
+    );
+
+    (choice.kind === 'kafka' ? test : test.skip)(
+      'records of aborted transactions stay unread when the aborts land out of order (several producers, one partition)',
+      async () => {
+        const { prefix, topics, codec, start } = await setup('aborted');
+        const kafka = client as KafkaTransport;
+        // As in a fleet: one task's producer per partition upstream, all writing to this partition.
+        const producers = ['a', 'b', 'c'].map((id) =>
+          kafka.kafka.producer({
+            transactionalId: `${prefix}-${id}`,
+            idempotent: true,
+            maxInFlightRequests: 1,
+          }),
+        );
+        for (const producer of producers) await producer.connect();
+        const [a, b, c] = producers as [Producer, Producer, Producer];
+        const tick = (seq: number) => ({
+          topicMessages: toTopicMessages(
+            [codec.encode(topics.input, 'one-key', { key: 'one-key', seq, n: 1 })],
+            kafka.names,
+          ),
+        });
+        const first = await a.transaction();
+        await first.sendBatch(tick(0));
+        const second = await b.transaction();
+        await second.sendBatch(tick(1));
+        // Kafka lists aborted transactions in the order of their abort markers, here b before a,
+        // though a's records come first in the log.
+        await second.abort();
+        await first.abort();
+        const third = await c.transaction();
+        await third.sendBatch(tick(2));
+        await third.commit();
+        for (const producer of producers) await producer.disconnect();
+
+        const read = await readValues<Tick>(client, codec, topics.input);
+        expect(read.map((t) => t.seq)).toEqual([2]);
+        const pipeline = await start();
+        await pipeline.waitIdle();
+        const counts = await readValues<Count>(client, codec, topics.output);
+        expect(counts.map(({ seq, count }) => ({ seq, count }))).toEqual([{ seq: 2, count: 1 }]);
         await pipeline.stop();
       },
     );
