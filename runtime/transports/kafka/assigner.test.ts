@@ -22,7 +22,7 @@ describe('coPartitionedAssignment', () => {
     const assignment = coPartitionedAssignment(members, inputs);
     const owners = ownerOfEachPartition(assignment);
     expect([...owners.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const members of owners.values()) expect(members.size).toBe(1);
+    for (const holders of owners.values()) expect(holders.size).toBe(1);
     for (const topics of assignment.values()) {
       expect(topics['leads'] ?? []).toEqual(topics['do-not-contact'] ?? []);
     }
