@@ -101,10 +101,10 @@ export class EmbeddedTransport implements Transport {
       while (running) {
         let got = false;
         for (let p = 0; p < partitions; p++) {
-          const records = log.fetch(topic, p, positions[p]!, 1000);
+          const { records, end } = log.fetchWithEnd(topic, p, positions[p]!, 1000);
           if (records.length === 0) {
             // Nothing at or after our position: compaction may have removed the tail.
-            positions[p] = Math.max(positions[p]!, log.endOffset(topic, p));
+            positions[p] = Math.max(positions[p]!, end);
             continue;
           }
           await onRecords(records);

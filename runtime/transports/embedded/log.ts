@@ -293,6 +293,25 @@ export class EmbeddedLog {
     }));
   }
 
+  /**
+   * `fetch` and the partition's end offset read in one snapshot, so an empty fetch proves that
+   * the offsets below `end` were removed (retention, compaction), not that they were committed
+   * by another process after the fetch.
+   */
+  fetchWithEnd(
+    topic: string,
+    partition: number,
+    from: number,
+    limit: number,
+  ): { records: RawRecord[]; end: number } {
+    return this.db
+      .transaction(() => ({
+        records: this.fetch(topic, partition, from, limit),
+        end: this.endOffset(topic, partition),
+      }))
+      .deferred();
+  }
+
   endOffset(topic: string, partition: number): number {
     return this.stmt.nextOffset.get(this.topic(topic).id, partition)?.next_offset ?? 0;
   }
