@@ -30,7 +30,10 @@ export interface Processor<V = unknown> {
    * Called before each commit with the records processed since the last one, for side effects
    * that must happen before their offsets commit: a sink's batched, idempotent database write.
    * If it throws, nothing commits; the task is rebuilt and the records are read again, so the
-   * effect must be idempotent. Outages are not dead-lettered: the records wait.
+   * effect must be idempotent. Outages are not dead-lettered: the records wait. A PermanentError
+   * (the store refuses the data itself) is different: the runtime splits the batch until it has
+   * the records at fault, dead-letters them and flushes the rest, so one bad row cannot stall
+   * the sink.
    */
   flush?(records: readonly ConsumedRecord<V>[], ctx: FlushContext): Promise<void>;
 }
@@ -67,6 +70,14 @@ export interface ProcessorContext {
  */
 export class RetryableError extends Error {
   override name = 'RetryableError';
+}
+
+/**
+ * Throw this from `flush` when the store rejects the records themselves (a constraint they break,
+ * a value it cannot hold), not when it is unreachable: retrying the same records cannot succeed.
+ */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
 }
 
 /** Declares a processor with its types checked, without a class. */

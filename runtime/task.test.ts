@@ -3,8 +3,8 @@ import { BuiltInSchemaRegistry } from '../schemas/registry';
 import { counterTopics } from '../test/support/counter';
 import { dlqTopic } from '../topics/spec';
 import { RecordCodec } from './codec';
-import { defineProcessor, RetryableError } from './processor';
-import type { RawRecord } from './records';
+import { defineProcessor, PermanentError, RetryableError } from './processor';
+import type { OutgoingRecord, RawRecord } from './records';
 import { Task } from './task';
 import { EmbeddedTransport } from './transports/embedded';
 
@@ -75,5 +75,202 @@ describe('Task', () => {
     await task.processBatch([input]);
     const commit = task.takeCommit();
     expect(commit.deadLettered).toBe(1);
+  });
+});
+
+/** A task whose processor is built by the test, with a clock the test moves. */
+async function timerTask(
+  definition: Pick<Parameters<typeof defineProcessor>[0], 'process' | 'onTimer' | 'flush'>,
+) {
+  const processor = defineProcessor({
+    name: 'unit',
+    inputs: [topics.input],
+    outputs: [topics.output],
+    stores: ['s'],
+    ...definition,
+  });
+  const catalog = topics.catalog.withProcessors('app', [processor as never]);
+  const codec = new RecordCodec(
+    catalog,
+    new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()),
+  );
+  await codec.prepare([topics.input, topics.output, dlqTopic(topics.input)]);
+  const clock = { now: 0 };
+  const task = new Task({
+    appId: 'app',
+    processor: processor as never,
+    partition: 0,
+    codec,
+    log: pino({ level: 'silent' }),
+    clock: () => clock.now,
+    retry: { maxAttempts: 3, baseDelayMs: 1 },
+  });
+  let offset = 0;
+  const input = (seq: number, key = 'k'): RawRecord => ({
+    ...codec.encode(topics.input, key, { key, seq, n: 1 }, {}, 0),
+    offset: offset++,
+  });
+  const deadLetters = async (commit: { records: OutgoingRecord[] }) =>
+    Promise.all(
+      commit.records
+        .filter((r) => r.topic === dlqTopic(topics.input))
+        .map(async (r) => (await codec.decode<Record<string, unknown>>({ ...r, offset: 0 })).value),
+    );
+  return { task, clock, input, deadLetters };
+}
+
+describe('Task timers', () => {
+  test('a timer moved by another timer that fired first does not fire at its old time, and cancel reaches it', async () => {
+    const fired: string[] = [];
+    const { task, clock, input } = await timerTask({
+      process(record, ctx) {
+        const { seq } = record.value as { seq: number };
+        if (seq === 0) {
+          ctx.schedule(5, 'A');
+          ctx.schedule(5, 'B');
+        } else ctx.cancel('B');
+      },
+      onTimer(timer, ctx) {
+        fired.push(`${timer.key}@${timer.at}`);
+        if (timer.key === 'A') ctx.schedule(2000, 'B');
+      },
+    });
+    await task.processBatch([input(0)]);
+    clock.now = 10;
+    await task.fireDueTimers();
+    expect(fired).toEqual(['A@5']);
+    await task.processBatch([input(1)]);
+    clock.now = 3000;
+    await task.fireDueTimers();
+    expect(fired).toEqual(['A@5']);
+  });
+
+  test('a timer moved to a later time fires once, at that time', async () => {
+    const fired: string[] = [];
+    const { task, clock, input } = await timerTask({
+      process: (_record, ctx) => {
+        ctx.schedule(5, 'A');
+        ctx.schedule(5, 'B');
+      },
+      onTimer(timer, ctx) {
+        fired.push(`${timer.key}@${timer.at}`);
+        if (timer.key === 'A') ctx.schedule(2000, 'B');
+      },
+    });
+    await task.processBatch([input(0)]);
+    clock.now = 10;
+    await task.fireDueTimers();
+    clock.now = 3000;
+    await task.fireDueTimers();
+    await task.fireDueTimers();
+    expect(fired).toEqual(['A@5', 'B@2000']);
+    expect(task.storeEntries('__timers-by-key')).toEqual([]);
+    expect(task.storeEntries('__timers-due')).toEqual([]);
+  });
+
+  test('a timer whose handler throws a RetryableError is retried and its changes kept once', async () => {
+    let calls = 0;
+    const { task, clock, input } = await timerTask({
+      process: (_record, ctx) => ctx.schedule(5, 'expire'),
+      onTimer(timer, ctx) {
+        calls++;
+        ctx.store<number>('s').put('fired', (ctx.store<number>('s').get('fired') ?? 0) + 1);
+        ctx.emit(topics.output, timer.key, { key: timer.key, seq: calls, count: 1, partition: 0 });
+        if (calls < 3) throw new RetryableError('notifier timed out');
+      },
+    });
+    await task.processBatch([input(0)]);
+    task.takeCommit();
+    clock.now = 10;
+    await task.fireDueTimers();
+    const commit = task.takeCommit();
+    expect(calls).toBe(3);
+    expect(task.storeEntries('s')).toEqual([['fired', 1]]);
+    expect(commit.records.filter((r) => r.topic === topics.output)).toHaveLength(1);
+    expect(task.storeEntries('__timers-by-key')).toEqual([]);
+  });
+
+  test('a timer that keeps failing is dead-lettered with its key and time, and its changes undone', async () => {
+    const { task, clock, input, deadLetters } = await timerTask({
+      process: (_record, ctx) => ctx.schedule(5, 'expire:L1'),
+      onTimer(_timer, ctx) {
+        ctx.store<number>('s').put('touched', 1);
+        throw new Error('lead L1 has no state');
+      },
+    });
+    await task.processBatch([input(0)]);
+    task.takeCommit();
+    clock.now = 10;
+    await task.fireDueTimers();
+    const commit = task.takeCommit();
+    expect(await deadLetters(commit)).toEqual([
+      expect.objectContaining({
+        processor: 'unit',
+        errorType: 'TIMER_FAILED',
+        error: 'Error: lead L1 has no state',
+        timerKey: 'expire:L1',
+        timerAt: 5,
+        sourcePartition: 0,
+      }),
+    ]);
+    expect(commit.deadLettered).toBe(1);
+    expect(task.storeEntries('s')).toEqual([]);
+    expect(task.storeEntries('__timers-by-key')).toEqual([]);
+  });
+});
+
+describe('Task flush', () => {
+  const rejecting = (bad: Set<number>) => {
+    const flushed: number[][] = [];
+    return {
+      flushed,
+      async flush(records: readonly { value: unknown }[]) {
+        const seqs = records.map((r) => (r.value as { seq: number }).seq);
+        const poison = seqs.find((seq) => bad.has(seq));
+        if (poison !== undefined) throw new PermanentError(`row ${poison} violates a constraint`);
+        flushed.push(seqs);
+      },
+    };
+  };
+
+  test('a batch the store rejects for one record flushes the rest and dead-letters that record', async () => {
+    const sink = rejecting(new Set([5]));
+    const { task, input, deadLetters } = await timerTask({ process: () => undefined, flush: sink.flush });
+    await task.processBatch(Array.from({ length: 8 }, (_, seq) => input(seq)));
+    await task.flush();
+    const commit = task.takeCommit();
+    expect(sink.flushed.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(await deadLetters(commit)).toEqual([
+      expect.objectContaining({ errorType: 'FLUSH_REJECTED', sourceOffset: 5, attempts: 1 }),
+    ]);
+    expect(commit.deadLettered).toBe(1);
+    expect(commit.offsets).toEqual([{ topic: topics.input, partition: 0, offset: 8 }]);
+  });
+
+  test('an outage (any other error) fails the flush and dead-letters nothing', async () => {
+    const { task, input } = await timerTask({
+      process: () => undefined,
+      flush: () => Promise.reject(new Error('connection refused')),
+    });
+    await task.processBatch([input(0), input(1)]);
+    await expect(task.flush()).rejects.toThrow('connection refused');
+  });
+
+  test('a dead letter of a record near the size limit keeps a pointer, not the payload', async () => {
+    const { task, input, deadLetters } = await timerTask({
+      process: () => {
+        throw new Error('bad record');
+      },
+    });
+    const big = input(0);
+    big.value = Buffer.alloc(900_000, 1);
+    big.headers = { note: 'x'.repeat(200_000) };
+    await task.processBatch([big]);
+    const commit = task.takeCommit();
+    const dlq = commit.records.find((r) => r.topic === dlqTopic(topics.input))!;
+    expect(dlq.value!.length).toBeLessThan(64 * 1024);
+    expect(await deadLetters(commit)).toEqual([
+      expect.objectContaining({ sourceOffset: 0, value: null, headers: {}, payloadOmitted: true }),
+    ]);
   });
 });

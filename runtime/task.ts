@@ -4,7 +4,7 @@ import type { RecordCodec } from './codec';
 import type { ReadOnlyTable } from './global-table';
 import type { Processor, ProcessorContext, Timer } from './processor';
 import { engineMetrics } from './metrics';
-import { RetryableError } from './processor';
+import { PermanentError, RetryableError } from './processor';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
 import { TaskStore } from './store';
 
@@ -41,6 +41,26 @@ const TIMERS_DUE = '__timers-due';
 const dueKey = (at: number, key: string) => `${String(at).padStart(15, '0')}/${key}`;
 
 /**
+ * A dead letter carries the failed record's bytes only up to this size: it is written inside the
+ * same commit, and one that outgrew the log's record limit would fail every commit of its task.
+ * Larger ones keep the pointer (topic, partition, offset) to the record, which stays in its log.
+ */
+export const MAX_DEAD_LETTER_PAYLOAD_BYTES = 256 * 1024;
+const MAX_DEAD_LETTER_ERROR_CHARS = 4096;
+
+/** A record processed since the last commit, kept for `flush` with its bytes for dead letters. */
+interface FlushPending {
+  raw: RawRecord;
+  record: ConsumedRecord<never>;
+}
+
+/** Why a step (a record or a timer) was given up, after how many attempts. */
+interface StepFailure {
+  error: unknown;
+  attempts: number;
+}
+
+/**
  * One partition of one processor: its state, its timers, and the logic that turns a batch of
  * input records into a commit (outputs + changelog + offsets). Transports decide how a commit
  * is made atomic; the task never writes to a log itself.
@@ -55,8 +75,8 @@ export class Task {
   private pending: Commit = emptyCommit();
   private readonly pendingOffsets = new Map<string, number>();
   private pendingSince: number | undefined;
-  /** Decoded records since the last commit, kept only for processors with `flush`. */
-  private pendingRecords: ConsumedRecord<never>[] = [];
+  /** Records since the last commit, kept only for processors with `flush`. */
+  private pendingRecords: FlushPending[] = [];
 
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition;
@@ -99,37 +119,38 @@ export class Task {
     if (records.length === 0) return;
     this.pendingSince ??= this.clock();
     for (const raw of records) {
-      await this.processOne(raw, this.pending);
+      await this.processOne(raw);
       this.pendingOffsets.set(raw.topic, raw.offset + 1);
     }
   }
 
-  /** Runs `onTimer` for every timer due by now; true if any fired. */
+  /**
+   * Runs `onTimer` for every timer due by now; true if any fired. A timer's removal is part of its
+   * handler's step: if the handler throws, the timer is back with the rest of the step's changes,
+   * is retried like a record, and after the last attempt is dead-lettered with its key and time.
+   */
   async fireDueTimers(): Promise<boolean> {
-    const due = this.stores.get(TIMERS_DUE)! as TaskStore<string>;
     const now = this.clock();
-    const fired = [...due.range(undefined, dueKey(now + 1, ''))];
-    if (fired.length === 0) return false;
-    this.pendingSince ??= now;
-    for (const [slot, key] of fired) {
+    const due = [...this.timersDue.range(undefined, dueKey(now + 1, ''))];
+    let fired = false;
+    for (const [slot, key] of due) {
       const at = Number(slot.slice(0, 15));
-      due.delete(slot);
-      (this.stores.get(TIMERS_BY_KEY) as TaskStore<number>).delete(key);
-      const onTimer = this.processor.onTimer;
-      if (!onTimer) continue;
-      const emitted: OutgoingRecord[] = [];
-      this.beginRecord();
-      try {
-        await onTimer.call(this.processor, { key, at } satisfies Timer, this.context(emitted, {}));
-        this.pending.records.push(...emitted);
-      } catch (error) {
-        // A timer has no source record to dead-letter; its state changes are undone and it is
-        // logged, so one failing timer does not stop the others.
-        this.rollbackRecord();
-        this.options.log.error({ err: error, timer: key }, 'timer handler failed');
+      // An earlier handler of this pass may have moved or cancelled this timer.
+      if (this.timersByKey.get(key) !== at) continue;
+      fired = true;
+      this.pendingSince ??= now;
+      const failure = await this.runStep(
+        (ctx) => this.processor.onTimer?.call(this.processor, { key, at } satisfies Timer, ctx),
+        {},
+        () => this.cancelTimer(key),
+      );
+      if (failure) {
+        this.cancelTimer(key);
+        this.pending.records.push(this.timerDeadLetter({ key, at }, failure));
+        this.pending.deadLettered++;
       }
     }
-    return true;
+    return fired;
   }
 
   /** Work done since the last commit: records emitted, and how long ago the first was processed. */
@@ -141,7 +162,31 @@ export class Task {
   /** Runs the processor's `flush` over the records processed since the last commit. */
   async flush(): Promise<void> {
     if (!this.processor.flush || this.pendingRecords.length === 0) return;
-    await this.processor.flush(this.pendingRecords, { partition: this.partition, log: this.options.log });
+    await this.flushIsolatingRejects(this.pendingRecords);
+  }
+
+  /**
+   * Flushes a batch; when the store rejects the data (PermanentError), halves the batch until the
+   * rejected records stand alone and dead-letters them. Halves are flushed in order, so a sink
+   * that keeps the latest change per key still sees the changes in log order.
+   */
+  private async flushIsolatingRejects(batch: readonly FlushPending[]): Promise<void> {
+    try {
+      await this.processor.flush!(
+        batch.map((p) => p.record),
+        { partition: this.partition, log: this.options.log },
+      );
+    } catch (error) {
+      if (!(error instanceof PermanentError)) throw error;
+      if (batch.length === 1) {
+        this.pending.records.push(this.deadLetter(batch[0]!.raw, 'FLUSH_REJECTED', { error, attempts: 1 }));
+        this.pending.deadLettered++;
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.flushIsolatingRejects(batch.slice(0, half));
+      await this.flushIsolatingRejects(batch.slice(half));
+    }
   }
 
   /**
@@ -172,36 +217,52 @@ export class Task {
     return [...store.range()];
   }
 
-  private async processOne(raw: RawRecord, commit: Commit): Promise<void> {
+  private async processOne(raw: RawRecord): Promise<void> {
     let record: ConsumedRecord<never>;
     try {
       record = await this.options.codec.decode<never>(raw);
     } catch (error) {
-      commit.records.push(this.deadLetter(raw, 'DECODE_FAILED', error, 1));
-      commit.deadLettered++;
+      this.pending.records.push(this.deadLetter(raw, 'DECODE_FAILED', { error, attempts: 1 }));
+      this.pending.deadLettered++;
       return;
     }
+    const failure = await this.runStep((ctx) => this.processor.process(record, ctx), raw.headers);
+    if (failure) {
+      const type = failure.error instanceof RetryableError ? 'RETRIES_EXHAUSTED' : 'PROCESS_FAILED';
+      this.pending.records.push(this.deadLetter(raw, type, failure));
+      this.pending.deadLettered++;
+      return;
+    }
+    this.pending.processed++;
+    if (this.processor.flush) this.pendingRecords.push({ raw, record });
+  }
+
+  /**
+   * Runs one step (a record's `process`, a timer's `onTimer`) so that it takes effect whole or not
+   * at all: outputs join the pending commit only if it returns, and its state changes, including
+   * those of `begin`, are undone if it throws. A RetryableError is retried with backoff.
+   */
+  private async runStep(
+    step: (ctx: ProcessorContext) => void | Promise<void>,
+    inputHeaders: Headers,
+    begin?: () => void,
+  ): Promise<StepFailure | undefined> {
     for (let attempt = 1; ; attempt++) {
       const emitted: OutgoingRecord[] = [];
       this.beginRecord();
       try {
-        await this.processor.process(record, this.context(emitted, raw.headers));
-        commit.records.push(...emitted);
-        commit.processed++;
-        if (this.processor.flush) this.pendingRecords.push(record);
-        return;
+        begin?.();
+        await step(this.context(emitted, inputHeaders));
+        this.pending.records.push(...emitted);
+        return undefined;
       } catch (error) {
         this.rollbackRecord();
-        const retryable = error instanceof RetryableError;
-        if (retryable && attempt < this.retry.maxAttempts) {
+        if (error instanceof RetryableError && attempt < this.retry.maxAttempts) {
           engineMetrics.retries.inc({ processor: this.processor.name });
           await sleep(this.retry.baseDelayMs * 2 ** (attempt - 1));
           continue;
         }
-        const type = retryable ? 'RETRIES_EXHAUSTED' : 'PROCESS_FAILED';
-        commit.records.push(this.deadLetter(raw, type, error, attempt));
-        commit.deadLettered++;
-        return;
+        return { error, attempts: attempt };
       }
     }
   }
@@ -239,19 +300,26 @@ export class Task {
       },
       schedule: (at, key) => {
         this.cancelTimer(key);
-        (this.stores.get(TIMERS_BY_KEY) as TaskStore<number>).put(key, at);
-        (this.stores.get(TIMERS_DUE) as TaskStore<string>).put(dueKey(at, key), key);
+        this.timersByKey.put(key, at);
+        this.timersDue.put(dueKey(at, key), key);
       },
       cancel: (key) => this.cancelTimer(key),
     };
   }
 
+  private get timersByKey(): TaskStore<number> {
+    return this.stores.get(TIMERS_BY_KEY) as TaskStore<number>;
+  }
+
+  private get timersDue(): TaskStore<string> {
+    return this.stores.get(TIMERS_DUE) as TaskStore<string>;
+  }
+
   private cancelTimer(key: string): void {
-    const byKey = this.stores.get(TIMERS_BY_KEY) as TaskStore<number>;
-    const at = byKey.get(key);
+    const at = this.timersByKey.get(key);
     if (at === undefined) return;
-    byKey.delete(key);
-    this.stores.get(TIMERS_DUE)!.delete(dueKey(at, key));
+    this.timersByKey.delete(key);
+    this.timersDue.delete(dueKey(at, key));
   }
 
   private beginRecord(): void {
@@ -280,33 +348,65 @@ export class Task {
     return records;
   }
 
-  private deadLetter(raw: RawRecord, errorType: string, error: unknown, attempts: number): OutgoingRecord {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  private deadLetter(raw: RawRecord, errorType: string, failure: StepFailure): OutgoingRecord {
+    const error = describeError(failure.error);
     this.options.log.warn(
-      { topic: raw.topic, partition: raw.partition, offset: raw.offset, errorType, error: message },
+      { topic: raw.topic, partition: raw.partition, offset: raw.offset, errorType, error },
       'record sent to dead letter topic',
     );
+    const headerBytes = Object.entries(raw.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const payloadOmitted =
+      (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + headerBytes > MAX_DEAD_LETTER_PAYLOAD_BYTES;
     return this.options.codec.encode(
       dlqTopic(raw.topic),
       `${raw.topic}/${raw.partition}/${raw.offset}`,
       {
-        processor: this.processor.name,
-        errorType,
-        error: message,
-        attempts,
+        ...this.deadLetterBase(errorType, error, failure.attempts),
         sourceTopic: raw.topic,
         sourcePartition: raw.partition,
         sourceOffset: raw.offset,
         sourceTimestamp: raw.timestamp,
-        key: raw.key,
-        value: raw.value,
-        headers: raw.headers,
-        failedAt: this.clock(),
+        key: payloadOmitted ? null : raw.key,
+        value: payloadOmitted ? null : raw.value,
+        headers: payloadOmitted ? {} : raw.headers,
+        payloadOmitted,
       },
       {},
       raw.partition,
     );
   }
+
+  /** A timer has no source record: its dead letter names the timer, in the first input's DLQ. */
+  private timerDeadLetter(timer: Timer, failure: StepFailure): OutgoingRecord {
+    const error = describeError(failure.error);
+    this.options.log.warn({ timer: timer.key, at: timer.at, error }, 'timer sent to dead letter topic');
+    return this.options.codec.encode(
+      dlqTopic(this.processor.inputs[0]!),
+      `timer/${this.partition}/${timer.key}`,
+      {
+        ...this.deadLetterBase('TIMER_FAILED', error, failure.attempts),
+        sourceTopic: '',
+        sourcePartition: this.partition,
+        sourceOffset: -1,
+        sourceTimestamp: timer.at,
+        timerKey: timer.key,
+        timerAt: timer.at,
+      },
+      {},
+      this.partition,
+    );
+  }
+
+  private deadLetterBase(errorType: string, error: string, attempts: number) {
+    return { processor: this.processor.name, errorType, error, attempts, failedAt: this.clock() };
+  }
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return message.length > MAX_DEAD_LETTER_ERROR_CHARS
+    ? `${message.slice(0, MAX_DEAD_LETTER_ERROR_CHARS)}... (${message.length} characters)`
+    : message;
 }
 
 export interface CommitPolicy {
