@@ -3,8 +3,12 @@ import type { Config } from '../../config';
 import { FEATURE_QUERIES, SCHEMA, WRITE } from './cypher';
 import type { GraphFacts } from './features';
 import type { GraphBatch, OutcomeRow } from './graph-records';
+import { PermanentError } from '../../runtime/processor';
 
 export type GraphSettings = Pick<Config, 'NEO4J_URL' | 'NEO4J_USER' | 'NEO4J_PASSWORD'>;
+
+/** Errors in which Neo4j refuses the data itself: the same batch fails again on every try. */
+const REFUSED_DATA = /^Neo\.ClientError\.(Statement|Schema\.ConstraintValidationFailed)/;
 
 /**
  * leadflow's Neo4j: the sink's writes and the graph job's reads over one driver. Writes run in
@@ -48,11 +52,19 @@ export class Graph {
     }
   }
 
-  /** Writes a batch in one transaction: all of it or none of it. */
+  /**
+   * Writes a batch in one transaction: all of it or none of it. The driver retries transient
+   * failures itself; a statement or constraint error means the data is refused (PermanentError).
+   */
   async write(batch: GraphBatch): Promise<void> {
     const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE });
     try {
       await session.executeWrite(async (tx) => writeBatch(tx, batch));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (REFUSED_DATA.test(code))
+        throw new PermanentError(`neo4j sink: ${code}: ${(error as Error).message}`);
+      throw error;
     } finally {
       await session.close();
     }

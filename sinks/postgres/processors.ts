@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { defineProcessor, type Processor } from '../../runtime/processor';
+import { defineProcessor, PermanentError, type Processor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import type { Database } from './database';
 import { type DoNotContactEntry, toDoNotContactChange } from './do-not-contact';
@@ -74,6 +74,12 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
   ] as Processor<never>[];
 }
 
+/**
+ * SQLSTATE classes in which the database refuses the data itself (22: a value out of range or
+ * malformed, 23: a constraint broken): the same rows fail again on every try.
+ */
+const REFUSED_DATA = /^2[23]/;
+
 async function withRetry(retry: SinkRetry, log: Logger, write: () => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -82,6 +88,11 @@ async function withRetry(retry: SinkRetry, log: Logger, write: () => Promise<voi
     } catch (error) {
       // The message and code only: a driver's error detail can quote the row, and rows hold PII.
       const reason = { message: (error as Error).message, code: (error as { code?: string }).code };
+      if (reason.code && REFUSED_DATA.test(reason.code)) {
+        throw new PermanentError(
+          `postgres sink: the database refused the rows (${reason.code}: ${reason.message})`,
+        );
+      }
       if (attempt >= retry.attempts) {
         throw new Error(
           `postgres sink: write failed ${attempt} times (${reason.message}); the batch will be read again`,
