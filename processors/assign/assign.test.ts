@@ -259,6 +259,56 @@ describe('assign: the offer state machine', () => {
   });
 });
 
+/** A leads.matched record saying no agent can take the lead. */
+function unroutableRecord(leadId: string, at: number): LeadMatched {
+  return {
+    ...testMatched(leadId, 'west', [], at),
+    outcome: 'unroutable',
+    routingGroup: null,
+    unroutable: { code: 'no_agents', message: 'there are no agents', funnel: { agents: 0 } },
+  };
+}
+
+describe('assign: a lead routed again after it was unroutable', () => {
+  // leads.matched keys an unroutable lead by its id and a routed one by its group, so the two
+  // routings of one lead usually reach different tasks, each with its own store.
+  test('its offers get event ids of their own, never those of the unroutable routing', () => {
+    const byLeadId = new Router([]);
+    byLeadId.matched(unroutableRecord('L1', byLeadId.now));
+    const byGroup = new Router(agents('a'), undefined, byLeadId.now + MINUTE);
+    expect(byGroup.matched({ ...testMatched('L1', 'west', ['a'], byGroup.now), generation: 2 })).toBe(
+      'handled',
+    );
+    expect([...byLeadId.types(), ...byGroup.types()]).toEqual(['unroutable', 'offered:a']);
+    const ids = [...byLeadId.events, ...byGroup.events].map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(byGroup.events[0]).toMatchObject({ offerId: 'L1:1', attempt: 1 });
+  });
+
+  test('in the task that holds the unroutable state, the new routing takes the lead over', () => {
+    const router = new Router(agents('a'));
+    router.matched(unroutableRecord('L1', router.now));
+    const routed = { ...testMatched('L1', 'west', ['a'], router.now), generation: 2 };
+    expect(router.matched(routed)).toBe('handled');
+    expect(router.types()).toEqual(['unroutable', 'offered:a']);
+    expect(router.events.map((e) => e.eventId)).toEqual(['L1:1', 'L1:g2:1']);
+    // The unroutable lead's purge must not remove the lead while it is being offered.
+    expect(router.timers.has('purge:L1')).toBe(false);
+    expect(router.matched(routed)).toBe('duplicate');
+    expect(router.matched(unroutableRecord('L1', router.now))).toBe('duplicate');
+    expect(router.types()).toEqual(['unroutable', 'offered:a']);
+  });
+
+  test('a routed lead is never taken over, whatever generation a record claims', () => {
+    const router = new Router(agents('a', 'b'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    expect(router.matched({ ...testMatched('L1', 'west', ['b'], router.now), generation: 2 })).toBe(
+      'duplicate',
+    );
+    expect(router.types()).toEqual(['offered:a']);
+  });
+});
+
 describe('assign: repeated and bad input', () => {
   test('a replayed leads.matched record for a handled lead makes no second offer', () => {
     const router = new Router(agents('a', 'b'));

@@ -9,8 +9,10 @@
  * Capacity is exact because (a) a group's ledgers live in one task and every decision that touches
  * them is a step of that task, committed with its outputs; (b) an open offer holds a place against
  * both caps; (c) a lead already in state is never offered again, so a replayed leads.matched record
- * or response changes nothing; (d) a ledger's counts move only with a transition of one lead's own
- * state (an offer opened or closed, an accepted lead taken up or released), which happens once.
+ * or response changes nothing (match routes a lead to a group once; only a later routing of a lead
+ * known here as unroutable takes its state over); (d) a ledger's counts move only with a transition
+ * of one lead's own state (an offer opened or closed, an accepted lead taken up or released), which
+ * happens once.
  */
 import { checkEligibility } from '../match/eligibility';
 import { localDay } from '../match/hours';
@@ -74,6 +76,21 @@ function parseTimerKey(key: string): { kind: TimerKind; leadId: string } {
   return { kind: key.slice(0, colon) as TimerKind, leadId: key.slice(colon + 1) };
 }
 
+// Records and state written before generations existed are a lead's first routing.
+const generationOf = (routing: { generation?: number }) => routing.generation ?? 1;
+
+/**
+ * `leadId:n` for a lead's first routing, as it always was; a later routing (of a lead that was
+ * unroutable) numbers its events under its generation, as its first events may sit in another
+ * task and the two counts would otherwise repeat each other's ids.
+ */
+function eventIdOf(state: LeadAssignment): string {
+  const generation = generationOf(state);
+  return generation === 1
+    ? `${state.leadId}:${state.events}`
+    : `${state.leadId}:g${generation}:${state.events}`;
+}
+
 function settingsOf(p: AssignPorts, state: LeadAssignment): GroupSettings {
   return state.group === null ? p.config.defaults : settingsFor(p.config, state.group);
 }
@@ -86,7 +103,7 @@ function emit(
 ) {
   state.events += 1;
   p.emit({
-    eventId: `${state.leadId}:${state.events}`,
+    eventId: eventIdOf(state),
     leadId: state.leadId,
     type,
     routingGroup: state.group,
@@ -122,15 +139,24 @@ function saveLedger(p: AssignPorts, ledger: AgentLedger): void {
 
 export type MatchedResult = 'handled' | 'duplicate' | 'too_old';
 
-/** A leads.matched record: start offering, or record the lead as unroutable. */
+/**
+ * A leads.matched record: start offering, or record the lead as unroutable. A later generation
+ * of a lead this task only knows as unroutable takes its state over; any other record of a lead
+ * in state is a duplicate.
+ */
 export function onMatched(p: AssignPorts, matched: LeadMatched): MatchedResult {
-  if (p.leads.get(matched.leadId)) return 'duplicate';
+  const known = p.leads.get(matched.leadId);
+  const routedAgain =
+    known !== undefined && known.status === 'unroutable' && generationOf(matched) > generationOf(known);
+  if (known && !routedAgain) return 'duplicate';
   // A record older than the state kept for finished leads may be one whose state was purged.
   if (matched.matchedAt < p.now - p.config.retentionDays * DAY_MS) return 'too_old';
+  if (routedAgain) p.cancel(timerKey('purge', matched.leadId));
   const group = matched.routingGroup;
   const settings = group === null ? p.config.defaults : settingsFor(p.config, group);
   const state: LeadAssignment = {
     leadId: matched.leadId,
+    generation: generationOf(matched),
     group,
     lead: matched.lead,
     matchedAt: matched.matchedAt,

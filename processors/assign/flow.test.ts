@@ -11,12 +11,17 @@ import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import type { RecordCodec } from '../../runtime/codec';
 import type { Follower } from '../../runtime/global-table';
+import { partitionFor } from '../../runtime/partitioner';
 import { Pipeline } from '../../runtime/pipeline';
+import { HEADER } from '../../runtime/records';
 import type { Transport } from '../../runtime/transport';
 import { INSURANCE_LINES } from '../../schemas/lead';
 import { US_STATES } from '../../schemas/us-states';
+import { postgresSinks } from '../../sinks/postgres/processors';
+import { getLead } from '../../sinks/postgres/read-models';
+import { databasesUnderTest } from '../../test/sinks/databases';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../../test/support/harness';
-import { platformCatalog, TOPIC } from '../../topics/platform';
+import { LEAD_PARTITIONS, platformCatalog, TOPIC } from '../../topics/platform';
 import { enrichLead } from '../enrich/enrich';
 import { matchProcessor } from '../match/processor';
 import type { Agent, AgentPerformance, LeadMatched } from '../match/records';
@@ -181,6 +186,83 @@ defaults:
         await follower.stop();
         await pipeline.stop();
       } finally {
+        await harness.dispose();
+      }
+    });
+
+    test('a lead unroutable at first is offered once an agent exists, under event ids of its own the read models show; no second offer after the agent changes group', async () => {
+      const harness = choice.create();
+      // PGlite belongs to one process; with Kafka the sinks write to PostgreSQL, as in production.
+      const database = databasesUnderTest().find(
+        (d) => d.kind === (choice.kind === 'kafka' ? 'postgres' : 'pglite'),
+      )!;
+      if (database.gate.reason) throw new Error(database.gate.reason);
+      const { db, dispose } = await database.open();
+      try {
+        const transport = harness.connect();
+        const config = parseRoutingConfig('defaults: { offerTimeoutSeconds: 3600 }');
+        const processors = [
+          matchProcessor(config),
+          assignProcessor(config),
+          ...postgresSinks(db).filter((p) => p.name === 'postgres-leads' || p.name === 'postgres-routing'),
+        ] as never[];
+        const catalog = platformCatalog();
+        await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
+        const { codec } = await codecFor(transport, catalog, [TOPIC.agents, TOPIC.leadsScored]);
+        const start = () =>
+          Pipeline.start({
+            appId: harness.prefix,
+            transport,
+            registry: harness.registry(transport),
+            catalog,
+            processors,
+            log: testLog,
+          });
+        const lead = scoredLead(`reroute-${choice.kind}`, Date.now());
+        // Three different assign tasks: the unroutable lead's, and each group's.
+        const [first, second] = ['north', 'east'];
+        expect(new Set([lead.leadId, first, second].map((k) => partitionFor(k, LEAD_PARTITIONS))).size).toBe(
+          3,
+        );
+        const { events, follower } = followAssignments(transport, codec, () => undefined);
+        // What a replay of score sends: the lead's scored record again, marked as a replay.
+        const rescore = () =>
+          transport.produce([codec.encode(TOPIC.leadsScored, lead.leadId, lead, { [HEADER.replay]: '1' })]);
+        const setAgent = (group: string) =>
+          transport.produce([codec.encode(TOPIC.agents, 'a', anywhereAgent('a', { routingGroup: group }))]);
+
+        let pipeline = await start();
+        await transport.produce([codec.encode(TOPIC.leadsScored, lead.leadId, lead)]);
+        await eventually(() => events.length === 1, 60_000, 'the lead to be unroutable');
+        // Restarts load the agents tables as they are now.
+        await pipeline.stop();
+        await setAgent(first);
+        pipeline = await start();
+        await rescore();
+        await eventually(() => events.length === 2, 60_000, 'the lead to be offered');
+        await pipeline.stop();
+        await setAgent(second);
+        pipeline = await start();
+        await rescore();
+        await pipeline.waitIdle();
+        await pipeline.stop();
+        await follower.stop();
+
+        const committed = await readValues<AssignmentEvent>(transport, codec, TOPIC.assignments);
+        expect(committed.map(label)).toEqual(['unroutable', 'offered:a']);
+        expect(new Set(committed.map((e) => e.eventId)).size).toBe(2);
+        const rows = await db.query<{ event_id: string; status: string; agent_id: string }>(
+          'SELECT event_id, status, agent_id FROM assignments ORDER BY occurred_at, event_id',
+        );
+        expect(rows.rows).toEqual(
+          committed.map((e) => ({ event_id: e.eventId, status: e.type, agent_id: e.agentId ?? '' })),
+        );
+        expect(await getLead(db, lead.leadId)).toMatchObject({
+          stage: 'matched',
+          assignment: { agentId: 'a' },
+        });
+      } finally {
+        await dispose();
         await harness.dispose();
       }
     });

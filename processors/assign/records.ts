@@ -47,7 +47,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Topic `assignments`, keyed by lead id. */
 export interface AssignmentEvent {
-  /** leadId:n, n counting the lead's events: stable across replays, so sinks can upsert by it. */
+  /**
+   * leadId:n, n counting the lead's events (leadId:gG:n for the events of a later routing G of a
+   * lead that was unroutable): stable across replays and never reused, so sinks can upsert by it.
+   */
   eventId: string;
   leadId: string;
   type: EventType;
@@ -87,6 +90,8 @@ export type LeadStatus =
 /** Assign's state per lead (store `leads`). */
 export interface LeadAssignment {
   leadId: string;
+  /** The routing generation (LeadMatched.generation) this state follows; absent in older state: 1. */
+  generation?: number;
   group: string | null;
   lead: RoutableLead;
   matchedAt: number;

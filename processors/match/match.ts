@@ -95,7 +95,8 @@ export function matchLead(
     });
   }
 
-  const base = { leadId: lead.leadId, matchedAt: now, lead };
+  // A first routing: routing-memory.ts numbers the routings of a lead that was unroutable.
+  const base = { leadId: lead.leadId, matchedAt: now, lead, generation: 1 };
   if (eligible.length === 0) {
     return {
       ...base,

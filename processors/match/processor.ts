@@ -1,5 +1,6 @@
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
+import { DAY_MS } from '../common/dates';
 import type { AgentTier } from '../reward/records';
 import { withTierBenefits } from '../reward/tiers';
 import type { ScoredLead } from '../score/records';
@@ -7,17 +8,20 @@ import { type AgentTables, matchLead } from './match';
 import type { Agent, AgentFeatures, AgentPerformance } from './records';
 import { routableLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
+import { decideRouting, type LeadRouting } from './routing-memory';
 
 /**
  * match: hard constraints, then the weighted ranking, over the agent tables (agents, graph
  * features, performance) read as global tables. Re-keys each lead by its routing group, so assign
  * finds the lead in the task that owns the group's agents; an unroutable lead is keyed by its id.
+ * Remembers where each lead went (routing-memory.ts), so a lead is offered by one assign task only.
  */
 export const matchProcessor = (config: RoutingConfig) =>
   defineProcessor<ScoredLead>({
     name: 'match',
     inputs: [TOPIC.leadsScored],
     outputs: [TOPIC.leadsMatched],
+    stores: ['routings'],
     globals: [TOPIC.agents, TOPIC.agentFeatures, TOPIC.agentPerformance, TOPIC.agentTiers],
     process(record, ctx) {
       const agents = ctx.global<Agent>(TOPIC.agents);
@@ -33,7 +37,21 @@ export const matchProcessor = (config: RoutingConfig) =>
         performance: (agentId) => performance.get(agentId),
         priorityBoost: (agentId) => tiers.get(agentId)?.priorityBoost,
       };
-      const matched = matchLead(routableLead(record.value), tables, config, ctx.now());
+      const lead = routableLead(record.value);
+      const routings = ctx.store<LeadRouting>('routings');
+      const decision = decideRouting(routings.get(lead.leadId), lead, ctx.now(), config.retentionDays, () =>
+        matchLead(lead, tables, config, ctx.now()),
+      );
+      if (decision.kind === 'skip') {
+        ctx.log.info({ leadId: lead.leadId, reason: decision.reason }, 'scored lead not routed');
+        return;
+      }
+      const { matched, routing } = decision;
+      routings.put(lead.leadId, routing);
+      ctx.schedule(routing.matchedAt + config.retentionDays * DAY_MS, lead.leadId);
       ctx.emit(TOPIC.leadsMatched, matched.routingGroup ?? matched.leadId, matched);
+    },
+    onTimer(timer, ctx) {
+      ctx.store('routings').delete(timer.key);
     },
   });

@@ -158,4 +158,9 @@ export interface LeadMatched {
   candidates: Candidate[];
   reserve: Candidate[];
   unroutable: Unroutable | null;
+  /**
+   * 1 for a lead's first routing, one more for each routing after it was unroutable (see
+   * routing-memory.ts). Absent in records written before it existed: 1.
+   */
+  generation?: number;
 }

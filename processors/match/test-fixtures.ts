@@ -75,5 +75,6 @@ export function testMatched(
     candidates: agentIds.map((id, i) => candidate(id, i + 1)),
     reserve: reserve.map((id, i) => candidate(id, agentIds.length + i + 1)),
     unroutable: null,
+    generation: 1,
   };
 }

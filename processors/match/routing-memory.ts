@@ -1,0 +1,50 @@
+/**
+ * Where match sent each lead. leads.matched is keyed by routing group (unroutable leads by lead
+ * id), so the assign task holding a lead's state depends on where the lead went: a second routing
+ * of the same lead (a replay of score, agents moved to another group) can reach a task that has
+ * never heard of it and offer it again. match is keyed by lead id, so it is the one place that
+ * sees every routing of a lead, and it decides here whether a lead may be routed (again).
+ *
+ * A lead routed to a group is never routed again. A lead that was unroutable may be routed once
+ * candidates exist, as a new generation: assign numbers that generation's events apart, so no
+ * event id is ever reused for a different event.
+ */
+import { DAY_MS } from '../common/dates';
+import type { LeadMatched, RoutableLead } from './records';
+
+/** What match keeps of a lead it has routed (store `routings`, keyed by lead id). */
+export interface LeadRouting {
+  generation: number;
+  /** null: unroutable so far. */
+  routingGroup: string | null;
+  matchedAt: number;
+}
+
+export type SkipReason = 'already_routed' | 'still_unroutable' | 'too_old';
+
+export type RoutingDecision =
+  { kind: 'route'; matched: LeadMatched; routing: LeadRouting } | { kind: 'skip'; reason: SkipReason };
+
+/**
+ * Whether a scored lead is routed, given what is remembered of it; `match` runs only when it is
+ * needed. The memory of a lead is kept `retentionDays` after its last routing, so a lead received
+ * before that horizon may have been forgotten: it is not routed (it could reuse event ids).
+ */
+export function decideRouting(
+  previous: LeadRouting | undefined,
+  lead: RoutableLead,
+  now: number,
+  retentionDays: number,
+  match: () => LeadMatched,
+): RoutingDecision {
+  if (previous && previous.routingGroup !== null) return { kind: 'skip', reason: 'already_routed' };
+  if (lead.receivedAt < now - retentionDays * DAY_MS) return { kind: 'skip', reason: 'too_old' };
+  const matched = match();
+  if (previous && matched.outcome === 'unroutable') return { kind: 'skip', reason: 'still_unroutable' };
+  const generation = (previous?.generation ?? 0) + 1;
+  return {
+    kind: 'route',
+    matched: { ...matched, generation },
+    routing: { generation, routingGroup: matched.routingGroup, matchedAt: matched.matchedAt },
+  };
+}
