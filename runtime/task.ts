@@ -111,14 +111,19 @@ export class Task {
   }
 
   /**
-   * Processes records of this task's partition, in order. Their outputs and offsets join the
-   * pending commit; `takeCommit` hands it over. Several batches may share one commit, which is
-   * how a busy task amortises transaction cost and writes each changed key to the changelog once.
+   * Processes records of this task's partition. Their outputs and offsets join the pending
+   * commit; `takeCommit` hands it over. Several batches may share one commit, which is how a busy
+   * task amortises transaction cost and writes each changed key to the changelog once.
+   *
+   * Records of one input keep their offset order; across inputs (a screen's leads and its
+   * do-not-contact entries), the record with the lowest timestamp goes first, as Kafka Streams
+   * chooses among a task's partitions. Only the records handed over together are merged: a task
+   * never waits for an input that has nothing read yet.
    */
   async processBatch(records: readonly RawRecord[]): Promise<void> {
     if (records.length === 0) return;
     this.pendingSince ??= this.clock();
-    for (const raw of records) {
+    for (const raw of inTimestampOrder(records, this.processor.inputs)) {
       await this.processOne(raw);
       this.pendingOffsets.set(raw.topic, raw.offset + 1);
     }
@@ -399,6 +404,28 @@ export class Task {
 
   private deadLetterBase(errorType: string, error: string, attempts: number) {
     return { processor: this.processor.name, errorType, error, attempts, failedAt: this.clock() };
+  }
+}
+
+/**
+ * Merges records of several inputs: each input stays in the order given, and the next record is
+ * the input head with the lowest timestamp (ties go to the input declared first).
+ */
+export function* inTimestampOrder(
+  records: readonly RawRecord[],
+  inputs: readonly string[],
+): Generator<RawRecord> {
+  if (inputs.length === 1) return yield* records;
+  const queues = inputs.map((topic) => records.filter((r) => r.topic === topic));
+  const heads = queues.map(() => 0);
+  for (;;) {
+    let next = -1;
+    for (let i = 0; i < queues.length; i++) {
+      const head = queues[i]![heads[i]!];
+      if (head && (next < 0 || head.timestamp < queues[next]![heads[next]!]!.timestamp)) next = i;
+    }
+    if (next < 0) return;
+    yield queues[next]![heads[next]!++]!;
   }
 }
 

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Producer } from 'kafkajs';
 import path from 'node:path';
+import type { RecordCodec } from '../../runtime/codec';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import type { KafkaTransport } from '../../runtime/transports/kafka';
@@ -151,6 +152,48 @@ for (const choice of transportsUnderTest()) {
       for (const member of members) await member.waitIdle();
       assertExactlyOnce(await readValues<Count>(client, codec, topics.output), 400);
       await Promise.all(members.map((m) => m.stop()));
+    });
+
+    test('a task with two inputs takes the record with the lowest timestamp first', async () => {
+      const { prefix, topics, codec } = await setup('merge');
+      // Each output record names the input record it saw: ticks carry odd seqs, the second input even.
+      const merger = defineProcessor<{ seq: number }>({
+        name: 'merger',
+        inputs: [topics.input, topics.timeouts],
+        outputs: [topics.output],
+        process(record, ctx) {
+          ctx.emit(topics.output, 'k', { key: 'k', seq: record.value.seq, count: 0, partition: 0 }, {});
+        },
+      });
+      const catalog = topics.catalog.withProcessors(prefix, [merger as never]);
+      await client.applyTopics(catalog.all());
+      const { codec: writer } = await codecFor(client, catalog, [topics.input, topics.timeouts]);
+      const at = (timestamp: number, record: ReturnType<RecordCodec['encode']>) => ({ ...record, timestamp });
+      const base = Date.now() - 60_000;
+      // Written one input after the other; the timestamps interleave.
+      await client.produce([
+        ...[1, 3, 5].map((seq) =>
+          at(base + seq, writer.encode(topics.input, 'k', { key: 'k', seq, n: 1 }, {}, 0)),
+        ),
+        ...[2, 4, 6].map((seq) =>
+          at(
+            base + seq,
+            writer.encode(topics.timeouts, 'k', { key: 'k', seq, count: 0, partition: 0 }, {}, 0),
+          ),
+        ),
+      ]);
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [merger as never],
+        log: testLog,
+      });
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      const seen = await readValues<Count>(client, codec, topics.output);
+      expect(seen.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     });
 
     test('a member killed with SIGKILL mid-stream restarts with exactly-once outputs and restored state', async () => {

@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Producer, Transaction } from 'k
 import { topicOffsets } from './admin';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
-import { HEADER, type OutgoingRecord } from '../../records';
+import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
 import { type Commit, commitDueIn, Task } from '../../task';
 import type { ProcessorRun, RunOptions } from '../../transport';
@@ -17,6 +17,8 @@ interface KafkaTask {
   producer: Producer;
   /** Committed next offset per input topic when the task started; older records were already done. */
   startOffsets: Map<string, number>;
+  /** Next offset to process per input topic: a record fetched again is not processed twice. */
+  nextOffsets: Map<string, number>;
   /** Whether the last batch reached the end of the partition. */
   caughtUp: boolean;
   /** Serialises batches and timers of one task: a task is single-threaded, like a Streams task. */
@@ -48,6 +50,12 @@ export class KafkaProcessorRun implements ProcessorRun {
   private rejoinRequested = false;
   /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
   private readonly positions = new Map<string, number>();
+  /**
+   * Records fetched and not yet processed, per partition (task). kafkajs hands each input's batch
+   * to its own eachBatch call, all of one fetch at once; collecting them before the task runs lets
+   * the task merge its inputs by timestamp, as on the embedded log.
+   */
+  private readonly fetched = new Map<number, RawRecord[]>();
   private running = false;
 
   constructor(
@@ -316,6 +324,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         task,
         producer,
         startOffsets: starts.get(partition)!,
+        nextOffsets: new Map(starts.get(partition)!),
         lock: Promise.resolve(),
         closed: false,
         caughtUp: true,
@@ -327,6 +336,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private async closeTask(partition: number): Promise<void> {
     const pending = this.tasks.get(partition);
     this.tasks.delete(partition);
+    this.fetched.delete(partition);
     const kt = await pending?.catch(() => undefined);
     if (!kt || kt.closed) return;
     kt.closed = true;
@@ -348,6 +358,15 @@ export class KafkaProcessorRun implements ProcessorRun {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
+    // Before any await, so that every batch of this fetch is collected before the task runs.
+    const topic = this.names.logical(batch.topic);
+    const fetched = this.fetched.get(batch.partition) ?? [];
+    for (const message of batch.messages) {
+      const record = fromKafka(topic, batch.partition, message);
+      if (this.options.replay) record.headers[HEADER.replay] = '1';
+      fetched.push(record);
+    }
+    this.fetched.set(batch.partition, fetched);
     if (this.rejoinRequested) {
       this.rejoinRequested = false;
       throw new RejoinGroup(`${this.processor}: a commit failed; rejoining to rebuild its task`);
@@ -355,21 +374,14 @@ export class KafkaProcessorRun implements ProcessorRun {
     const pending = this.tasks.get(batch.partition);
     if (!pending) {
       // Not (or no longer) ours: leave the offsets unresolved and let the rejoin sort it out.
+      this.fetched.delete(batch.partition);
       await sleep(50);
       throw new RejoinGroup(`${this.processor}: no task for partition ${batch.partition}`);
     }
     const kt = await pending;
     await this.withTask(kt, async () => {
+      const records = this.takeFetched(kt);
       if (kt.closed || !isRunning() || isStale()) return;
-      const topic = this.names.logical(batch.topic);
-      const start = kt.startOffsets.get(topic) ?? 0;
-      const records = batch.messages
-        .filter((m) => Number(m.offset) >= start)
-        .map((m) => {
-          const record = fromKafka(topic, batch.partition, m);
-          if (this.options.replay) record.headers[HEADER.replay] = '1';
-          return record;
-        });
       await kt.task.processBatch(records);
       kt.caughtUp = batch.offsetLag() === '0';
       // Until the commit policy says so, later batches join the same transaction; `tick`
@@ -380,6 +392,19 @@ export class KafkaProcessorRun implements ProcessorRun {
       this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
     });
     await heartbeat();
+  }
+
+  /** The task's fetched records it has not processed yet (none of those fetched again). */
+  private takeFetched(kt: KafkaTask): RawRecord[] {
+    const { partition } = kt.task;
+    const records: RawRecord[] = [];
+    for (const record of this.fetched.get(partition) ?? []) {
+      if (record.offset < (kt.nextOffsets.get(record.topic) ?? 0)) continue;
+      records.push(record);
+      kt.nextOffsets.set(record.topic, record.offset + 1);
+    }
+    this.fetched.delete(partition);
+    return records;
   }
 
   /**
