@@ -14,19 +14,33 @@ export interface DriftSnapshot {
   calibrationGap: number;
 }
 
+/**
+ * Kept in memory, not in a changelogged store: after a restart it starts empty and fills with the
+ * outcomes joined from then on. A lead counts once while it is in the window, because a task
+ * rebuilt after a failed commit re-runs its uncommitted records and joins them again; a restart
+ * forgets the lead with the window, so a re-run after it counts the lead once, in the new window.
+ */
 export class RollingEvaluation {
+  private readonly leadIds: string[] = [];
   private readonly probabilities: number[] = [];
   private readonly labels: number[] = [];
+  private readonly counted = new Set<string>();
 
   constructor(private readonly window = 1000) {}
 
-  add(probability: number, converted: boolean): void {
+  /** Adds a lead's outcome; false (and nothing changes) if the lead is in the window already. */
+  add(leadId: string, probability: number, converted: boolean): boolean {
+    if (this.counted.has(leadId)) return false;
+    this.counted.add(leadId);
+    this.leadIds.push(leadId);
     this.probabilities.push(probability);
     this.labels.push(converted ? 1 : 0);
-    if (this.probabilities.length > this.window) {
+    if (this.leadIds.length > this.window) {
+      this.counted.delete(this.leadIds.shift()!);
       this.probabilities.shift();
       this.labels.shift();
     }
+    return true;
   }
 
   snapshot(): DriftSnapshot | null {
@@ -49,8 +63,13 @@ export class RollingEvaluation {
  */
 let reported: RollingEvaluation | undefined;
 
-export function recordOutcome(evaluation: RollingEvaluation, probability: number, converted: boolean): void {
-  evaluation.add(probability, converted);
+export function recordOutcome(
+  evaluation: RollingEvaluation,
+  leadId: string,
+  probability: number,
+  converted: boolean,
+): void {
+  if (!evaluation.add(leadId, probability, converted)) return;
   reported = evaluation;
   driftMetrics.outcomes.inc({ outcome: converted ? 'sold' : 'lost' });
 }

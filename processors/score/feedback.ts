@@ -3,9 +3,11 @@
  * lead as the score stage saw it, and writes the labelled example to model.training, which
  * `leadflow model train --from-topic` learns from. leads.scored and lead.outcomes are both keyed
  * by lead id with the same partition count, so both sides of a lead meet in one task, in whichever
- * order they arrive. Live AUC and calibration gap over recent outcomes are exported as metrics.
+ * order they arrive. Live AUC and calibration gap over recent outcomes are exported as metrics;
+ * each lead counts in them once: records re-run by a replay do not count (see drift.ts for restarts).
  */
 import { defineProcessor, type ProcessorContext } from '../../runtime/processor';
+import { HEADER, type Headers } from '../../runtime/records';
 import type { EnrichedLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
 import { recordOutcome, RollingEvaluation } from './drift';
@@ -48,9 +50,13 @@ export function trainingExample(
 
 export const scoreFeedbackProcessor = () => {
   const live = new RollingEvaluation();
-  const emit = (ctx: ProcessorContext, example: TrainingExample) => {
+  const emit = (ctx: ProcessorContext, example: TrainingExample, headers: Headers) => {
     ctx.emit(TOPIC.modelTraining, example.leadId, example);
-    recordOutcome(live, example.probability, example.converted);
+    // A replay re-runs joins already counted, possibly long ago (outside the window), and a replay
+    // of this stage starts with empty stores, so no state can tell; the header can. The rare first
+    // join a replayed record completes is left out: the evaluation is a sample of recent outcomes.
+    if (headers[HEADER.replay] !== '1')
+      recordOutcome(live, example.leadId, example.probability, example.converted);
   };
   return defineProcessor<ScoredLead | LeadOutcomeEvent>({
     name: 'score-feedback',
@@ -72,14 +78,14 @@ export const scoreFeedbackProcessor = () => {
         scoredStore.put(leadId, side);
         const waiting = outcomeStore.get(leadId);
         if (waiting) {
-          emit(ctx, trainingExample(side, waiting, leadId));
+          emit(ctx, trainingExample(side, waiting, leadId), record.headers);
           outcomeStore.delete(leadId);
         }
       } else {
         const outcome = record.value as LeadOutcomeEvent;
         if (!isFinal(outcome.status)) return;
         const side = scoredStore.get(leadId);
-        if (side) emit(ctx, trainingExample(side, outcome, leadId));
+        if (side) emit(ctx, trainingExample(side, outcome, leadId), record.headers);
         else outcomeStore.put(leadId, outcome);
       }
       ctx.schedule(ctx.now() + JOIN_WINDOW_MS, leadId);
