@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { codecFor, eventually, testLog } from '../../../test/support/harness';
+import { type Count, counterProcessor, counterTopics } from '../../../test/support/counter';
+import { BuiltInSchemaRegistry } from '../../../schemas/registry';
+import { Pipeline } from '../../pipeline';
+import { defineProcessor } from '../../processor';
 import type { RawRecord } from '../../records';
 import { EmbeddedTransport } from '.';
 import { EmbeddedLog } from './log';
@@ -35,14 +41,6 @@ const entry = (key: string) => ({
   timestamp: Date.now(),
 });
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('embedded follower', () => {
   test('sees a record another process commits right after the follower found nothing new', async () => {
     const transport = new EmbeddedTransport({ file, pollIntervalMs: 5 });
@@ -67,13 +65,83 @@ describe('embedded follower', () => {
       });
       await follower.ready;
       commitAfterEmptyFetch = true;
-      await eventually(() => !commitAfterEmptyFetch, 'the other process to commit k1');
+      await eventually(() => !commitAfterEmptyFetch, 20_000, 'the other process to commit k1');
       await transport.produce([entry('k2')]);
-      await eventually(() => seen.includes('k2'), 'k2 to be delivered');
+      await eventually(() => seen.includes('k2'), 20_000, 'k2 to be delivered');
       await follower.stop();
       expect(seen).toEqual(['k0', 'k1', 'k2']);
     } finally {
       otherProcess.close();
+      await transport.close();
+    }
+  });
+});
+
+describe('embedded processor loop', () => {
+  test('outlives another process holding the write lock past the busy timeout, and commits its work once', async () => {
+    // Long sessions: the member stays live while it cannot heartbeat, so it keeps its task.
+    const transport = new EmbeddedTransport({ file, heartbeatIntervalMs: 200, sessionTimeoutMs: 600_000 });
+    const topics = counterTopics('busy', 1);
+    const processed: number[] = [];
+    const counter = counterProcessor(topics);
+    const processor = defineProcessor({
+      ...counter,
+      process(record, ctx) {
+        processed.push(record.value.seq);
+        return counter.process(record, ctx);
+      },
+    });
+    // A frozen clock holds the processed records uncommitted until the test says so.
+    let now = Date.now();
+    const pipeline = await Pipeline.start({
+      appId: 'busy',
+      transport,
+      registry: new BuiltInSchemaRegistry(transport.schemaLog()),
+      catalog: topics.catalog,
+      processors: [processor as never],
+      log: testLog,
+      run: { clock: () => now },
+    });
+    const holder = new Database(file);
+    try {
+      const { codec } = await codecFor(transport, topics.catalog, [topics.input]);
+      const seqs = Array.from({ length: 20 }, (_, seq) => seq);
+      await transport.produce(
+        seqs.map((seq) => codec.encode(topics.input, `k${seq % 3}`, { key: `k${seq % 3}`, seq, n: 1 })),
+      );
+      await eventually(() => processed.length === seqs.length, 20_000, 'the records to be processed');
+
+      const heartbeat = jest.spyOn(transport.log, 'heartbeat');
+      const commitStep = jest.spyOn(transport.log, 'commitStep');
+      const threwBusy = (spy: jest.SpyInstance) =>
+        spy.mock.results.some(
+          (r) => r.type === 'throw' && /^SQLITE_BUSY/.test((r.value as { code: string }).code),
+        );
+      holder.exec('BEGIN IMMEDIATE');
+      now += 60_000;
+      await eventually(
+        () => threwBusy(heartbeat) && threwBusy(commitStep),
+        30_000,
+        'the heartbeat and the commit to find the log locked',
+      );
+      holder.exec('COMMIT');
+
+      await pipeline.waitIdle(30_000);
+      expect(pipeline.runs[0]!.assignedPartitions()).toEqual([0]);
+      const counts = await Promise.all(
+        (await transport.read(topics.output)).map(async (r) => (await codec.decode<Count>(r)).value),
+      );
+      expect(counts.map((c) => c.seq)).toEqual(seqs);
+      for (const key of ['k0', 'k1', 'k2']) {
+        const perKey = counts.filter((c) => c.key === key).map((c) => c.count);
+        expect(perKey).toEqual(perKey.map((_, i) => i + 1));
+      }
+      // The commit was retried, not the task rebuilt: nothing was processed twice.
+      expect(processed).toEqual(seqs);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await pipeline.stop();
       await transport.close();
     }
   });

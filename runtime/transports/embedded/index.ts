@@ -7,7 +7,7 @@ import type { Follower } from '../../global-table';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
-import { commitDueIn, Task } from '../../task';
+import { type Commit, commitDueIn, Task } from '../../task';
 import type {
   ProcessorRun,
   ReadOptions,
@@ -17,7 +17,7 @@ import type {
   Transport,
 } from '../../transport';
 import { groupId } from '../../transport';
-import { EmbeddedLog, FencedError } from './log';
+import { BusyBackoff, EmbeddedLog, FencedError, isBusy, retryWhileBusy } from './log';
 
 export interface EmbeddedOptions {
   /** SQLite file of the log; `:memory:` for a throwaway log. */
@@ -42,18 +42,44 @@ export class EmbeddedTransport implements Transport {
   readonly log: EmbeddedLog;
   private readonly runs = new Set<EmbeddedProcessorRun>();
   private readonly retentionTimer: NodeJS.Timeout;
+  private retentionPass: Promise<void> | undefined;
+  private readonly closing = new AbortController();
+  private readonly retentionHolder = randomUUID();
 
   constructor(readonly options: EmbeddedOptions) {
     this.log = new EmbeddedLog(options.file);
-    this.retentionTimer = setInterval(
-      () => this.log.enforceRetention(Date.now()),
-      options.retentionIntervalMs ?? 60_000,
-    );
+    this.retentionTimer = setInterval(() => this.startRetention(), this.retentionIntervalMs);
     this.retentionTimer.unref();
   }
 
+  /**
+   * One retention pass at a time, and only in the process holding the retention lease: passes
+   * in several processes would compete for the write lock and do the same work.
+   */
+  private startRetention(): void {
+    if (this.retentionPass) return;
+    const now = Date.now();
+    // A holder that has stopped gives way after a few missed passes.
+    const leaseMs = 3 * this.retentionIntervalMs;
+    this.retentionPass = (async () => {
+      if (!this.log.takeLease('retention', this.retentionHolder, now, leaseMs)) return;
+      await this.log.enforceRetention(now, this.closing.signal);
+    })()
+      .catch((error) => {
+        // A busy log ends the pass early; the next pass goes on where this one stopped.
+        if (!isBusy(error)) throw error;
+      })
+      .finally(() => (this.retentionPass = undefined));
+  }
+
+  private get retentionIntervalMs(): number {
+    return this.options.retentionIntervalMs ?? 60_000;
+  }
+
   async applyTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
-    return specs.map((spec) => this.log.applyTopic(spec));
+    const changes: TopicChange[] = [];
+    for (const spec of specs) changes.push(await retryWhileBusy(() => this.log.applyTopic(spec)));
+    return changes;
   }
 
   async describeTopics(names?: readonly string[]): Promise<TopicInfo[]> {
@@ -61,7 +87,7 @@ export class EmbeddedTransport implements Transport {
   }
 
   async produce(records: readonly OutgoingRecord[]): Promise<void> {
-    this.log.append(records);
+    await retryWhileBusy(() => this.log.append(records));
   }
 
   async read(topic: string, options: ReadOptions = {}): Promise<RawRecord[]> {
@@ -90,45 +116,50 @@ export class EmbeddedTransport implements Transport {
     const ends = Array.from({ length: partitions }, (_, p) => log.endOffset(topic, p));
     const positions = new Array<number>(partitions).fill(0);
     let running = true;
-    let wake: (() => void) | undefined;
+    const sleeper = new WakeableSleep();
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const onAppend = (topics: Set<string>) => {
-      if (topics.has(topic)) wake?.();
+      if (topics.has(topic)) sleeper.wake();
     };
     log.events.on('append', onAppend);
+    /** Delivers what each partition has past its position; true if there was anything. */
+    const readPartitions = async () => {
+      let got = false;
+      for (let p = 0; p < partitions; p++) {
+        const { records, end } = log.fetchWithEnd(topic, p, positions[p]!, 1000);
+        if (records.length === 0) {
+          // Nothing at or after our position: compaction may have removed the tail.
+          positions[p] = Math.max(positions[p]!, end);
+          continue;
+        }
+        await onRecords(records);
+        positions[p] = records[records.length - 1]!.offset + 1;
+        got = true;
+      }
+      return got;
+    };
+    const backoff = new BusyBackoff();
     const loop = (async () => {
       while (running) {
-        let got = false;
-        for (let p = 0; p < partitions; p++) {
-          const { records, end } = log.fetchWithEnd(topic, p, positions[p]!, 1000);
-          if (records.length === 0) {
-            // Nothing at or after our position: compaction may have removed the tail.
-            positions[p] = Math.max(positions[p]!, end);
-            continue;
-          }
-          await onRecords(records);
-          positions[p] = records[records.length - 1]!.offset + 1;
-          got = true;
+        let got: boolean;
+        try {
+          got = await readPartitions();
+          backoff.reset();
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+          await sleeper.sleep(backoff.next());
+          continue;
         }
         if (positions.every((position, p) => position >= ends[p]!)) markReady();
-        if (!got) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 25);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
+        if (!got) await sleeper.sleep(this.options.pollIntervalMs ?? 25);
       }
     })().finally(() => log.events.off('append', onAppend));
     return {
       ready,
       stop: async () => {
         running = false;
-        wake?.();
+        sleeper.wake();
         await loop;
       },
     };
@@ -143,12 +174,14 @@ export class EmbeddedTransport implements Transport {
     if (this.log.hasLiveMembers(group, Date.now(), this.sessionTimeoutMs)) {
       throw new Error(`consumer group ${group} has live members; stop them before moving its offsets`);
     }
-    this.log.db.transaction(() =>
-      this.log.commitOffsetsInTransaction(
-        group,
-        offsets.map((o) => ({ topic, ...o })),
-      ),
-    )();
+    await retryWhileBusy(() =>
+      this.log.db.transaction(() =>
+        this.log.commitOffsetsInTransaction(
+          group,
+          offsets.map((o) => ({ topic, ...o })),
+        ),
+      )(),
+    );
   }
 
   schemaLog(): SchemaLog {
@@ -171,7 +204,7 @@ export class EmbeddedTransport implements Transport {
         return entries;
       },
       append: async (entry) => {
-        this.log.append([
+        await this.produce([
           {
             topic: SCHEMAS_TOPIC,
             partition: 0,
@@ -195,6 +228,8 @@ export class EmbeddedTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.runs].map((run) => run.stop()));
     clearInterval(this.retentionTimer);
+    this.closing.abort();
+    await this.retentionPass;
     this.log.close();
   }
 
@@ -208,6 +243,8 @@ interface OwnedTask {
   epoch: number;
   /** Next offset to read per input topic. */
   positions: Map<string, number>;
+  /** A commit the log was too busy to take: retried before the task reads anything more. */
+  unwritten?: Commit;
 }
 
 /** One member of a processor's consumer group on the embedded log. */
@@ -219,13 +256,14 @@ class EmbeddedProcessorRun implements ProcessorRun {
   /** Loop iterations started, and the last one that found nothing to do. */
   private iteration = 0;
   private idleIteration = -1;
+  private lastHeartbeat = 0;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new WakeableSleep();
   private readonly inputs: Set<string>;
   private readonly onAppend = (topics: Set<string>) => {
     for (const topic of topics) {
       if (this.inputs.has(topic)) {
-        this.wake?.();
+        this.sleeper.wake();
         return;
       }
     }
@@ -274,7 +312,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.sleeper.wake();
     await this.loop;
   }
 
@@ -283,55 +321,79 @@ class EmbeddedProcessorRun implements ProcessorRun {
   }
 
   private async runLoop(): Promise<void> {
-    const { log: storage } = this.transport;
-    const heartbeatEvery = this.transport.options.heartbeatIntervalMs ?? 500;
-    let lastHeartbeat = 0;
+    const backoff = new BusyBackoff();
     try {
       while (this.running) {
-        const iteration = ++this.iteration;
-        const now = Date.now();
-        if (now - lastHeartbeat >= heartbeatEvery) {
-          storage.heartbeat(this.group, this.member, now);
-          lastHeartbeat = now;
-          this.rebalance(now);
-        }
-        let worked = false;
-        let uncommitted = false;
-        let sleepMs = this.transport.options.pollIntervalMs ?? 25;
-        for (const [partition, owned] of this.tasks) {
-          try {
-            const result = await this.step(owned);
-            worked ||= result.worked;
-            if (result.commitDueIn !== null) {
-              uncommitted = true;
-              sleepMs = Math.min(sleepMs, result.commitDueIn);
-            }
-          } catch (error) {
-            // Fenced, or the log refused the commit: the in-memory state may hold changes that
-            // never committed, so the task is dropped and rebuilt from the changelog.
-            this.options.log.warn({ err: error, processor: this.processor, partition }, 'task dropped');
-            this.tasks.delete(partition);
-            if (!(error instanceof FencedError)) storage.release(this.group, partition, this.member);
-          }
-        }
-        if (!worked) {
-          // Idle means caught up with everything committed: uncommitted work is not done yet.
-          if (!uncommitted) this.idleIteration = iteration;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, sleepMs);
-            this.wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.wake = undefined;
+        try {
+          await this.runIteration();
+          backoff.reset();
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+          // Another process holds the write lock (retention, a large append): wait for it
+          // without blocking the event loop, then go on where this iteration stopped.
+          this.options.log.debug({ err: error, processor: this.processor }, 'log busy, backing off');
+          await this.sleeper.sleep(backoff.next());
         }
       }
     } finally {
-      for (const partition of this.tasks.keys()) storage.release(this.group, partition, this.member);
-      this.tasks.clear();
-      storage.leave(this.group, this.member);
+      await this.leaveGroup();
     }
+  }
+
+  private async runIteration(): Promise<void> {
+    const { log: storage } = this.transport;
+    const iteration = ++this.iteration;
+    const now = Date.now();
+    if (now - this.lastHeartbeat >= (this.transport.options.heartbeatIntervalMs ?? 500)) {
+      storage.heartbeat(this.group, this.member, now);
+      this.rebalance(now);
+      this.lastHeartbeat = now;
+    }
+    let worked = false;
+    let uncommitted = false;
+    let sleepMs = this.transport.options.pollIntervalMs ?? 25;
+    for (const [partition, owned] of this.tasks) {
+      try {
+        const result = await this.step(owned);
+        worked ||= result.worked;
+        if (result.commitDueIn !== null) {
+          uncommitted = true;
+          sleepMs = Math.min(sleepMs, result.commitDueIn);
+        }
+      } catch (error) {
+        // A busy log took nothing from the task (see step): it is kept, to go on after a pause.
+        if (isBusy(error)) throw error;
+        // Fenced, or the log refused the commit: the in-memory state may hold changes that
+        // never committed, so the task is dropped and rebuilt from the changelog.
+        this.options.log.warn({ err: error, processor: this.processor, partition }, 'task dropped');
+        this.tasks.delete(partition);
+        if (!(error instanceof FencedError)) storage.release(this.group, partition, this.member);
+      }
+    }
+    if (!worked) {
+      // Idle means caught up with everything committed: uncommitted work is not done yet.
+      if (!uncommitted) this.idleIteration = iteration;
+      await this.sleeper.sleep(sleepMs);
+    }
+  }
+
+  /**
+   * Gives the tasks back and leaves the group, waiting out a busy log for up to a session
+   * timeout: by then the other members count this one as gone anyway.
+   */
+  private async leaveGroup(): Promise<void> {
+    const { log: storage } = this.transport;
+    await retryWhileBusy(
+      () =>
+        storage.db
+          .transaction(() => {
+            for (const partition of this.tasks.keys()) storage.release(this.group, partition, this.member);
+            storage.leave(this.group, this.member);
+          })
+          .immediate(),
+      this.transport.sessionTimeoutMs,
+    );
+    this.tasks.clear();
   }
 
   /** Keeps the tasks this member should own (partition p goes to live member p mod n). */
@@ -393,6 +455,10 @@ class EmbeddedProcessorRun implements ProcessorRun {
   private async step(owned: OwnedTask): Promise<{ worked: boolean; commitDueIn: number | null }> {
     const { log: storage } = this.transport;
     const { task } = owned;
+    if (owned.unwritten) {
+      this.commit(owned, owned.unwritten);
+      return { worked: true, commitDueIn: null };
+    }
     const limit = this.options.maxBatch ?? 500;
     const batch: RawRecord[] = [];
     let caughtUp = true;
@@ -402,8 +468,9 @@ class EmbeddedProcessorRun implements ProcessorRun {
       if (this.options.replay)
         for (const record of records) record.headers = { ...record.headers, [HEADER.replay]: '1' };
       batch.push(...records);
-      if (records.length > 0) owned.positions.set(topic, records[records.length - 1]!.offset + 1);
     }
+    // Only once every fetch succeeded: a busy fetch leaves the task as it was, to read again.
+    for (const record of batch) owned.positions.set(record.topic, record.offset + 1);
     await task.processBatch(batch);
     const fired = await task.fireDueTimers();
     const pending = task.pendingWork();
@@ -419,8 +486,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     return { worked: batch.length > 0 || fired, commitDueIn: dueIn };
   }
 
-  private commit(owned: OwnedTask): void {
-    const commit = owned.task.takeCommit();
+  private commit(owned: OwnedTask, commit = owned.task.takeCommit()): void {
     const started = performance.now();
     try {
       this.transport.log.commitStep(
@@ -431,10 +497,33 @@ class EmbeddedProcessorRun implements ProcessorRun {
       );
     } catch (error) {
       engineMetrics.commitFailures.inc({ processor: this.processor });
+      // A busy log wrote none of it, and the task's state is exactly what the commit holds.
+      owned.unwritten = isBusy(error) ? commit : undefined;
       throw error;
     }
+    owned.unwritten = undefined;
     owned.task.committed();
     observeStep(this.processor, commit, (performance.now() - started) / 1000);
+  }
+}
+
+/** A sleep that ends early when woken: by new input in this process, or by a stop. */
+class WakeableSleep {
+  private wakeUp: (() => void) | undefined;
+
+  async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = undefined;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
   }
 }
 

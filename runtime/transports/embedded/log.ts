@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { TopicSpec } from '../../../topics/spec';
 import { UnknownTopicError } from '../../../topics/spec';
@@ -51,6 +52,11 @@ CREATE TABLE IF NOT EXISTS task_owners (
   epoch INTEGER NOT NULL,
   PRIMARY KEY (group_id, partition)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** A member lost ownership of a task to another member (or never had it): its commit is refused. */
@@ -77,6 +83,50 @@ const topicsOf = (records: readonly OutgoingRecord[]) => new Set(records.map((r)
 const TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * better-sqlite3 waits for a lock synchronously, blocking the event loop, so waits are short:
+ * a write that finds the log busy for longer is retried asynchronously (`retryWhileBusy`).
+ */
+const BUSY_TIMEOUT_MS = 100;
+
+/** Retention deletes this many records per write transaction, then lets other writers in. */
+const RETENTION_CHUNK = 1000;
+const RETENTION_PAUSE_MS = 10;
+/** Most records one retention pass removes per partition; the next pass goes on from there. */
+const RETENTION_MAX_PER_PASS = 100_000;
+
+/** Another connection holds the lock the statement needed, past the busy timeout. */
+export const isBusy = (error: unknown): boolean =>
+  error instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(error.code);
+
+/** Pauses that grow while the log stays busy, so waiters do not crowd a long lock holder. */
+export class BusyBackoff {
+  private delayMs = 0;
+
+  next(): number {
+    this.delayMs = Math.min(1000, Math.max(10, this.delayMs * 2));
+    return this.delayMs;
+  }
+
+  reset(): void {
+    this.delayMs = 0;
+  }
+}
+
+/** Runs a write, retrying it while the log is busy, for up to `timeoutMs`. */
+export async function retryWhileBusy<T>(write: () => T, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const backoff = new BusyBackoff();
+  for (;;) {
+    try {
+      return write();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      await sleep(backoff.next());
+    }
+  }
+}
+
+/**
  * The embedded log: Kafka's storage model (topics, partitions, offsets, consumer groups,
  * retention, compaction) in one SQLite file. Several processes may open the same file; SQLite's
  * write lock serialises commits, and ownership epochs fence a member that lost its task.
@@ -98,10 +148,12 @@ export class EmbeddedLog {
     // process crash (kill -9), which is the failure the exactly-once contract is about.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Opening runs once, before anything else can wait on this process: it may wait long.
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('mmap_size = 268435456');
     this.db.exec(SCHEMA);
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.events.setMaxListeners(0);
     const db = this.db;
     this.stmt = {
@@ -163,13 +215,28 @@ export class EmbeddedLog {
       release: db.prepare(
         'UPDATE task_owners SET member_id = NULL WHERE group_id = ? AND partition = ? AND member_id = ?',
       ),
-      deleteBefore: db.prepare('DELETE FROM records WHERE topic_id = ? AND ts < ?'),
-      compact: db.prepare(
-        `DELETE FROM records WHERE topic_id = ?1 AND partition = ?2 AND offset IN (
-           SELECT offset FROM (
+      takeLease: db.prepare(
+        'INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3 + ?4) ' +
+          'ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at ' +
+          'WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3',
+      ),
+      // Finding what retention removes is a read, which holds no lock that writers wait for.
+      expired: db
+        .prepare<[number, number, number, number], [number]>(
+          'SELECT offset FROM records WHERE topic_id = ? AND partition = ? AND ts < ? ORDER BY offset LIMIT ?',
+        )
+        .raw(true),
+      superseded: db
+        .prepare<{ 1: number; 2: number; 3: number; 4: number }, [number]>(
+          `SELECT offset FROM (
              SELECT offset, value, ts, ROW_NUMBER() OVER (PARTITION BY key ORDER BY offset DESC) AS newer
              FROM records WHERE topic_id = ?1 AND partition = ?2)
-           WHERE newer > 1 OR (value IS NULL AND ts < ?3))`,
+           WHERE newer > 1 OR (value IS NULL AND ts < ?3)
+           ORDER BY offset LIMIT ?4`,
+        )
+        .raw(true),
+      deleteOffsets: db.prepare(
+        'DELETE FROM records WHERE topic_id = ? AND partition = ? AND offset IN (SELECT value FROM json_each(?))',
       ),
     };
   }
@@ -398,20 +465,51 @@ export class EmbeddedLog {
 
   // ---- retention ----------------------------------------------------------------------------
 
-  /** Drops records past retention and older versions of keys in compacted topics. */
-  enforceRetention(now: number): { deleted: number } {
+  /**
+   * Takes or renews the lease `name` for `ttlMs`; false while another holder's lease is current.
+   * Lets one of the processes sharing the file do work that needs doing once.
+   */
+  takeLease(name: string, holder: string, now: number, ttlMs: number): boolean {
+    // Numbered parameters (?3, used twice) bind by name in better-sqlite3, not by position.
+    return this.stmt.takeLease.run({ 1: name, 2: holder, 3: now, 4: ttlMs }).changes === 1;
+  }
+
+  /**
+   * Drops records past retention and older versions of keys in compacted topics, in short write
+   * transactions with pauses between them, so other writers never wait long for the lock.
+   * Stops early when `signal` aborts.
+   */
+  async enforceRetention(now: number, signal?: AbortSignal): Promise<{ deleted: number }> {
     let deleted = 0;
     for (const topic of this.stmt.allTopics.all()) {
-      if (topic.cleanup === 'delete' && topic.retention_ms !== null) {
-        deleted += this.stmt.deleteBefore.run(topic.id, now - topic.retention_ms).changes;
-      }
-      if (topic.cleanup === 'compact') {
-        for (let p = 0; p < topic.partitions; p++) {
-          // Numbered parameters (?1, used twice) bind by name in better-sqlite3, not by position.
-          deleted += this.stmt.compact.run({ 1: topic.id, 2: p, 3: now - TOMBSTONE_RETENTION_MS }).changes;
+      for (let p = 0; p < topic.partitions && !signal?.aborted; p++) {
+        const offsets = this.removable(topic, p, now);
+        for (let i = 0; i < offsets.length && !signal?.aborted; i += RETENTION_CHUNK) {
+          const chunk = JSON.stringify(offsets.slice(i, i + RETENTION_CHUNK));
+          deleted += (await retryWhileBusy(() => this.stmt.deleteOffsets.run(topic.id, p, chunk))).changes;
+          await sleep(RETENTION_PAUSE_MS);
         }
       }
     }
     return { deleted };
+  }
+
+  /**
+   * Offsets retention may remove from a partition. They stay removable whatever is appended
+   * after this read: a superseded version stays superseded, an expired record stays expired.
+   */
+  private removable(topic: TopicRow, partition: number, now: number): number[] {
+    const rows =
+      topic.cleanup === 'compact'
+        ? this.stmt.superseded.all({
+            1: topic.id,
+            2: partition,
+            3: now - TOMBSTONE_RETENTION_MS,
+            4: RETENTION_MAX_PER_PASS,
+          })
+        : topic.retention_ms === null
+          ? []
+          : this.stmt.expired.all(topic.id, partition, now - topic.retention_ms, RETENTION_MAX_PER_PASS);
+    return rows.map(([offset]) => offset);
   }
 }
