@@ -132,8 +132,10 @@ async function countStagesReached(tx: Queryable, events: readonly LeadEvent[]): 
 }
 
 /**
- * Applies do-not-contact changes (the last per identity): entries set, removed entries deleted.
- * A row only moves forward in its partition's offsets, so redelivered records change nothing.
+ * Applies do-not-contact changes (the last per identity). Each identity keeps the offset of the
+ * last change applied to it: a set as its do_not_contact row, a removal as its row in
+ * do_not_contact_removals. A change applies only if it is newer, so records read again (a replay
+ * from an earlier offset, a rebuilt task) never move the list back, not even for a moment.
  */
 export async function writeDoNotContactChanges(
   tx: Queryable,
@@ -156,26 +158,39 @@ export async function writeDoNotContactChanges(
       : [],
   );
   const removals = latest.flatMap((c) =>
-    c.entry ? [] : [{ identity_key: c.identityKey, source_offset: c.offset }],
+    c.entry ? [] : [{ identity_key: c.identityKey, source_offset: c.offset, event_id: c.eventId }],
   );
   if (sets.length > 0) {
     await tx.query(
-      `INSERT INTO do_not_contact AS cur (identity_key, kind, reason, source, added_at, source_offset, event_id)
-       SELECT identity_key, kind, reason, source, added_at, source_offset, event_id
-       FROM jsonb_to_recordset($1::jsonb) AS c(identity_key text, kind text, reason text, source text,
-         added_at timestamptz, source_offset bigint, event_id text)
-       ON CONFLICT (identity_key) DO UPDATE SET
-         kind = excluded.kind, reason = excluded.reason, source = excluded.source,
-         added_at = excluded.added_at, source_offset = excluded.source_offset, event_id = excluded.event_id
-       WHERE cur.source_offset < excluded.source_offset`,
+      `WITH c AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(identity_key text, kind text, reason text,
+           source text, added_at timestamptz, source_offset bigint, event_id text)
+         WHERE NOT EXISTS (SELECT 1 FROM do_not_contact_removals r
+           WHERE r.identity_key = c.identity_key AND r.source_offset >= c.source_offset)),
+       listed AS (
+         INSERT INTO do_not_contact AS cur (identity_key, kind, reason, source, added_at, source_offset, event_id)
+         SELECT identity_key, kind, reason, source, added_at, source_offset, event_id FROM c
+         ON CONFLICT (identity_key) DO UPDATE SET
+           kind = excluded.kind, reason = excluded.reason, source = excluded.source,
+           added_at = excluded.added_at, source_offset = excluded.source_offset, event_id = excluded.event_id
+         WHERE cur.source_offset < excluded.source_offset
+         RETURNING identity_key)
+       DELETE FROM do_not_contact_removals r USING listed WHERE r.identity_key = listed.identity_key`,
       [JSON.stringify(sets)],
     );
   }
   if (removals.length > 0) {
     await tx.query(
-      `DELETE FROM do_not_contact AS cur
-       USING jsonb_to_recordset($1::jsonb) AS c(identity_key text, source_offset bigint)
-       WHERE cur.identity_key = c.identity_key AND cur.source_offset < c.source_offset`,
+      `WITH c AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(identity_key text, source_offset bigint, event_id text)
+         WHERE NOT EXISTS (SELECT 1 FROM do_not_contact d
+           WHERE d.identity_key = c.identity_key AND d.source_offset >= c.source_offset)),
+       unlisted AS (DELETE FROM do_not_contact d USING c WHERE d.identity_key = c.identity_key)
+       INSERT INTO do_not_contact_removals AS cur (identity_key, source_offset, event_id)
+       SELECT identity_key, source_offset, event_id FROM c
+       ON CONFLICT (identity_key) DO UPDATE SET
+         source_offset = excluded.source_offset, event_id = excluded.event_id
+       WHERE cur.source_offset < excluded.source_offset`,
       [JSON.stringify(removals)],
     );
   }

@@ -21,6 +21,7 @@ const TABLES = [
   'community_likes',
   'community_posts',
   'do_not_contact',
+  'do_not_contact_removals',
   'funnel_daily',
   'lead_events',
   'lead_outcomes',
@@ -60,6 +61,7 @@ describe.each(databasesUnderTest().map((choice) => [choice.kind, choice] as cons
           '0001_lead_read_models',
           '0002_routing_and_rewards',
           '0003_rewards_and_community',
+          '0004_do_not_contact_removals',
         ]);
       } finally {
         await again.close();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as leadReadModels from './0001_lead_read_models';
 import * as routingAndRewards from './0002_routing_and_rewards';
 import * as rewardsAndCommunity from './0003_rewards_and_community';
+import * as doNotContactRemovals from './0004_do_not_contact_removals';
 
 /**
  * The versioned migrations, oldest first. A stage that needs tables adds a module
@@ -13,6 +14,7 @@ const MIGRATIONS: readonly (readonly [name: string, migration: Knex.Migration])[
   ['0001_lead_read_models', leadReadModels],
   ['0002_routing_and_rewards', routingAndRewards],
   ['0003_rewards_and_community', rewardsAndCommunity],
+  ['0004_do_not_contact_removals', doNotContactRemovals],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
