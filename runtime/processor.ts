@@ -24,6 +24,12 @@ export interface Processor<V = unknown> {
    */
   readonly globals?: readonly string[];
   process(record: ConsumedRecord<V>, ctx: ProcessorContext): void | Promise<void>;
+  /**
+   * Why this stage must not be replayed on its own, if it must not: a replay runs the stage with
+   * fresh state of its own, so a stage whose state is the only record of effects that happen once
+   * (a lead's routing, an offer to an agent) would make them again.
+   */
+  readonly replayRefused?: string;
   /** Called when a timer set with `ctx.schedule` comes due. */
   onTimer?(timer: Timer, ctx: ProcessorContext): void | Promise<void>;
   /**

@@ -35,6 +35,10 @@ export class UnknownStageError extends Error {
   override name = 'UnknownStageError';
 }
 
+export class ReplayRefusedError extends Error {
+  override name = 'ReplayRefusedError';
+}
+
 export class ReplayBusyError extends Error {
   override name = 'ReplayBusyError';
 }
@@ -121,6 +125,8 @@ export class ReplayRunner {
     const stage = this.options.stages.find((s) => s.name === name);
     if (!stage)
       throw new UnknownStageError(`unknown stage "${name}" (stages: ${this.stageNames().join(', ')})`);
+    if (stage.replayRefused)
+      throw new ReplayRefusedError(`${name} cannot be replayed: ${stage.replayRefused}`);
     return stage;
   }
 

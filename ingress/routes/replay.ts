@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SCOPES } from '../auth/tokens';
 import { ApiError, errorResponses } from '../errors';
 import { parsePosition, PositionError, type Position } from '../replay/plan';
-import { ReplayBusyError } from '../replay/runner';
+import { ReplayBusyError, ReplayRefusedError } from '../replay/runner';
 import type { ReplayService } from '../replay/service';
 
 const position = z.string().min(1).max(2000).meta({
@@ -83,6 +83,7 @@ export const replayRoutes: FastifyPluginAsyncZod<{ replays: ReplayService }> = a
         plan = await replays.runner.plan(stage, from, to);
       } catch (error) {
         if (error instanceof PositionError) throw invalid('from', 'out_of_range', error.message);
+        if (error instanceof ReplayRefusedError) throw invalid('stage', 'not_replayable', error.message);
         throw error;
       }
       if (dry) {

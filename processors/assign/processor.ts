@@ -55,6 +55,8 @@ export const assignProcessor = (config: RoutingConfig) =>
     inputs: [TOPIC.leadsMatched, TOPIC.agentResponses],
     outputs: [TOPIC.assignments, TOPIC.agentPerformance],
     stores: ['leads', 'ledgers'],
+    replayRefused:
+      'its state is the only record of the offers made, so a replay would offer every lead again; replay score to re-route leads that were unroutable',
     globals: [TOPIC.agents, TOPIC.agentTiers],
     process(record, ctx) {
       if (record.topic === TOPIC.agentResponses) {

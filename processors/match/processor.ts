@@ -22,6 +22,8 @@ export const matchProcessor = (config: RoutingConfig) =>
     inputs: [TOPIC.leadsScored],
     outputs: [TOPIC.leadsMatched],
     stores: ['routings'],
+    replayRefused:
+      'its routing memory belongs to the live stage, so a replay would route leads again; replay score to re-route leads that were unroutable',
     globals: [TOPIC.agents, TOPIC.agentFeatures, TOPIC.agentPerformance, TOPIC.agentTiers],
     process(record, ctx) {
       const agents = ctx.global<Agent>(TOPIC.agents);
