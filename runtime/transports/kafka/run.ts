@@ -264,7 +264,9 @@ export class KafkaProcessorRun implements ProcessorRun {
 
   private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
     const log = this.options.log.child({ processor: this.processor });
-    const producers = await Promise.all(
+    // Every producer is waited for, so that when one fails none of the others is left connected
+    // (a leak per retry of a task start while the broker is unavailable).
+    const claims = await Promise.allSettled(
       partitions.map(async (partition) => {
         const producer = this.transport.kafka.producer({
           transactionalId: `${this.group}-${partition}`,
@@ -273,15 +275,23 @@ export class KafkaProcessorRun implements ProcessorRun {
           allowAutoTopicCreation: false,
           transactionTimeout: 60_000,
         });
-        await producer.connect();
-        await fence(producer);
+        try {
+          await producer.connect();
+          await fence(producer);
+        } catch (error) {
+          await disconnect([producer]);
+          throw error;
+        }
         return [partition, producer] as const;
       }),
     );
+    const producers = new Map(claims.flatMap((claim) => (claim.status === 'fulfilled' ? [claim.value] : [])));
     try {
-      return await this.restoreTasks(partitions, new Map(producers), log);
+      const failed = claims.find((claim) => claim.status === 'rejected');
+      if (failed) throw failed.reason;
+      return await this.restoreTasks(partitions, producers, log);
     } catch (error) {
-      await Promise.all(producers.map(([, producer]) => producer.disconnect().catch(() => undefined)));
+      await disconnect(producers.values());
       throw error;
     }
   }
@@ -542,6 +552,10 @@ function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
 async function fence(producer: Producer): Promise<void> {
   const claim = await producer.transaction();
   await claim.abort();
+}
+
+async function disconnect(producers: Iterable<Producer>): Promise<void> {
+  await Promise.all([...producers].map((producer) => producer.disconnect().catch(() => undefined)));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

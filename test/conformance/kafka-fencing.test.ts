@@ -1,0 +1,128 @@
+/**
+ * Kafka-only guarantees around group membership and fencing: a task start that fails leaks no
+ * producer.
+ */
+import type { Producer } from 'kafkajs';
+import { Pipeline } from '../../runtime/pipeline';
+import type { Processor } from '../../runtime/processor';
+import { groupId } from '../../runtime/transport';
+import { KafkaTransport } from '../../runtime/transports/kafka';
+import { counterProcessor, counterTopics, type Tick } from '../support/counter';
+import {
+  codecFor,
+  SESSION_TIMEOUT_MS,
+  type TransportHarness,
+  testLog,
+  transportsUnderTest,
+} from '../support/harness';
+import { kafkaBrokers } from '../support/services';
+
+jest.setTimeout(180_000);
+
+const kafka = transportsUnderTest().find((choice) => choice.kind === 'kafka')!;
+const suite = kafka.gate.run ? describe : describe.skip;
+
+suite('kafka transport: fencing and liveness', () => {
+  let harness: TransportHarness;
+  let client: KafkaTransport;
+  let members: KafkaTransport[];
+
+  beforeAll(() => {
+    if (kafka.gate.reason) throw new Error(kafka.gate.reason);
+  });
+  beforeEach(() => {
+    harness = kafka.create();
+    client = harness.connect() as KafkaTransport;
+    members = [];
+  });
+  afterEach(async () => {
+    for (const transport of members) await transport.close().catch(() => undefined);
+    await harness.dispose();
+  });
+
+  /**
+   * A client of its own, as another process would have. Its client id starts the member ids the
+   * broker gives it, and so decides the order in which the assigner deals partitions to members.
+   */
+  function member(clientId = 'leadflow-test', topicPrefix = `${harness.prefix}.`): KafkaTransport {
+    const transport = new KafkaTransport({
+      brokers: kafkaBrokers,
+      clientId,
+      log: testLog,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS.kafka,
+      topicPrefix,
+    });
+    members.push(transport);
+    return transport;
+  }
+
+  async function setup(name: string, partitions = 1) {
+    const appId = `${harness.prefix}-${name}`;
+    const topics = counterTopics(appId, partitions);
+    await client.applyTopics(topics.catalog.all());
+    const { codec } = await codecFor(client, topics.catalog, [topics.input]);
+    const start = (transport: KafkaTransport, processor: Processor<Tick>, run = {}) =>
+      Pipeline.start({
+        appId,
+        transport,
+        registry: harness.registry(transport),
+        catalog: topics.catalog,
+        processors: [processor as never],
+        log: testLog,
+        run,
+      });
+    const produce = (ticks: Tick[]) => client.produce(ticks.map((t) => codec.encode(topics.input, t.key, t)));
+    const committed = (processor: string) => client.committedOffsets(groupId(appId, processor), topics.input);
+    return { appId, topics, codec, start, produce, committed };
+  }
+
+  test('producers that connected are disconnected when another task fails to claim its transactional id', async () => {
+    const { topics, start, produce } = await setup('leak', 4);
+    const transport = member();
+    let failed = false;
+    const clients = watchClients(transport, (producer, transactionalId) => {
+      if (failed || !transactionalId.endsWith('-1')) return;
+      failed = true;
+      producer.transaction = () => Promise.reject(new Error('broker unavailable (injected)'));
+    });
+    const pipeline = await start(transport, counterProcessor(topics));
+    await produce(ticks(0, 100));
+    await pipeline.waitIdle();
+    expect(failed).toBe(true);
+    await pipeline.stop();
+    expect(clients.connected.size).toBe(0);
+  });
+});
+
+const ticks = (from: number, count: number, keys = 50): Tick[] =>
+  Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));
+
+/**
+ * What a transport puts on the wire: consumer group ids and transactional ids, and which of its
+ * transactional producers are connected. `adjust` may change a transactional producer as created.
+ */
+function watchClients(
+  transport: KafkaTransport,
+  adjust?: (producer: Producer, transactionalId: string) => void,
+) {
+  const seen = { groups: [] as string[], transactionalIds: [] as string[], connected: new Set<Producer>() };
+  const { kafka } = transport;
+  const newConsumer = kafka.consumer.bind(kafka);
+  const newProducer = kafka.producer.bind(kafka);
+  jest.spyOn(kafka, 'consumer').mockImplementation((config) => {
+    seen.groups.push(config.groupId);
+    return newConsumer(config);
+  });
+  jest.spyOn(kafka, 'producer').mockImplementation((config) => {
+    const producer = newProducer(config);
+    const transactionalId = config?.transactionalId;
+    if (transactionalId) {
+      seen.transactionalIds.push(transactionalId);
+      producer.on(producer.events.CONNECT, () => seen.connected.add(producer));
+      producer.on(producer.events.DISCONNECT, () => seen.connected.delete(producer));
+      adjust?.(producer, transactionalId);
+    }
+    return producer;
+  });
+  return seen;
+}
