@@ -11,8 +11,18 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The engine's exactly-once guarantees rest on await order: a promise nobody awaits, or one
+    // handed where a plain callback is expected, is a bug unless marked `void` on purpose.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { globals: { module: 'writable', require: 'readonly' } },
+    languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
   },
 );
