@@ -1,15 +1,16 @@
 /**
- * Kafka-only guarantees around group membership and fencing: a task start that fails leaks no
- * producer.
+ * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
+ * undo its successor's commits, and a task start that fails leaks no producer.
  */
 import type { Producer } from 'kafkajs';
 import { Pipeline } from '../../runtime/pipeline';
-import type { Processor } from '../../runtime/processor';
+import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { KafkaTransport } from '../../runtime/transports/kafka';
 import { counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
+  eventually,
   SESSION_TIMEOUT_MS,
   type TransportHarness,
   testLog,
@@ -26,6 +27,7 @@ suite('kafka transport: fencing and liveness', () => {
   let harness: TransportHarness;
   let client: KafkaTransport;
   let members: KafkaTransport[];
+  let gates: { open: () => void }[];
 
   beforeAll(() => {
     if (kafka.gate.reason) throw new Error(kafka.gate.reason);
@@ -34,8 +36,11 @@ suite('kafka transport: fencing and liveness', () => {
     harness = kafka.create();
     client = harness.connect() as KafkaTransport;
     members = [];
+    gates = [];
   });
   afterEach(async () => {
+    // A test that failed while holding a gate shut would otherwise keep its tasks from closing.
+    for (const held of gates) held.open();
     for (const transport of members) await transport.close().catch(() => undefined);
     await harness.dispose();
   });
@@ -76,6 +81,24 @@ suite('kafka transport: fencing and liveness', () => {
     return { appId, topics, codec, start, produce, committed };
   }
 
+  /** A sink: no outputs and no state, so each of its commits is of input offsets alone. */
+  const sink = (input: string, flush: (records: Tick[]) => Promise<void>) =>
+    defineProcessor<Tick>({
+      name: 'sink',
+      inputs: [input],
+      outputs: [],
+      process() {},
+      flush: (records) => flush(records.map((r) => r.value)),
+    });
+
+  /** A promise the test resolves when it chooses: a database or a broker that answers late. */
+  function gate() {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    gates.push({ open });
+    return { open, opened };
+  }
+
   test('producers that connected are disconnected when another task fails to claim its transactional id', async () => {
     const { topics, start, produce } = await setup('leak', 4);
     const transport = member();
@@ -91,6 +114,54 @@ suite('kafka transport: fencing and liveness', () => {
     expect(failed).toBe(true);
     await pipeline.stop();
     expect(clients.connected.size).toBe(0);
+  });
+
+  test('a member that lost a task cannot move its committed offset back with a late offsets-only commit', async () => {
+    const { topics, start, produce, committed } = await setup('zombie');
+    const database = gate();
+    let zombieFlushing = false;
+    const zombie = member('z-zombie');
+    const zombieClients = watchClients(zombie);
+    // Its commits wait for the timer loop (a long linger), so the flush that hangs is outside
+    // kafkajs' batch handler: the consumer goes on heartbeating and takes part in the rebalance.
+    const first = await start(
+      zombie,
+      sink(topics.input, async () => {
+        zombieFlushing = true;
+        await database.opened;
+      }),
+      { commit: { lingerMs: 3000, commitIntervalMs: 3000 } },
+    );
+    await eventually(
+      () => first.runs[0]!.assignedPartitions().length === 1,
+      30_000,
+      'the first member owns the task',
+    );
+    await produce(ticks(0, 10));
+    await eventually(() => zombieFlushing, 30_000, 'the first member to flush');
+
+    // Its client id sorts first, so the assigner gives the one partition to the new member.
+    const successor = await start(
+      member('a-successor'),
+      sink(topics.input, async () => {}),
+    );
+    await eventually(
+      () =>
+        successor.runs[0]!.assignedPartitions().length === 1 &&
+        first.runs[0]!.assignedPartitions().length === 0,
+      60_000,
+      'the task to move to the new member',
+    );
+    await eventually(async () => (await committed('sink'))[0] === 10, 60_000, 'the new owner to commit');
+    await produce(ticks(10, 10));
+    await eventually(async () => (await committed('sink'))[0] === 20, 60_000, 'the new owner to commit more');
+
+    // The first member's flush returns, and it commits what it had processed (offset 10).
+    database.open();
+    await eventually(() => zombieClients.connected.size === 0, 60_000, 'the first member to drop its task');
+    expect(await committed('sink')).toEqual([20]);
+    await successor.stop();
+    await first.stop();
   });
 });
 

@@ -454,11 +454,14 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   /**
-   * Outputs, changelog and input offsets in one Kafka transaction. A commit of offsets alone (a
-   * sink, or records that changed nothing) needs no transaction: one offset commit, checked
-   * against the group generation so a member that lost the partition cannot make it, does the
-   * same in one round trip where a transaction takes five. Most of the pipeline's commits are
-   * of this kind (the metrics, webhook and notification stages read every lead topic).
+   * Outputs, changelog and input offsets in one Kafka transaction, offsets alone (a sink, or
+   * records that changed nothing) included. An offset commit through the consumer is checked
+   * against the group generation but not against who owns the partition: a member that lost the
+   * task in a rebalance and committed late moved the offset back behind its successor's, and those
+   * records were processed twice after the next failover. In a transaction the producer epoch
+   * fences it, as in Kafka Streams. The cost, on most of the pipeline's commits (sinks, and the
+   * metrics, webhook and notification stages): three requests and a marker where one OffsetCommit
+   * did, about 23% more broker CPU (BENCHMARKS.md, 2026-12-03, measured the other way round).
    */
   private async commit(kt: KafkaTask): Promise<void> {
     const started = performance.now();
@@ -466,28 +469,15 @@ export class KafkaProcessorRun implements ProcessorRun {
     try {
       await kt.task.flush();
       const commit = kt.task.takeCommit();
-      if (commit.records.length === 0) {
-        // kafkajs skips this quietly while its consumer restarts; harmless, since records that
-        // wrote nothing give the same nothing when read again.
-        if (commit.offsets.length > 0)
-          await this.consumer.commitOffsets(
-            commit.offsets.map((o) => ({
-              topic: this.names.physical(o.topic),
-              partition: o.partition,
-              offset: String(o.offset),
-            })),
-          );
-      } else {
-        transaction = await kt.producer.transaction();
-        for (const chunk of chunkBySize(commit.records)) {
-          await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
-        }
-        if (commit.offsets.length > 0) {
-          const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
-          await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
-        }
-        await transaction.commit();
+      transaction = await kt.producer.transaction();
+      for (const chunk of chunkBySize(commit.records)) {
+        await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
       }
+      if (commit.offsets.length > 0) {
+        const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
+        await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
+      }
+      await transaction.commit();
       kt.task.committed();
       for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
       observeStep(this.processor, commit, (performance.now() - started) / 1000);
