@@ -1,16 +1,20 @@
 /**
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
- * undo its successor's commits, and a task start that fails leaks no producer.
+ * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
+ * timer commit does not leave a partition without a task, and a task start that fails leaks no
+ * producer.
  */
-import type { Producer } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
 import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { KafkaTransport } from '../../runtime/transports/kafka';
-import { counterProcessor, counterTopics, type Tick } from '../support/counter';
+import { changelogTopic } from '../../topics/spec';
+import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
   eventually,
+  readValues,
   SESSION_TIMEOUT_MS,
   type TransportHarness,
   testLog,
@@ -99,6 +103,12 @@ suite('kafka transport: fencing and liveness', () => {
     return { open, opened };
   }
 
+  /** Member ids of a group on the broker. */
+  async function groupMembers(group: string): Promise<string[]> {
+    const { groups } = await (await client.admin()).describeGroups([group]);
+    return groups[0]?.members.map((m) => m.memberId) ?? [];
+  }
+
   test('producers that connected are disconnected when another task fails to claim its transactional id', async () => {
     const { topics, start, produce } = await setup('leak', 4);
     const transport = member();
@@ -163,10 +173,95 @@ suite('kafka transport: fencing and liveness', () => {
     await successor.stop();
     await first.stop();
   });
+
+  test('a batch that arrives while its task restores does not stop the heartbeats', async () => {
+    const { appId, topics, codec, start, produce } = await setup('restore');
+    const transport = member();
+    const membership = watchMembership(transport);
+    const changelog = gate();
+    const read = transport.read.bind(transport);
+    jest.spyOn(transport, 'read').mockImplementation(async (topic, options) => {
+      if (topic === changelogTopic(appId, 'counter')) await changelog.opened;
+      return read(topic, options);
+    });
+    const pipeline = await start(transport, counterProcessor(topics));
+    await eventually(() => membership.memberId !== undefined, 30_000, 'the member to join');
+    await produce(ticks(0, 20));
+    await eventually(() => membership.batches > 0, 30_000, 'a batch for the restoring task');
+    await sleep(2 * SESSION_TIMEOUT_MS.kafka);
+    expect(await groupMembers(membership.group!)).toEqual([membership.memberId]);
+    changelog.open();
+    await pipeline.waitIdle();
+    const counts = await readValues<Count>(client, codec, topics.output);
+    expect(counts.map((c) => c.seq).sort((a, b) => a - b)).toEqual(range(0, 20));
+    await pipeline.stop();
+  });
+
+  test('a flush that outlasts the session timeout does not get the member expelled', async () => {
+    const { topics, start, produce, committed } = await setup('flush');
+    const transport = member();
+    const membership = watchMembership(transport);
+    const database = gate();
+    let flushing = false;
+    const written: number[] = [];
+    const slowSink = sink(topics.input, async (records) => {
+      flushing = true;
+      await database.opened;
+      written.push(...records.map((r) => r.seq));
+    });
+    // Commits are due at once, so the flush runs inside kafkajs' batch handler.
+    const pipeline = await start(transport, slowSink, { commit: { lingerMs: 0, commitIntervalMs: 0 } });
+    await eventually(() => membership.memberId !== undefined, 30_000, 'the member to join');
+    await produce(ticks(0, 20));
+    await eventually(() => flushing, 30_000, 'the flush to start');
+    await sleep(2 * SESSION_TIMEOUT_MS.kafka);
+    expect(await groupMembers(membership.group!)).toEqual([membership.memberId]);
+    database.open();
+    await pipeline.waitIdle();
+    expect([...written].sort((a, b) => a - b)).toEqual(range(0, 20));
+    expect(await committed('sink')).toEqual([20]);
+    await pipeline.stop();
+  });
+
+  test('a timer commit that fails on an idle partition rebuilds the task at once', async () => {
+    const { topics, codec, start, produce } = await setup('timer', 1);
+    const transport = member();
+    let failNextTransaction = false;
+    watchClients(transport, (producer) => {
+      const begin = producer.transaction.bind(producer);
+      producer.transaction = () => {
+        if (!failNextTransaction) return begin();
+        failNextTransaction = false;
+        return Promise.reject(new Error('broker unavailable (injected)'));
+      };
+    });
+    const pipeline = await start(transport, counterProcessor(topics, 1500));
+    await produce([{ key: 'a', seq: 0, n: 1 }]);
+    await pipeline.waitIdle();
+    // The next commit is the timer's, with no input since the last one.
+    failNextTransaction = true;
+    await eventually(
+      async () => (await readValues<Count>(client, codec, topics.timeouts)).length > 0,
+      30_000,
+      'the timer to fire again after its commit failed',
+    );
+    expect(failNextTransaction).toBe(false);
+    await pipeline.waitIdle();
+    expect(await readValues<Count>(client, codec, topics.timeouts)).toEqual([
+      { key: 'a', seq: -1, count: 1, partition: 0 },
+    ]);
+    await pipeline.stop();
+  });
 });
 
 const ticks = (from: number, count: number, keys = 50): Tick[] =>
   Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * What a transport puts on the wire: consumer group ids and transactional ids, and which of its
@@ -194,6 +289,22 @@ function watchClients(
       adjust?.(producer, transactionalId);
     }
     return producer;
+  });
+  return seen;
+}
+
+/** The processor's consumer on the wire: its group, its member id, and how many batches it began. */
+function watchMembership(transport: KafkaTransport) {
+  const seen: { group?: string; memberId?: string; batches: number } = { batches: 0 };
+  const create = transport.newConsumer.bind(transport);
+  jest.spyOn(transport, 'newConsumer').mockImplementation((group, sessionTimeout): Consumer => {
+    const consumer = create(group, sessionTimeout);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      seen.group = payload.groupId;
+      seen.memberId = payload.memberId;
+    });
+    consumer.on(consumer.events.START_BATCH_PROCESS, () => seen.batches++);
+    return consumer;
   });
   return seen;
 }

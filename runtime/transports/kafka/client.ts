@@ -27,3 +27,10 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
     requestTimeout: 30000,
   });
 }
+
+/**
+ * How often a consumer heartbeats: a fifth of the session timeout, so a member is expelled only
+ * after several missed heartbeats.
+ */
+export const heartbeatIntervalMs = (sessionTimeoutMs: number) =>
+  Math.max(500, Math.floor(sessionTimeoutMs / 5));

@@ -15,7 +15,7 @@ import type {
   Transport,
 } from '../../transport';
 import { PROCESSOR_ASSIGNERS } from './assigner';
-import { createKafka } from './client';
+import { createKafka, heartbeatIntervalMs } from './client';
 import { TopicNames, toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
 import { followTopic, readPartitions } from './reader';
@@ -306,7 +306,7 @@ export class KafkaTransport implements Transport {
       readUncommitted: false,
       allowAutoTopicCreation: false,
       sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+      heartbeatInterval: heartbeatIntervalMs(sessionTimeout),
       maxWaitTimeInMs: 50,
       partitionAssigners: PROCESSOR_ASSIGNERS,
     });

@@ -1,5 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Producer, Transaction } from 'kafkajs';
 import { topicOffsets } from './admin';
+import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../../topics/spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
@@ -46,8 +47,6 @@ export class KafkaProcessorRun implements ProcessorRun {
   /** Partitions of the latest group generation; undefined until the first join. */
   private assignment: Set<number> | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
-  /** Set when a commit outside eachBatch failed: the next batch triggers the rejoin. */
-  private rejoinRequested = false;
   /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
   private readonly positions = new Map<string, number>();
   /**
@@ -159,15 +158,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     for (const partition of this.assignment) {
       const task = this.tasks.get(partition);
       // A task still being created, or holding uncommitted work, is not idle.
-      const settled =
-        task &&
-        (await Promise.race([
-          task.then(
-            (t) => t,
-            () => undefined,
-          ),
-          sleep(0).then(() => undefined),
-        ]));
+      const settled = task && (await readyTask(task));
       const ready = settled && settled.task.pendingWork() === null;
       if (!ready) return false;
     }
@@ -219,15 +210,24 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!kt) return;
     await this.withTask(kt, async () => {
       if (kt.closed || kt.task.pendingWork() === null) return;
-      const { partition } = kt.task;
       this.options.log.warn(
-        { processor: this.processor, partition },
+        { processor: this.processor, partition: kt.task.partition },
         'rejoined while holding uncommitted work; rebuilding the task',
       );
-      void this.closeTask(partition);
-      this.rewind(kt);
-      if (this.assignment?.has(partition)) this.startTasks([partition]);
+      this.rebuildTask(pending, kt);
     });
+  }
+
+  /**
+   * Drops a task whose state may hold changes that never committed and, while its partition is
+   * still assigned here, builds it again from the changelog and reads its input again from the
+   * committed offsets.
+   */
+  private rebuildTask(pending: Promise<KafkaTask>, kt: KafkaTask): void {
+    const { partition } = kt.task;
+    if (this.tasks.get(partition) === pending) void this.closeTask(partition);
+    this.rewind(kt);
+    if (this.assignment?.has(partition) && !this.tasks.has(partition)) this.startTasks([partition]);
   }
 
   private startTasks(fresh: number[]): void {
@@ -377,10 +377,6 @@ export class KafkaProcessorRun implements ProcessorRun {
       fetched.push(record);
     }
     this.fetched.set(batch.partition, fetched);
-    if (this.rejoinRequested) {
-      this.rejoinRequested = false;
-      throw new RejoinGroup(`${this.processor}: a commit failed; rejoining to rebuild its task`);
-    }
     const pending = this.tasks.get(batch.partition);
     if (!pending) {
       // Not (or no longer) ours: leave the offsets unresolved and let the rejoin sort it out.
@@ -388,19 +384,27 @@ export class KafkaProcessorRun implements ProcessorRun {
       await sleep(50);
       throw new RejoinGroup(`${this.processor}: no task for partition ${batch.partition}`);
     }
-    const kt = await pending;
-    await this.withTask(kt, async () => {
-      const records = this.takeFetched(kt);
-      if (kt.closed || !isRunning() || isStale()) return;
-      await kt.task.processBatch(records);
-      kt.caughtUp = batch.offsetLag() === '0';
-      // Until the commit policy says so, later batches join the same transaction; `tick`
-      // commits work that stops receiving batches.
-      const work = kt.task.pendingWork();
-      if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
-      resolveOffset(batch.lastOffset());
-      this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
-    });
+    const kt = await readyTask(pending);
+    if (!kt) {
+      // The records stay collected: another input's batch of this fetch may find the task
+      // ready and take them, and those fetched again are skipped.
+      this.pauseUntilSettled(batch.partition, pending);
+      return;
+    }
+    await this.heartbeating(heartbeat, () =>
+      this.withTask(kt, async () => {
+        const records = this.takeFetched(kt);
+        if (kt.closed || !isRunning() || isStale()) return;
+        await kt.task.processBatch(records);
+        kt.caughtUp = batch.offsetLag() === '0';
+        // Until the commit policy says so, later batches join the same transaction; `tick`
+        // commits work that stops receiving batches.
+        const work = kt.task.pendingWork();
+        if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
+        resolveOffset(batch.lastOffset());
+        this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
+      }),
+    );
     await heartbeat();
   }
 
@@ -418,9 +422,52 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   /**
+   * A task restores its changelog before it takes records. Waiting for that inside eachBatch
+   * would stop the member's heartbeats (kafkajs sends them between batches) and a long restore
+   * would get it expelled, so the task's partitions are paused instead; the batch, left
+   * unresolved, is fetched again once they resume.
+   */
+  private pauseUntilSettled(partition: number, pending: Promise<KafkaTask>): void {
+    const { consumer } = this;
+    const partitions = this.processorDef.inputs.map((topic) => ({
+      topic: this.names.physical(topic),
+      partitions: [partition],
+    }));
+    consumer.pause(partitions);
+    const resume = () => {
+      try {
+        consumer.resume(partitions);
+      } catch {
+        // A consumer that has stopped since has nothing to resume; its replacement never paused.
+      }
+    };
+    void pending.then(resume, resume);
+  }
+
+  /**
+   * Heartbeats while a batch waits for its task (a timer's commit may hold it) and is processed
+   * and committed: a sink's flush retrying its database, or a processor retrying a record, can
+   * outlast the session timeout, and kafkajs heartbeats only between batches. A failed heartbeat
+   * (a rebalance began) changes nothing here: kafkajs rejoins after the batch, and a commit made
+   * meanwhile is fenced by the producer epoch if the task has moved.
+   */
+  private async heartbeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const beat = setInterval(() => {
+      heartbeat().catch((error: unknown) =>
+        this.options.log.debug({ err: error, processor: this.processor }, 'heartbeat during a batch failed'),
+      );
+    }, heartbeatIntervalMs(this.sessionTimeoutMs));
+    try {
+      return await work();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /**
    * Moves the consumer back to the task's last committed offsets. The records of a failed commit
-   * were already read (kafkajs moves on once a batch returns), so without this nothing would
-   * arrive to trigger the rejoin that rebuilds the task.
+   * were already read (kafkajs moves on once a batch returns), so without this the rebuilt task
+   * would never see them.
    */
   private rewind(kt: KafkaTask): void {
     for (const topic of this.processorDef.inputs) {
@@ -436,7 +483,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   /** Fires due timers and commits work left pending by batches that stopped arriving. */
   private async tick(): Promise<void> {
     for (const [partition, pending] of this.tasks) {
-      const kt = await pending.catch(() => undefined);
+      const kt = await readyTask(pending);
       if (!kt || kt.closed) continue;
       await this.withTask(kt, async () => {
         if (kt.closed) return;
@@ -444,11 +491,13 @@ export class KafkaProcessorRun implements ProcessorRun {
         const work = kt.task.pendingWork();
         if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
       }).catch((error) => {
-        this.rejoinRequested = true;
         this.options.log.warn(
           { err: error, processor: this.processor, partition },
-          'commit from timer failed',
+          'commit from timer failed; rebuilding the task',
         );
+        // Not left to a rejoin: on an idle partition no batch would come to trigger one, and
+        // the partition would have no task, nor fire its timers, until input arrived.
+        this.rebuildTask(pending, kt);
       });
     }
   }
@@ -546,6 +595,11 @@ async function fence(producer: Producer): Promise<void> {
 
 async function disconnect(producers: Iterable<Producer>): Promise<void> {
   await Promise.all([...producers].map((producer) => producer.disconnect().catch(() => undefined)));
+}
+
+/** The task if it is ready now, undefined while it is being created or if its creation failed. */
+function readyTask(pending: Promise<KafkaTask>): Promise<KafkaTask | undefined> {
+  return Promise.race([pending.catch(() => undefined), sleep(0).then(() => undefined)]);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
