@@ -14,6 +14,7 @@ import { createRegistry, Pipeline } from '../runtime/pipeline';
 import type { Processor } from '../runtime/processor';
 import { createLogger } from '../runtime/log';
 import { createKafka } from '../runtime/transports/kafka/client';
+import { TopicNames } from '../runtime/transports/kafka/convert';
 import type { Catalog } from '../topics/catalog';
 import { groupId, type Transport } from '../runtime/transport';
 import type { RejectedLead } from '../schemas/lead-records';
@@ -284,10 +285,11 @@ async function startWorkers(
       .map(([name, members]) => [name, members.filter((m) => running.has(m))] as const)
       .filter(([, members]) => members.length > 0),
   );
+  const names = new TopicNames(`${config.LEADFLOW_APP_ID}.`);
   const env: Record<string, string> = {
     LEADFLOW_TRANSPORT: 'kafka',
     KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_PREFIX: `${config.LEADFLOW_APP_ID}.`,
+    KAFKA_TOPIC_PREFIX: names.prefix,
     LEADFLOW_APP_ID: config.LEADFLOW_APP_ID,
     LEADFLOW_DATA_DIR: where.dir,
     LEADFLOW_DATABASE_SCHEMA: where.schema,
@@ -305,7 +307,8 @@ async function startWorkers(
   const sample = setInterval(() => Object.assign(peaks, fleet.peakRssMb()), 1000);
   return {
     ready: async () => {
-      await waitForMembers(config, [...running], 120_000);
+      const consumerGroups = [...running].map((name) => names.group(groupId(config.LEADFLOW_APP_ID, name)));
+      await waitForMembers(config, consumerGroups, 120_000);
       const died = fleet.exitedUnexpectedly();
       if (died.length > 0) throw new Error(`worker(s) ${died.join(', ')} exited:\n${fleet.tail(died[0]!)}`);
     },
@@ -317,18 +320,16 @@ async function startWorkers(
   };
 }
 
-/** Waits until every processor's consumer group has a stable membership. */
-async function waitForMembers(config: Config, names: string[], timeoutMs: number): Promise<void> {
+/** Waits until every consumer group (as named on the cluster) has a stable membership. */
+async function waitForMembers(config: Config, groups: string[], timeoutMs: number): Promise<void> {
   const kafka = createKafka(config.KAFKA_BROKERS, 'leadflow-bench', createLogger('silent'));
   const admin = kafka.admin();
   await admin.connect();
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { groups } = await admin.describeGroups(
-        names.map((name) => groupId(config.LEADFLOW_APP_ID, name)),
-      );
-      const waiting = groups.filter((g) => g.state !== 'Stable' || g.members.length === 0);
+      const described = await admin.describeGroups(groups);
+      const waiting = described.groups.filter((g) => g.state !== 'Stable' || g.members.length === 0);
       if (waiting.length === 0) return;
       if (Date.now() > deadline) {
         throw new Error(

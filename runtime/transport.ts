@@ -95,5 +95,5 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Consumer group of a processor. */
+/** Consumer group of a processor, as the runtime names it (Kafka prefixes it on the wire). */
 export const groupId = (appId: string, processor: string) => `${appId}.${processor}`;

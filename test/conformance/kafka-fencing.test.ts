@@ -1,8 +1,8 @@
 /**
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
  * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
- * timer commit does not leave a partition without a task, and a task start that fails leaks no
- * producer.
+ * timer commit does not leave a partition without a task, deployments sharing a cluster under
+ * different topic prefixes stay apart, and a task start that fails leaks no producer.
  */
 import type { Consumer, Producer } from 'kafkajs';
 import { Pipeline } from '../../runtime/pipeline';
@@ -250,6 +250,92 @@ suite('kafka transport: fencing and liveness', () => {
     expect(await readValues<Count>(client, codec, topics.timeouts)).toEqual([
       { key: 'a', seq: -1, count: 1, partition: 0 },
     ]);
+    await pipeline.stop();
+  });
+
+  test('two deployments with one app id and different topic prefixes each process all of their input', async () => {
+    const appId = `${harness.prefix}-shared`;
+    const topics = counterTopics(appId, 4);
+    const deployments = await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        const prefix = `${harness.prefix}.${name}.`;
+        const transport = member('leadflow-test', prefix);
+        const clients = watchClients(transport);
+        await transport.applyTopics(topics.catalog.all());
+        const { codec } = await codecFor(transport, topics.catalog, [topics.input]);
+        const pipeline = await Pipeline.start({
+          appId,
+          transport,
+          registry: harness.registry(transport),
+          catalog: topics.catalog,
+          processors: [counterProcessor(topics) as never],
+          log: testLog,
+        });
+        return { prefix, transport, clients, codec, pipeline };
+      }),
+    );
+    for (const { transport, codec } of deployments)
+      await transport.produce(ticks(0, 400).map((t) => codec.encode(topics.input, t.key, t)));
+    for (const { pipeline } of deployments) await pipeline.waitIdle();
+    for (const { prefix, transport, clients, codec, pipeline } of deployments) {
+      const counts = await readValues<Count>(transport, codec, topics.output);
+      expect(counts.map((c) => c.seq).sort((a, b) => a - b)).toEqual(range(0, 400));
+      const committed = await transport.committedOffsets(groupId(appId, 'counter'), topics.input);
+      expect(committed.reduce((a, b) => a + b, 0)).toBe(400);
+      const follower = transport.follow(topics.input, () => {});
+      await follower.ready;
+      await follower.stop();
+      // The processor's group and task producers, the reader's and the follower's groups.
+      expect(clients.groups.length).toBeGreaterThanOrEqual(3);
+      expect(clients.transactionalIds).toHaveLength(4);
+      for (const id of [...clients.groups, ...clients.transactionalIds])
+        expect(id.startsWith(prefix)).toBe(true);
+      await pipeline.stop();
+    }
+  });
+
+  test('starting a task does not fence the producer of the same task in another deployment with the same app id', async () => {
+    const appId = `${harness.prefix}-fence`;
+    const topics = counterTopics(appId, 4);
+    const [here, elsewhere] = ['a', 'b'].map((name) =>
+      member('leadflow-test', `${harness.prefix}.${name}.`),
+    ) as [KafkaTransport, KafkaTransport];
+    const start = (transport: KafkaTransport) =>
+      Pipeline.start({
+        appId,
+        transport,
+        registry: harness.registry(transport),
+        catalog: topics.catalog,
+        processors: [counterProcessor(topics) as never],
+        log: testLog,
+      });
+    // The transactional id of task 0 in the other deployment, as its runs use it.
+    const elsewhereClients = watchClients(elsewhere);
+    const other = await start(elsewhere);
+    await eventually(() => elsewhereClients.transactionalIds.length === 4, 30_000, 'its tasks');
+    await other.stop();
+    const [task0] = elsewhereClients.transactionalIds.filter((id) => id.endsWith('-0'));
+    // That deployment's owner of task 0, mid-transaction.
+    const owner = client.kafka.producer({
+      transactionalId: task0,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await owner.connect();
+    const transaction = await owner.transaction();
+    await transaction.sendBatch({
+      topicMessages: [
+        {
+          topic: elsewhere.names.physical(topics.output),
+          messages: [{ key: 'k', value: 'from the other deployment', partition: 0 }],
+        },
+      ],
+    });
+    const pipeline = await start(here);
+    await pipeline.waitIdle();
+    expect(pipeline.runs[0]!.assignedPartitions()).toEqual([0, 1, 2, 3]);
+    await expect(transaction.commit()).resolves.toBeUndefined();
+    await owner.disconnect();
     await pipeline.stop();
   });
 });

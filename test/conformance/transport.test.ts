@@ -265,7 +265,7 @@ for (const choice of transportsUnderTest()) {
         const kafka = client as KafkaTransport;
         // The previous owner of partition 0, mid-transaction: output written, not yet committed.
         const previous = kafka.kafka.producer({
-          transactionalId: `${groupId(prefix, 'counter')}-0`,
+          transactionalId: `${kafka.names.group(groupId(prefix, 'counter'))}-0`,
           idempotent: true,
           maxInFlightRequests: 1,
         });

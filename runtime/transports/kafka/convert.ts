@@ -24,13 +24,22 @@ function fromKafkaHeaders(headers: IHeaders | undefined): Headers {
 }
 
 /**
- * Maps the catalogue's topic names to the cluster's: a prefix (e.g. `staging.`) lets several
- * deployments, or test runs, share one cluster without seeing each other's topics.
+ * Maps the catalogue's topic names, and the runtime's consumer group ids, to the cluster's: a
+ * prefix (e.g. `staging.`) lets several deployments, or test runs, share one cluster without
+ * seeing each other's topics or joining each other's groups.
  */
 export class TopicNames {
   constructor(readonly prefix = '') {}
   physical(name: string): string {
     return `${this.prefix}${name}`;
+  }
+  /**
+   * A consumer group on the cluster (and so its tasks' transactional ids). Two deployments with
+   * the same app id would otherwise share a group, each reading half of its own partitions, and
+   * each task's producer would fence the other deployment's producer of the same task.
+   */
+  group(id: string): string {
+    return `${this.prefix}${id}`;
   }
   logical(name: string): string {
     return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;

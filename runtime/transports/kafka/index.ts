@@ -26,7 +26,7 @@ export interface KafkaOptions {
   log: Logger;
   /** Consumer group session timeout; a crashed member's tasks move after this long. */
   sessionTimeoutMs?: number;
-  /** Prepended to every topic name on the cluster (KAFKA_TOPIC_PREFIX). */
+  /** Prepended to every topic, consumer group and transactional id on the cluster (KAFKA_TOPIC_PREFIX). */
   topicPrefix?: string;
 }
 
@@ -240,14 +240,17 @@ export class KafkaTransport implements Transport {
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {
     const admin = await this.admin();
-    const [result] = await admin.fetchOffsets({ groupId: group, topics: [this.names.physical(topic)] });
+    const [result] = await admin.fetchOffsets({
+      groupId: this.names.group(group),
+      topics: [this.names.physical(topic)],
+    });
     return (result?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
   }
 
   async setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]) {
     const admin = await this.admin();
     await admin.setOffsets({
-      groupId: group,
+      groupId: this.names.group(group),
       topic: this.names.physical(topic),
       partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })),
     });

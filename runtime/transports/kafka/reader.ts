@@ -29,7 +29,7 @@ export async function readPartitions(
   }
   if (ends.size === 0) return result;
 
-  const groupId = `leadflow-reader-${randomUUID()}`;
+  const groupId = target.names.group(`leadflow-reader-${randomUUID()}`);
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
@@ -107,7 +107,7 @@ export function followTopic(
 ): Follower {
   const { topic, log } = target;
   const physical = target.names.physical(topic);
-  const groupId = `leadflow-follower-${randomUUID()}`;
+  const groupId = target.names.group(`leadflow-follower-${randomUUID()}`);
   const pending = new Map<number, number>();
   /** Next offset to deliver per partition. */
   const delivered = new Map<number, number>();

@@ -41,6 +41,7 @@ class RejoinGroup extends Error {
  * KIP-447 (its TxnOffsetCommit stops at v1), so a producer per task is what keeps zombies out.
  */
 export class KafkaProcessorRun implements ProcessorRun {
+  /** The consumer group on the cluster, topic prefix included; its tasks' transactional ids too. */
   private readonly group: string;
   private consumer: Consumer;
   private readonly tasks = new Map<number, Promise<KafkaTask>>();
@@ -63,7 +64,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     private readonly options: RunOptions,
     private readonly sessionTimeoutMs: number,
   ) {
-    this.group = groupId(options.appId, processorDef.name);
+    this.group = transport.names.group(groupId(options.appId, processorDef.name));
     this.consumer = this.newConsumer();
   }
 
