@@ -91,8 +91,6 @@ describe('embedded processor loop', () => {
         return counter.process(record, ctx);
       },
     });
-    // A frozen clock holds the processed records uncommitted until the test says so.
-    let now = Date.now();
     const pipeline = await Pipeline.start({
       appId: 'busy',
       transport,
@@ -100,25 +98,26 @@ describe('embedded processor loop', () => {
       catalog: topics.catalog,
       processors: [processor as never],
       log: testLog,
-      run: { clock: () => now },
     });
     const holder = new Database(file);
     try {
       const { codec } = await codecFor(transport, topics.catalog, [topics.input]);
-      const seqs = Array.from({ length: 20 }, (_, seq) => seq);
-      await transport.produce(
-        seqs.map((seq) => codec.encode(topics.input, `k${seq % 3}`, { key: `k${seq % 3}`, seq, n: 1 })),
-      );
-      await eventually(() => processed.length === seqs.length, 20_000, 'the records to be processed');
-
+      // The other process takes the write lock just as the first commit starts, and keeps it
+      // until the heartbeat (due later) has found it taken too.
+      const commit = transport.log.commitStep.bind(transport.log);
+      const commitStep = jest.spyOn(transport.log, 'commitStep').mockImplementation((...args) => {
+        if (!holder.inTransaction && commitStep.mock.calls.length === 1) holder.exec('BEGIN IMMEDIATE');
+        return commit(...args);
+      });
       const heartbeat = jest.spyOn(transport.log, 'heartbeat');
-      const commitStep = jest.spyOn(transport.log, 'commitStep');
       const threwBusy = (spy: jest.SpyInstance) =>
         spy.mock.results.some(
           (r) => r.type === 'throw' && /^SQLITE_BUSY/.test((r.value as { code: string }).code),
         );
-      holder.exec('BEGIN IMMEDIATE');
-      now += 60_000;
+      const seqs = Array.from({ length: 20 }, (_, seq) => seq);
+      await transport.produce(
+        seqs.map((seq) => codec.encode(topics.input, `k${seq % 3}`, { key: `k${seq % 3}`, seq, n: 1 })),
+      );
       await eventually(
         () => threwBusy(heartbeat) && threwBusy(commitStep),
         30_000,
