@@ -19,7 +19,7 @@ export function createTransport(config: Config, log: Logger): Transport {
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
         log,
       })
-    : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir) });
+    : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir), log });
 }
 
 /** A Confluent-compatible registry when SCHEMA_REGISTRY_URL is set, the built-in one otherwise. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { codecFor, eventually, testLog } from '../../../test/support/harness';
 import { type Count, counterProcessor, counterTopics } from '../../../test/support/counter';
 import { BuiltInSchemaRegistry } from '../../../schemas/registry';
@@ -141,6 +142,35 @@ describe('embedded processor loop', () => {
       if (holder.inTransaction) holder.exec('ROLLBACK');
       holder.close();
       await pipeline.stop();
+      await transport.close();
+    }
+  });
+});
+
+describe('embedded retention', () => {
+  test('a failing retention pass is reported and retried, not thrown into the process', async () => {
+    const failures: string[] = [];
+    const log = pino(
+      { level: 'error' },
+      { write: (line: string) => void failures.push((JSON.parse(line) as { msg: string }).msg) },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const transport = new EmbeddedTransport({ file, retentionIntervalMs: 20, log });
+    try {
+      let passes = 0;
+      // A fault no retry can fix (a full disk, a corrupt page): the only failure that is not busy.
+      transport.log.enforceRetention = () => {
+        passes++;
+        return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+      };
+      await eventually(() => passes >= 2, 10_000, 'two retention passes');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(failures.filter((msg) => msg === 'retention pass failed').length).toBeGreaterThanOrEqual(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
       await transport.close();
     }
   });

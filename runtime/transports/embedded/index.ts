@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
 import type { TopicSpec } from '../../../topics/spec';
 import { changelogTopic } from '../../../topics/spec';
@@ -29,6 +30,8 @@ export interface EmbeddedOptions {
   pollIntervalMs?: number;
   /** How often retention and compaction run. */
   retentionIntervalMs?: number;
+  /** Where a failed retention pass is reported (it is retried on the next interval). */
+  log?: Logger;
 }
 
 const SCHEMAS_TOPIC = '_leadflow.schemas';
@@ -65,9 +68,12 @@ export class EmbeddedTransport implements Transport {
       if (!this.log.takeLease('retention', this.retentionHolder, now, leaseMs)) return;
       await this.log.enforceRetention(now, this.closing.signal);
     })()
-      .catch((error) => {
-        // A busy log ends the pass early; the next pass goes on where this one stopped.
-        if (!isBusy(error)) throw error;
+      .catch((error: unknown) => {
+        // A busy log ends the pass early; the next pass goes on where this one stopped. Any
+        // other failure is reported and retried too: housekeeping must not stop the process.
+        if (isBusy(error)) return;
+        if (this.options.log) this.options.log.error({ err: error }, 'retention pass failed');
+        else process.emitWarning(`leadflow: retention pass failed: ${String(error)}`);
       })
       .finally(() => (this.retentionPass = undefined));
   }
