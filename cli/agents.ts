@@ -47,7 +47,7 @@ export function registerAgents(program: Command): void {
   agents
     .command('import')
     .description('add or replace agents from a CSV file (one agent per row; errors are reported per row)')
-    .argument('<file>', 'CSV with a header row; see the README for the columns')
+    .argument('<file>', 'CSV with a header row; see docs/routing.md for the columns')
     .option('--dry-run', 'validate only, publish nothing')
     .option('--json', 'print a JSON report')
     .action(

@@ -5,7 +5,7 @@ import { kafkaBrokers, kafkaGate } from '../support/services';
 
 const kafka = kafkaGate();
 
-// Shape and bookkeeping of the benchmarks on a small run; the figures themselves go to BENCHMARKS.md.
+// Shape and bookkeeping of the benchmarks on a small run; the figures themselves go to docs/benchmarks.md.
 describe('bench pipeline', () => {
   test('every lead ends assigned, rejected, unroutable or in the manual queue, with ordered percentiles', async () => {
     const result = await benchPipeline({

@@ -1,7 +1,7 @@
 /**
  * The built-in dashboard in a real browser (Debian's chromium, driven by playwright-core) against
  * a running leadflow with data: every chart must render with data, the data API must refuse
- * callers without an admin token, and a screenshot is taken (docs/dashboard.png for the README with
+ * callers without an admin token, and a screenshot is taken (docs/dashboard.png for docs/operations.md with
  * UPDATE_SCREENSHOTS=1).
  */
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { toolGate } from './tools';
 jest.setTimeout(300_000);
 
 const CHARTS = ['funnel', 'bySource', 'byLine', 'scores', 'leaderboard', 'latency'];
-// The README's picture is refreshed on request only, so a test run leaves the checkout clean.
+// The picture in docs/operations.md is refreshed on request only, so a test run leaves the checkout clean.
 const SCREENSHOT =
   process.env.UPDATE_SCREENSHOTS === '1'
     ? path.join(__dirname, '..', '..', 'docs', 'dashboard.png')

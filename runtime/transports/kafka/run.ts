@@ -511,7 +511,7 @@ export class KafkaProcessorRun implements ProcessorRun {
    * records were processed twice after the next failover. In a transaction the producer epoch
    * fences it, as in Kafka Streams. The cost, on most of the pipeline's commits (sinks, and the
    * metrics, webhook and notification stages): three requests and a marker where one OffsetCommit
-   * did, about 23% more broker CPU (BENCHMARKS.md, 2026-12-03, measured the other way round).
+   * did, about 23% more broker CPU (docs/benchmarks.md, 2026-12-03, measured the other way round).
    */
   private async commit(kt: KafkaTask): Promise<void> {
     const started = performance.now();
