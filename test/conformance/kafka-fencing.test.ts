@@ -253,6 +253,54 @@ suite('kafka transport: fencing and liveness', () => {
     await pipeline.stop();
   });
 
+  test('a timer commit that fails while kafkajs restarts the consumer does not end the process', async () => {
+    const { topics, codec, start, produce } = await setup('timer-restart', 1);
+    const transport = member();
+    let failNextTransaction = false;
+    watchClients(transport, (producer) => {
+      const begin = producer.transaction.bind(producer);
+      producer.transaction = () => {
+        if (!failNextTransaction) return begin();
+        failNextTransaction = false;
+        return Promise.reject(new Error('broker unavailable (injected)'));
+      };
+    });
+    // While kafkajs restarts a crashed consumer it has no consumer group, and seek throws.
+    let consumerStopped = false;
+    const create = transport.newConsumer.bind(transport);
+    jest.spyOn(transport, 'newConsumer').mockImplementation((group, sessionTimeout): Consumer => {
+      const consumer = create(group, sessionTimeout);
+      const seek = consumer.seek.bind(consumer);
+      consumer.seek = (target) => {
+        if (consumerStopped)
+          throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        seek(target);
+      };
+      return consumer;
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const pipeline = await start(transport, counterProcessor(topics, 1500));
+      await produce([{ key: 'a', seq: 0, n: 1 }]);
+      await pipeline.waitIdle();
+      consumerStopped = true;
+      failNextTransaction = true;
+      await eventually(() => !failNextTransaction, 30_000, 'the timer commit to fail');
+      consumerStopped = false;
+      await eventually(
+        async () => (await readValues<Count>(client, codec, topics.timeouts)).length > 0,
+        30_000,
+        'the timer to fire again after its commit failed',
+      );
+      await pipeline.stop();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('two deployments with one app id and different topic prefixes each process all of their input', async () => {
     const appId = `${harness.prefix}-shared`;
     const topics = counterTopics(appId, 4);

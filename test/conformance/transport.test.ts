@@ -15,7 +15,7 @@ import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
 import { Catalog } from '../../topics/catalog';
 import { dlqTopic } from '../../topics/spec';
-import { defineProcessor } from '../../runtime/processor';
+import { defineProcessor, RetryableError } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
@@ -574,6 +574,57 @@ for (const choice of transportsUnderTest()) {
       expect(committed).toBe(50);
       expect(failures).toBeLessThan(0);
       await pipeline.stop();
+    });
+
+    test('a timer whose handler keeps failing is dead-lettered with its key and time; the others fire', async () => {
+      const { prefix, topics, codec } = await setup('failing-timer');
+      const base = counterProcessor(topics, 300);
+      const flaky = defineProcessor<Tick>({
+        ...base,
+        name: 'flaky-timers',
+        onTimer(timer, ctx) {
+          if (timer.key === 'bad') throw new RetryableError(`notifier down for ${timer.key}`);
+          return base.onTimer!(timer, ctx);
+        },
+      });
+      const catalog = topics.catalog.withProcessors(prefix, [flaky as never]);
+      await client.applyTopics(catalog.all());
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [flaky as never],
+        log: testLog,
+        run: { retry: { maxAttempts: 2, baseDelayMs: 10 } },
+      });
+      await client.produce(
+        ['bad', 'good'].map((key) => codec.encode(topics.input, key, { key, seq: 0, n: 1 }, {}, 0)),
+      );
+      const deadLetters = () =>
+        readValues<{ errorType: string; timerKey: string | null; timerAt: number | null }>(
+          client,
+          codec,
+          dlqTopic(topics.input),
+        );
+      await eventually(
+        async () => (await deadLetters()).length === 1,
+        30_000,
+        'the failing timer to be dead-lettered',
+      );
+      await eventually(
+        async () => (await readValues<Count>(client, codec, topics.timeouts)).length === 1,
+        30_000,
+        'the other timer to fire',
+      );
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      const [letter] = await deadLetters();
+      expect(letter).toMatchObject({ errorType: 'TIMER_FAILED', timerKey: 'bad', attempts: 2 });
+      expect(letter!.timerAt).toBeGreaterThan(0);
+      expect(await readValues<Count>(client, codec, topics.timeouts)).toEqual([
+        expect.objectContaining({ key: 'good', count: 1 }),
+      ]);
     });
 
     test('fires timers, and timers survive a restart', async () => {

@@ -83,7 +83,12 @@ export class KafkaProcessorRun implements ProcessorRun {
   async start(): Promise<void> {
     this.running = true;
     await this.runConsumer();
-    this.timerLoop = setInterval(() => void this.tick(), 10);
+    this.timerLoop = setInterval(() => {
+      // A tick's failures are handled per task inside it; whatever escapes must not end the process.
+      this.tick().catch((error: unknown) =>
+        this.options.log.error({ err: error, processor: this.processor }, 'timer loop failed'),
+      );
+    }, 10);
   }
 
   private newConsumer(): Consumer {
@@ -473,11 +478,17 @@ export class KafkaProcessorRun implements ProcessorRun {
   private rewind(kt: KafkaTask): void {
     for (const topic of this.processorDef.inputs) {
       const offset = Math.max(0, kt.startOffsets.get(topic) ?? 0);
-      this.consumer.seek({
-        topic: this.names.physical(topic),
-        partition: kt.task.partition,
-        offset: String(offset),
-      });
+      try {
+        this.consumer.seek({
+          topic: this.names.physical(topic),
+          partition: kt.task.partition,
+          offset: String(offset),
+        });
+      } catch (error) {
+        // kafkajs refuses a seek while its consumer is stopped (restarting after a crash, or
+        // being replaced); the consumer that runs next starts from the committed offsets anyway.
+        this.options.log.debug({ err: error, processor: this.processor }, 'rewind skipped');
+      }
     }
   }
 
