@@ -390,13 +390,9 @@ export class KafkaProcessorRun implements ProcessorRun {
       await sleep(50);
       throw new RejoinGroup(`${this.processor}: no task for partition ${batch.partition}`);
     }
-    const kt = await readyTask(pending);
-    if (!kt) {
-      // The records stay collected: another input's batch of this fetch may find the task
-      // ready and take them, and those fetched again are skipped.
-      this.pauseUntilSettled(batch.partition, pending);
-      return;
-    }
+    // A task restores its changelog before it takes records; kafkajs heartbeats only between
+    // batches, so the wait heartbeats itself, or a long restore would get the member expelled.
+    const kt = await this.heartbeating(heartbeat, () => pending);
     await this.heartbeating(heartbeat, () =>
       this.withTask(kt, async () => {
         const records = this.takeFetched(kt);
@@ -425,29 +421,6 @@ export class KafkaProcessorRun implements ProcessorRun {
     }
     this.fetched.delete(partition);
     return records;
-  }
-
-  /**
-   * A task restores its changelog before it takes records. Waiting for that inside eachBatch
-   * would stop the member's heartbeats (kafkajs sends them between batches) and a long restore
-   * would get it expelled, so the task's partitions are paused instead; the batch, left
-   * unresolved, is fetched again once they resume.
-   */
-  private pauseUntilSettled(partition: number, pending: Promise<KafkaTask>): void {
-    const { consumer } = this;
-    const partitions = this.processorDef.inputs.map((topic) => ({
-      topic: this.names.physical(topic),
-      partitions: [partition],
-    }));
-    consumer.pause(partitions);
-    const resume = () => {
-      try {
-        consumer.resume(partitions);
-      } catch {
-        // A consumer that has stopped since has nothing to resume; its replacement never paused.
-      }
-    };
-    void pending.then(resume, resume);
   }
 
   /**
