@@ -4,8 +4,8 @@
  * agents do through the app (accept or decline an offer, then report how the lead ended).
  */
 import { createHash } from 'node:crypto';
-import type { AgentResponse, AssignmentEvent } from '../processors/assign/records';
-import type { Agent } from '../processors/match/records';
+import type { AgentResponse, AssignmentEvent } from '../schemas/assignment-records';
+import type { Agent } from '../schemas/routing-records';
 import { testAgent } from '../processors/match/test-fixtures';
 import type { RecordCodec } from '../runtime/codec';
 import type { OutgoingRecord } from '../runtime/records';

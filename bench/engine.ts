@@ -11,8 +11,8 @@ import { EmbeddedTransport } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
 import { createKafka } from '../runtime/transports/kafka/client';
 import { BuiltInSchemaRegistry } from '../schemas/registry';
-import { Catalog } from '../topics/catalog';
-import type { TopicSpec } from '../topics/spec';
+import { Catalog } from '../runtime/catalog';
+import type { TopicSpec } from '../runtime/topic-spec';
 import { percentile, RssSampler } from './measure';
 
 export interface EngineBenchOptions {

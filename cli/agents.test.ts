@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_CSV_COLUMNS } from '../processors/match/agent-csv';
-import type { Agent } from '../processors/match/records';
+import type { Agent } from '../schemas/routing-records';
 import { runCli } from '../test/support/cli';
 
 jest.setTimeout(180_000);

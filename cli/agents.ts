@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseAgentCsv } from '../processors/match/agent-csv';
-import { AGENT_STATUSES, type Agent, type AgentStatus } from '../processors/match/records';
+import { AGENT_STATUSES, type Agent, type AgentStatus } from '../schemas/routing-records';
 import { RecordCodec } from '../runtime/codec';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { action, type CliContext, openContext } from './context';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentFeatures } from '../processors/match/records';
+import type { AgentFeatures } from '../schemas/routing-records';
 import { openGraph } from '../sinks/neo4j';
 import { graphJobCodec, GraphJob } from '../sinks/neo4j/graph-job';
 import { positiveInt } from './options';

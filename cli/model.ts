@@ -15,7 +15,7 @@ import {
 } from '../models/train';
 import { LEAD_COLUMNS } from '../processors/score/features';
 import { CURRENT_MODEL_KEY } from '../processors/score/model-selector';
-import type { ModelRelease, TrainingExample } from '../processors/score/records';
+import type { ModelRelease, TrainingExample } from '../schemas/score-records';
 import { generatedTrainingRows, LABEL, trainingRowsFromExamples } from '../processors/score/training-data';
 import { RecordCodec } from '../runtime/codec';
 import { platformCatalog, TOPIC } from '../topics/platform';

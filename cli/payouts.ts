@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RewardEvent } from '../processors/reward/records';
+import type { RewardEvent } from '../schemas/reward-records';
 import { RecordCodec } from '../runtime/codec';
 import { openSinkDatabase } from '../sinks';
 import { runPayouts } from '../sinks/postgres/rewards-payouts';

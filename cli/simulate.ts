@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { type SimulationReport, simulateRouting } from '../processors/assign/sim/simulate';
-import { loadRoutingConfig, STRATEGIES, type Strategy } from '../processors/match/routing-config';
+import { loadRoutingConfig } from '../processors/match/routing-config';
+import { STRATEGIES, type Strategy } from '../schemas/routing-records';
 import { action } from './context';
 import { positiveInt } from './options';
 

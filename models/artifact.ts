@@ -10,6 +10,7 @@ import { applyPlatt, type PlattScaling } from './calibration';
 import { type ColumnSpec, encodeRow, featureOwners, type Row } from './features';
 import { linearPredictor } from './logistic';
 import type { CalibrationBin } from './metrics';
+import type { ModelReason } from '../schemas/score-records';
 
 export const ARTIFACT_FORMAT = 'leadflow.logistic/1';
 
@@ -159,16 +160,6 @@ export function writeModelFile(file: string, artifact: ModelArtifact): void {
   fs.writeFileSync(file, `${JSON.stringify(artifact, null, 1)}\n`);
 }
 
-export interface Reason {
-  /** The column, plus the level for categorical ones: "vendor=acme-leads", "dataQuality". */
-  code: string;
-  direction: 'up' | 'down';
-  /** In words: "Came from Acme Leads", "Many fields missing". */
-  text: string;
-  /** Log-odds this factor adds relative to the average lead. */
-  impact: number;
-}
-
 export interface Prediction {
   /** Calibrated probability of the label. */
   probability: number;
@@ -218,7 +209,7 @@ export class Scorer {
   }
 
   /** The strongest factors each way, in words; factors under `minImpact` log-odds are left out. */
-  reasons(row: Row, prediction: Prediction, perDirection = 3, minImpact = 0.05): Reason[] {
+  reasons(row: Row, prediction: Prediction, perDirection = 3, minImpact = 0.05): ModelReason[] {
     const described = prediction.contributions
       .filter((c) => Math.abs(c.impact) >= minImpact)
       .map((c) => describe(c.column, row, c.impact));
@@ -244,7 +235,7 @@ export function scoreOf(quantiles: readonly number[], probability: number): numb
   return Math.round(lo + fraction);
 }
 
-function describe(column: ColumnSpec, row: Row, impact: number): Reason {
+function describe(column: ColumnSpec, row: Row, impact: number): ModelReason {
   const direction = impact > 0 ? 'up' : 'down';
   const label = column.words?.label ?? column.column;
   const rounded = Math.round(impact * 1000) / 1000;

@@ -1,8 +1,8 @@
 import type avro from 'avsc';
 import { avroType, wire } from '../schemas/avro';
 import type { SchemaRegistry } from '../schemas/registry';
-import type { Catalog } from '../topics/catalog';
-import type { TopicSpec } from '../topics/spec';
+import type { Catalog } from './catalog';
+import type { TopicSpec } from './topic-spec';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
 import { partitionFor } from './partitioner';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../schemas/registry';
-import { Catalog } from '../topics/catalog';
-import { dlqTopic } from '../topics/spec';
+import { Catalog } from './catalog';
+import { dlqTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { GlobalTable } from './global-table';
 import type { Processor } from './processor';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { BuiltInSchemaRegistry } from '../schemas/registry';
 import { counterTopics } from '../test/support/counter';
-import { dlqTopic } from '../topics/spec';
+import { dlqTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { defineProcessor, PermanentError, RetryableError } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { changelogTopic, dlqTopic } from '../topics/spec';
+import { changelogTopic, dlqTopic } from './topic-spec';
 import type { RecordCodec } from './codec';
 import type { ReadOnlyTable } from './global-table';
 import type { Processor, ProcessorContext, Timer } from './processor';

@@ -1,5 +1,5 @@
 import type { SchemaLog } from '../schemas/registry';
-import type { TopicSpec } from '../topics/spec';
+import type { TopicSpec } from './topic-spec';
 import type { RecordCodec } from './codec';
 import type { Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';

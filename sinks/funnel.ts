@@ -1,7 +1,7 @@
 import type { RecordCodec } from '../runtime/codec';
 import type { Transport } from '../runtime/transport';
 import type { RejectedLead } from '../schemas/lead';
-import { dlqTopic } from '../topics/spec';
+import { dlqTopic } from '../runtime/topic-spec';
 import { TOPIC } from '../topics/platform';
 
 /** Lead counts per stage and rejections by reason code, read straight from the topics. */

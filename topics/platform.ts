@@ -1,6 +1,6 @@
 import { loadSchema } from '../schemas/avro';
-import { Catalog } from './catalog';
-import { RETENTION, type TopicSpec } from './spec';
+import { Catalog } from '../runtime/catalog';
+import { RETENTION, type TopicSpec } from '../runtime/topic-spec';
 
 /** Partitions of the lead flow. Topics a processor reads together must share this count. */
 export const LEAD_PARTITIONS = 6;

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { EnrichedLead } from '../../schemas/lead';
+import type { LlmInsight } from '../../schemas/score-records';
 import { CircuitBreaker } from './breaker';
 import { type AnswerCache, contentKey } from './cache';
 import { LlmClient, type LlmClientOptions, LlmError } from './client';
@@ -17,23 +18,6 @@ import {
 } from './insights';
 import { llmMetrics } from './metrics';
 import { costUsd, type Price, priceOf } from './pricing';
-
-export interface LlmInsight {
-  /** Whether the LLM's answer was used (false: it failed and the local result stands). */
-  used: boolean;
-  model: string;
-  /** Answered from the cache (no tokens spent). */
-  cached: boolean;
-  explanation: string | null;
-  /** Fields the LLM read out of the notes, by name; values as text. */
-  extracted: Record<string, string>;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  /** Why the answer was not used: timeout, rate_limited, invalid_answer, circuit_open, unavailable. */
-  error: string | null;
-}
 
 export interface LlmEnrichment {
   insight: LlmInsight;

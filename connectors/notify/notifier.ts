@@ -3,8 +3,8 @@
  * per event and channel, identified by its delivery key (eventId/channel); the result is a
  * delivery log record without any recipient address.
  */
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { Agent, NotifyChannel } from '../../processors/match/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { Agent, NotifyChannel } from '../../schemas/routing-records';
 import type { EmailSender } from './email';
 import type { DeliveryResult, RetryPolicy } from './retry';
 import { sendSms, type SmsSettings } from './sms';

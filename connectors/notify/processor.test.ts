@@ -3,7 +3,7 @@
  * on every channel it chose, the delivery log records them, lapsed offers are not sent, and a
  * replay of the assignments topic notifies nobody twice.
  */
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { testAgent, testLead } from '../../processors/match/test-fixtures';
 import { Pipeline } from '../../runtime/pipeline';
 import { groupId } from '../../runtime/transport';

@@ -1,5 +1,5 @@
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { Agent } from '../../processors/match/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { Agent } from '../../schemas/routing-records';
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import { deliveryKey, isOffer, type NotificationRecord, notifyOffer, type NotifyChannels } from './notifier';

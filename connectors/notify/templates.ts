@@ -3,8 +3,8 @@
  * the HTML template. Offers carry no contact details of the lead: the agent gets those after
  * accepting.
  */
-import type { Agent } from '../../processors/match/records';
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { Agent } from '../../schemas/routing-records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 
 export const OFFER_TEMPLATES = {
   subject: 'New {{line}} lead in {{place}} (tier {{tier}}): answer by {{expires}}',

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { AgentPerformance } from '../../processors/match/records';
+import type { AgentPerformance } from '../../schemas/routing-records';
 import { RecordCodec } from '../../runtime/codec';
 import { GlobalTable, type ReadOnlyTable } from '../../runtime/global-table';
 import { registry as metricsRegistry } from '../../runtime/metrics';

@@ -1,4 +1,4 @@
-import type { AgentPerformance } from '../../processors/match/records';
+import type { AgentPerformance } from '../../schemas/routing-records';
 
 /**
  * What the built-in dashboard charts, computed from the metrics registry's histograms and the

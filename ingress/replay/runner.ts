@@ -18,7 +18,7 @@ import type { OutgoingRecord } from '../../runtime/records';
 import { groupId, type Transport } from '../../runtime/transport';
 import type { SchemaRegistry } from '../../schemas/registry';
 import { platformCatalog } from '../../topics/platform';
-import { changelogTopic } from '../../topics/spec';
+import { changelogTopic } from '../../runtime/topic-spec';
 import { offsetsFor, planOf, type Position, progressOf, rangesOf, type ReplayPlan } from './plan';
 
 export interface ReplayRunnerOptions {

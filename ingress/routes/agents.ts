@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { OUTCOMES, type AgentResponse } from '../../processors/assign/records';
+import { OUTCOMES, type AgentResponse } from '../../schemas/assignment-records';
 import { agentInputOf, parseAgent } from '../../processors/match/agent-profile';
-import { AGENT_STATUSES, type Agent } from '../../processors/match/records';
+import { AGENT_STATUSES, type Agent } from '../../schemas/routing-records';
 import type { Queryable } from '../../sinks/postgres/database';
 import { openOffers } from '../../sinks/postgres/read-models';
 import { TOPIC } from '../../topics/platform';

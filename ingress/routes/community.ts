@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { periodOf } from '../../processors/reward/periods';
-import { type CommunityEvent, communityKey } from '../../processors/reward/records';
+import { type CommunityEvent, communityKey } from '../../schemas/reward-records';
 import { communityPosts, leaderboard, tierStatus } from '../../sinks/postgres/rewards-figures';
 import { TOPIC } from '../../topics/platform';
 import { principalOf } from '../auth/access';

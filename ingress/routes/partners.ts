@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PARTNER_STATUSES, type Partner, PAYOUT_METHODS } from '../../processors/reward/records';
+import { PARTNER_STATUSES, type Partner, PAYOUT_METHODS } from '../../schemas/reward-records';
 import { parseLeadInput } from '../../schemas/lead';
 import { rawLeadOf } from '../intake';
 import type { Queryable } from '../../sinks/postgres/database';

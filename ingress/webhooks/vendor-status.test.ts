@@ -1,4 +1,4 @@
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { ConsumedRecord } from '../../runtime/records';
 import type { RejectedLead, ValidLead } from '../../schemas/lead';
 import { sampleRawLead } from '../../schemas/lead-samples';

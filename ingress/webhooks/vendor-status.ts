@@ -4,7 +4,7 @@
  * mapping from pipeline records to webhook events; delivery (HMAC signature, retries, delivery
  * log) belongs to the webhook connector, which reads these topics and posts what this returns.
  */
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { ConsumedRecord } from '../../runtime/records';
 import { HEADER } from '../../runtime/records';
 import type { Reason, RejectedLead, ValidLead } from '../../schemas/lead';

@@ -1,9 +1,14 @@
 import fc from 'fast-check';
-import type { Agent, AgentPerformance, LeadMatched } from '../match/records';
+import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing-records';
 import { parseRoutingConfig, type RoutingConfig } from '../match/routing-config';
 import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../match/test-fixtures';
 import { type AssignPorts, InvalidResponseError, onMatched, onResponse, onTimer } from './assign';
-import type { AgentLedger, AgentResponse, AssignmentEvent, LeadAssignment } from './records';
+import type {
+  AgentLedger,
+  AgentResponse,
+  AssignmentEvent,
+  LeadAssignment,
+} from '../../schemas/assignment-records';
 
 const MINUTE = 60_000;
 

@@ -16,7 +16,7 @@
  */
 import { checkEligibility } from '../match/eligibility';
 import { localDay } from '../match/hours';
-import type { Agent, AgentPerformance, Candidate, LeadMatched } from '../match/records';
+import type { Agent, AgentPerformance, Candidate, LeadMatched } from '../../schemas/routing-records';
 import {
   type Escalation,
   type GroupSettings,
@@ -34,7 +34,7 @@ import {
   OUTCOMES,
   RESPONSES,
   type Rung,
-} from './records';
+} from '../../schemas/assignment-records';
 import { choose, type Contender } from './strategies';
 
 export interface Table<V> {

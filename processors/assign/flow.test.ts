@@ -24,14 +24,14 @@ import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '
 import { LEAD_PARTITIONS, platformCatalog, TOPIC } from '../../topics/platform';
 import { enrichLead } from '../enrich/enrich';
 import { matchProcessor } from '../match/processor';
-import type { Agent, AgentPerformance, LeadMatched } from '../match/records';
+import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing-records';
 import { parseRoutingConfig } from '../match/routing-config';
 import { testAgent, testMatched } from '../match/test-fixtures';
-import type { ScoredLead } from '../score/records';
+import type { ScoredLead } from '../../schemas/score-records';
 import { scoreLead } from '../score/score';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../validate/rules';
 import { assignProcessor } from './processor';
-import type { AgentResponse, AssignmentEvent } from './records';
+import type { AgentResponse, AssignmentEvent } from '../../schemas/assignment-records';
 
 jest.setTimeout(240_000);
 

@@ -3,8 +3,8 @@
  * its results, from which agent.performance is derived.
  */
 import { localDay } from '../match/hours';
-import type { Agent, AgentPerformance } from '../match/records';
-import type { AgentLedger } from './records';
+import type { Agent, AgentPerformance } from '../../schemas/routing-records';
+import type { AgentLedger } from '../../schemas/assignment-records';
 
 export function newLedger(agentId: string, group: string): AgentLedger {
   return {

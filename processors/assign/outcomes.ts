@@ -1,7 +1,7 @@
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
-import type { LeadOutcomeEvent } from '../score/records';
-import type { AssignmentEvent } from './records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 
 /**
  * The outcome an assignment transition reports, if any: agents report outcomes to assign (which

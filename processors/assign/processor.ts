@@ -1,11 +1,11 @@
 import { defineProcessor, type ProcessorContext } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
-import type { Agent, LeadMatched } from '../match/records';
+import type { Agent, LeadMatched } from '../../schemas/routing-records';
 import type { RoutingConfig } from '../match/routing-config';
-import type { AgentTier } from '../reward/records';
+import type { AgentTier } from '../../schemas/reward-records';
 import { withTierBenefits } from '../reward/tiers';
 import { type AssignPorts, onMatched, onResponse, onTimer, type Table } from './assign';
-import type { AgentLedger, AgentResponse, LeadAssignment } from './records';
+import type { AgentLedger, AgentResponse, LeadAssignment } from '../../schemas/assignment-records';
 
 /** Task stores as the domain's tables. Reads are copies: the domain mutates what it reads before `put`. */
 function table<V>(ctx: ProcessorContext, name: string): Table<V> {

@@ -1,5 +1,5 @@
 import { newLedger } from './ledger';
-import type { AgentLedger } from './records';
+import type { AgentLedger } from '../../schemas/assignment-records';
 import { choose, type Contender, MAX_DEFICIT } from './strategies';
 
 type Spec = { id: string; rank: number; weight?: number; capacity?: number };

@@ -13,8 +13,8 @@
  * Round-robin and fair share only count leads an agent could have taken, so an agent licensed in
  * few states is not owed leads it could never get.
  */
-import type { Strategy } from '../match/routing-config';
-import type { AgentLedger } from './records';
+import type { Strategy } from '../../schemas/routing-records';
+import type { AgentLedger } from '../../schemas/assignment-records';
 
 export interface Contender {
   agentId: string;

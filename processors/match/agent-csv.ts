@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { INSURANCE_LINES } from '../../schemas/lead';
 import { US_STATES } from '../../schemas/us-states';
 import { type FieldError, parseAgent } from './agent-profile';
-import type { Agent } from './records';
+import type { Agent } from '../../schemas/routing-records';
 
 export const AGENT_CSV_COLUMNS = [
   'agent_id',

@@ -10,7 +10,7 @@ import { isStateCode } from '../../schemas/us-states';
 import { isKnownTimeZone } from '../enrich/contact-window';
 import { zipDb } from '../enrich/zipdb';
 import { parseClock } from './hours';
-import { AGENT_STATUSES, type Agent, NOTIFY_CHANNELS, VIP_TIERS } from './records';
+import { AGENT_STATUSES, type Agent, NOTIFY_CHANNELS, VIP_TIERS } from '../../schemas/routing-records';
 
 const id = z
   .string()

@@ -5,7 +5,7 @@
  * allow it, queued for their next shift). Capacity is the fifth constraint; assign owns it.
  */
 import { availability } from './hours';
-import type { Agent, RoutableLead, UnroutableCode } from './records';
+import type { Agent, RoutableLead, UnroutableCode } from '../../schemas/routing-records';
 
 export type IneligibleReason = 'not_licensed' | 'inactive' | 'language' | 'outside_hours';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { availability, localDay, parseClock } from './hours';
-import type { WorkingHours } from './records';
+import type { WorkingHours } from '../../schemas/routing-records';
 
 const weekdays9to5 = (timeZone: string): WorkingHours => ({
   timeZone,

@@ -7,7 +7,7 @@
  * once is exact for the rest of its quarter hour: each zone keeps its last one.
  */
 import { localParts, zonedTimeToEpoch } from '../enrich/contact-window';
-import type { WorkingHours } from './records';
+import type { WorkingHours } from '../../schemas/routing-records';
 
 const MINUTE_MS = 60_000;
 const QUARTER_HOUR_MS = 15 * MINUTE_MS;

@@ -3,7 +3,7 @@ import { INSURANCE_LINES } from '../../schemas/lead';
 import { checkEligibility } from './eligibility';
 import { availability } from './hours';
 import { type AgentTables, matchLead } from './match';
-import type { Agent, AgentFeatures, AgentPerformance, RoutableLead } from './records';
+import type { Agent, AgentFeatures, AgentPerformance, RoutableLead } from '../../schemas/routing-records';
 import { DEFAULT_ROUTING_CONFIG, parseRoutingConfig } from './routing-config';
 import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from './test-fixtures';
 

@@ -8,7 +8,14 @@
  */
 import { checkEligibility, type IneligibleReason, unroutableReason } from './eligibility';
 import { contributions, distanceKm, factorValues, weightedScore } from './ranking';
-import type { Agent, AgentFeatures, AgentPerformance, Candidate, LeadMatched, RoutableLead } from './records';
+import type {
+  Agent,
+  AgentFeatures,
+  AgentPerformance,
+  Candidate,
+  LeadMatched,
+  RoutableLead,
+} from '../../schemas/routing-records';
 import { type Factor, type RoutingConfig, settingsFor, type Weights } from './routing-config';
 
 export interface AgentTables {

@@ -1,11 +1,11 @@
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import { DAY_MS } from '../common/dates';
-import type { AgentTier } from '../reward/records';
+import type { AgentTier } from '../../schemas/reward-records';
 import { withTierBenefits } from '../reward/tiers';
-import type { ScoredLead } from '../score/records';
+import type { ScoredLead } from '../../schemas/score-records';
 import { type AgentTables, matchLead } from './match';
-import type { Agent, AgentFeatures, AgentPerformance } from './records';
+import type { Agent, AgentFeatures, AgentPerformance } from '../../schemas/routing-records';
 import { routableLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
 import { decideRouting, type LeadRouting } from './routing-memory';

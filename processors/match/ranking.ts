@@ -11,7 +11,7 @@ import type {
   FactorContribution,
   RoutableLead,
   VipTier,
-} from './records';
+} from '../../schemas/routing-records';
 import { FACTORS, type Factor, type Weights } from './routing-config';
 
 /** Neutral value of a factor nothing is known about yet. */

@@ -1,5 +1,5 @@
-import type { ScoredLead } from '../score/records';
-import type { RoutableLead } from './records';
+import type { ScoredLead } from '../../schemas/score-records';
+import type { RoutableLead } from '../../schemas/routing-records';
 
 /**
  * Vendors pass the language and the referral partner as extra fields (`language`, `partnerId`);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { STRATEGIES, type Strategy } from '../../schemas/routing-records';
 
 export const FACTORS = [
   'specialisation',
@@ -21,9 +22,6 @@ export const FACTORS = [
   'similarSuccess',
 ] as const;
 export type Factor = (typeof FACTORS)[number];
-
-export const STRATEGIES = ['best_match', 'weighted_round_robin', 'fair_share'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
 
 export const ESCALATIONS = ['wider_radius', 'group_lead', 'manual_queue'] as const;
 export type Escalation = (typeof ESCALATIONS)[number];

@@ -1,4 +1,4 @@
-import type { LeadMatched } from './records';
+import type { LeadMatched } from '../../schemas/routing-records';
 import { decideRouting, type LeadRouting } from './routing-memory';
 import { testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from './test-fixtures';
 

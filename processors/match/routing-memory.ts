@@ -10,7 +10,7 @@
  * event id is ever reused for a different event.
  */
 import { DAY_MS } from '../common/dates';
-import type { LeadMatched, RoutableLead } from './records';
+import type { LeadMatched, RoutableLead } from '../../schemas/routing-records';
 
 /** What match keeps of a lead it has routed (store `routings`, keyed by lead id). */
 export interface LeadRouting {

@@ -6,7 +6,7 @@
  * Ledger entry ids are `reason:sourceEventId`, so the same input always yields the same entries;
  * the ledger table upserts by id, and the engine's exactly-once steps never emit an entry twice.
  */
-import type { VipTier } from '../match/records';
+import type { VipTier } from '../../schemas/routing-records';
 import { Agenda, type Table } from './agenda';
 import { referralCommission, underMonthlyCap, volumeBonus, withinClawback } from './commission';
 import { planFor, type RewardsConfig } from './config';
@@ -20,7 +20,7 @@ import type {
   RewardEvent,
   RewardReason,
   TierChange,
-} from './records';
+} from '../../schemas/reward-records';
 import { periodClose, promotion } from './tiers';
 
 const HOUR_MS = 3_600_000;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { VIP_TIERS, type VipTier } from '../match/records';
+import { VIP_TIERS, type VipTier } from '../../schemas/routing-records';
 
 export interface VolumeTier {
   /** Conversions in the period from which this tier applies. */

@@ -4,8 +4,13 @@
  * community posts, comments, likes, stories and a featured story.
  */
 import { createRng } from '../../connectors/generator/prng';
-import type { LeadOutcomeEvent } from '../score/records';
-import { type CommunityEvent, communityKey, type Partner, type ReferralEvent } from './records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
+import {
+  type CommunityEvent,
+  communityKey,
+  type Partner,
+  type ReferralEvent,
+} from '../../schemas/reward-records';
 
 export interface DemoActivity {
   partners: Partner[];

@@ -2,9 +2,9 @@
  * The reward logic end to end in memory: lead events through reward-leads' lifecycle, its
  * activities straight into reward's accounts, with exact ledger figures.
  */
-import type { AssignmentEvent } from '../assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { testLead } from '../match/test-fixtures';
-import type { LeadOutcomeEvent } from '../score/records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import { type AccountPorts, advanceTo, onActivity, onCommunity } from './accounts';
 import { Agenda, mapTable } from './agenda';
 import { DEFAULT_REWARDS_CONFIG, type RewardsConfig } from './config';
@@ -18,7 +18,13 @@ import {
   onReferral,
   onScored,
 } from './lead-rewards';
-import type { AgentTier, CommunityEvent, Partner, ReferralEvent, RewardEvent } from './records';
+import type {
+  AgentTier,
+  CommunityEvent,
+  Partner,
+  ReferralEvent,
+  RewardEvent,
+} from '../../schemas/reward-records';
 
 const NOV = Date.UTC(2026, 10, 2, 12);
 const MIN = 60_000;

@@ -6,11 +6,11 @@
  *
  * Every id it emits is derived from the input event it answers, so a replay emits the same ids.
  */
-import type { AssignmentEvent } from '../assign/records';
-import type { LeadOutcomeEvent, ScoredLead } from '../score/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { Agenda, type Table } from './agenda';
 import type { RewardsConfig } from './config';
-import type { Partner, RewardActivity, ReferralEvent } from './records';
+import type { Partner, RewardActivity, ReferralEvent } from '../../schemas/reward-records';
 
 const DAY_MS = 24 * 3_600_000;
 

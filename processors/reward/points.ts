@@ -3,7 +3,7 @@
  * with your own post, one like per post, daily caps per UTC day).
  */
 import type { PointsRules } from './config';
-import type { CommunityEvent, RewardReason } from './records';
+import type { CommunityEvent, RewardReason } from '../../schemas/reward-records';
 
 export interface PointsAward {
   reason: RewardReason;

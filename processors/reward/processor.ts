@@ -2,8 +2,8 @@ import type { Config } from '../../config';
 import { defineProcessor, type Processor, type ProcessorContext } from '../../runtime/processor';
 import type { KeyValueStore } from '../../runtime/store';
 import { TOPIC } from '../../topics/platform';
-import type { AssignmentEvent } from '../assign/records';
-import type { LeadOutcomeEvent, ScoredLead } from '../score/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { type AccountPorts, advanceTo, onActivity, onCommunity } from './accounts';
 import { Agenda, type Table } from './agenda';
 import { loadRewardsConfig, type RewardsConfig } from './config';
@@ -17,7 +17,7 @@ import {
   onScored,
   type RejectedLeadFacts,
 } from './lead-rewards';
-import type { CommunityEvent, Partner, ReferralEvent, RewardActivity } from './records';
+import type { CommunityEvent, Partner, ReferralEvent, RewardActivity } from '../../schemas/reward-records';
 
 /**
  * A lead's reward state is dropped this long after its last event (wall clock): a referred lead's

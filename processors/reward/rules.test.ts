@@ -8,7 +8,7 @@ import {
 } from './config';
 import { periodEnd, periodOf } from './periods';
 import { acceptancePoints, communityPoints, underDailyCap } from './points';
-import type { CommunityEvent } from './records';
+import type { CommunityEvent } from '../../schemas/reward-records';
 import { periodClose, promotion, tierFor, withTierBenefits } from './tiers';
 import { matchLead } from '../match/match';
 import { parseRoutingConfig } from '../match/routing-config';

@@ -4,9 +4,9 @@
  * may demote). Benefits act in routing: match ranks by the priority boost, assign adds the daily
  * cap bonus.
  */
-import type { Agent, VipTier } from '../match/records';
+import type { Agent, VipTier } from '../../schemas/routing-records';
 import type { TierRule } from './config';
-import type { AgentTier, TierChange } from './records';
+import type { AgentTier, TierChange } from '../../schemas/reward-records';
 
 /** The highest tier whose threshold the points reach (tiers are listed lowest first). */
 export function tierFor(tiers: readonly TierRule[], points: number): TierRule {

@@ -5,27 +5,7 @@
  */
 import { DAY_MS, parseDateOnly, utcDate } from '../common/dates';
 import type { EnrichedLead, InsuranceLine, Lead } from '../../schemas/lead';
-
-export const INTENTS = ['shopping', 'switching', 'renewal', 'just_browsing'] as const;
-export type Intent = (typeof INTENTS)[number];
-
-/** immediate: within a week; soon: within about six weeks; later: beyond; unknown: no clue. */
-export const URGENCIES = ['immediate', 'soon', 'later', 'unknown'] as const;
-export type Urgency = (typeof URGENCIES)[number];
-
-export const CLASSIFICATION_SOURCES = ['rules', 'llm'] as const;
-export type ClassificationSource = (typeof CLASSIFICATION_SOURCES)[number];
-
-export interface Classification {
-  line: InsuranceLine;
-  /** The line the vendor sent; differs from `line` when the details or notes say otherwise. */
-  statedLine: InsuranceLine;
-  intent: Intent;
-  urgency: Urgency;
-  source: ClassificationSource;
-  /** Why, in short phrases: "notes: need coverage today", "policy expires in 12 days". */
-  signals: string[];
-}
+import type { Classification, Intent, Urgency } from '../../schemas/score-records';
 
 const SOON_DAYS = 45;
 const IMMEDIATE_DAYS = 7;

@@ -5,7 +5,7 @@
  */
 import type { ColumnHint, Row } from '../../models/features';
 import type { EnrichedLead, InsuranceLine } from '../../schemas/lead';
-import type { Classification } from './classify';
+import type { Classification } from '../../schemas/score-records';
 
 /** Age bands where conversion differs by line (young drivers, prime life-insurance ages, turning 65). */
 function ageBand(age: number | null): string {

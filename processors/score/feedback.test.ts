@@ -14,7 +14,7 @@ import { platformCatalog, TOPIC } from '../../topics/platform';
 import { enrichLead } from '../enrich/enrich';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../validate/rules';
 import { scoreFeedbackProcessor } from './feedback';
-import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from './records';
+import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../schemas/score-records';
 import { scoreLead } from './score';
 
 jest.setTimeout(120_000);

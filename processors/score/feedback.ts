@@ -11,7 +11,7 @@ import { HEADER, type Headers } from '../../runtime/records';
 import type { EnrichedLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
 import { recordOutcome, RollingEvaluation } from './drift';
-import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from './records';
+import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../schemas/score-records';
 
 /** How long either side waits for the other. */
 export const JOIN_WINDOW_MS = 180 * 24 * 3_600_000;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type ModelArtifact, parseModel, Scorer } from '../../models/artifact';
 import type { ReadOnlyTable } from '../../runtime/global-table';
-import type { ModelRelease } from './records';
+import type { ModelRelease } from '../../schemas/score-records';
 
 export const CURRENT_MODEL_KEY = 'current';
 

@@ -4,7 +4,7 @@ import { defineProcessor } from '../../runtime/processor';
 import type { EnrichedLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
 import { ModelSelector } from './model-selector';
-import type { ModelRelease, ScoredLead } from './records';
+import type { ModelRelease, ScoredLead } from '../../schemas/score-records';
 import { applyLlm, localView, scoreLead } from './score';
 
 export interface ScoreSettings {

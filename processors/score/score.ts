@@ -9,7 +9,7 @@ import type { Scorer } from '../../models/artifact';
 import type { EnrichedLead } from '../../schemas/lead';
 import { classifyLead } from './classify';
 import { leadFeatures } from './features';
-import type { LeadScore, ScoredLead, Tier } from './records';
+import type { LeadScore, ScoredLead, Tier } from '../../schemas/score-records';
 
 /** Score cut-offs: A is the top fifth of leads like the training population, D the bottom fifth. */
 export const TIER_CUTS: readonly [Tier, number][] = [

@@ -12,7 +12,7 @@ import { enrichLead } from '../enrich/enrich';
 import { validateLead } from '../validate/rules';
 import { classifyLead } from './classify';
 import { leadFeatures } from './features';
-import type { TrainingExample } from './records';
+import type { TrainingExample } from '../../schemas/score-records';
 
 export const LABEL = 'converted';
 

@@ -1,6 +1,6 @@
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { testLead, testMatched } from '../../processors/match/test-fixtures';
 import { scoreLead } from '../../processors/score/score';
 import { registry } from '../../runtime/metrics';

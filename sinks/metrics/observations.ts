@@ -1,6 +1,6 @@
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { LeadMatched } from '../../processors/match/records';
-import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../processors/score/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { LeadMatched } from '../../schemas/routing-records';
+import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../schemas/score-records';
 import { HEADER } from '../../runtime/records';
 import type { EnrichedLead, RawLead, RejectedLead, ValidLead } from '../../schemas/lead-records';
 import { TOPIC } from '../../topics/platform';

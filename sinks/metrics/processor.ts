@@ -1,5 +1,5 @@
 import { defineProcessor, type Processor } from '../../runtime/processor';
-import type { Catalog } from '../../topics/catalog';
+import type { Catalog } from '../../runtime/catalog';
 import { FunnelRecorder, type LabelCaps } from './funnel-metrics';
 import { OBSERVED_TOPICS, observe, REWARDS_TOPIC } from './observations';
 

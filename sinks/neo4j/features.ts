@@ -6,7 +6,7 @@
  * as unknown instead of as poor.
  */
 import { CONVERSION_TARGET } from '../../processors/match/ranking';
-import type { AgentFeatures } from '../../processors/match/records';
+import type { AgentFeatures } from '../../schemas/routing-records';
 
 /** Fewer closed leads than this say too little about a conversion rate. */
 export const MIN_CLOSED_LEADS = 3;

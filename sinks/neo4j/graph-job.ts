@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentFeatures } from '../../processors/match/records';
+import type { AgentFeatures } from '../../schemas/routing-records';
 import { RecordCodec } from '../../runtime/codec';
 import type { Transport } from '../../runtime/transport';
 import type { SchemaRegistry } from '../../schemas/registry';

@@ -7,11 +7,11 @@
  *   (:Agent)-[:MEMBER_OF]->(:RoutingGroup)  (:Agent)-[:MEMBER_OF]->(:Team)
  *   (:Lead)-[:OFFERED_TO]->(:Agent)  (:Lead)-[:ASSIGNED_TO]->(:Agent)  (:Lead)-[:CONVERTED_BY]->(:Agent)
  */
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { Agent } from '../../processors/match/records';
-import type { Partner, ReferralEvent } from '../../processors/reward/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { Agent } from '../../schemas/routing-records';
+import type { Partner, ReferralEvent } from '../../schemas/reward-records';
 import { routableLead } from '../../processors/match/routable-lead';
-import type { LeadOutcomeEvent, ScoredLead } from '../../processors/score/records';
+import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import type { ConsumedRecord } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';
 import { householdKeys } from './household';

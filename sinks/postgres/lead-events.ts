@@ -9,9 +9,9 @@ import {
   type RejectedLead,
   type ValidLead,
 } from '../../schemas/lead-records';
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { LeadMatched, RoutableLead } from '../../processors/match/records';
-import type { ScoredLead } from '../../processors/score/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { LeadMatched, RoutableLead } from '../../schemas/routing-records';
+import type { ScoredLead } from '../../schemas/score-records';
 import { TOPIC } from '../../topics/platform';
 
 /**

@@ -6,7 +6,7 @@
  * insert a no-op), and the batch is marked published. A run that stopped in between publishes
  * the batches it left unpublished.
  */
-import type { RewardEvent } from '../../processors/reward/records';
+import type { RewardEvent } from '../../schemas/reward-records';
 import { isPeriod, periodEnd } from '../../processors/reward/periods';
 import type { Database } from './database';
 

@@ -12,7 +12,7 @@ import type {
   Partner,
   ReferralEvent,
   RewardEvent,
-} from '../../processors/reward/records';
+} from '../../schemas/reward-records';
 import { TOPIC } from '../../topics/platform';
 import type { Database, Queryable } from './database';
 import { storableTime, withoutNul } from './lead-events';

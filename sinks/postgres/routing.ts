@@ -1,6 +1,6 @@
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { Agent } from '../../processors/match/records';
-import type { LeadOutcomeEvent } from '../../processors/score/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { Agent } from '../../schemas/routing-records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import type { ConsumedRecord } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';
 import type { Queryable } from './database';

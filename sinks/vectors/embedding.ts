@@ -7,7 +7,7 @@
 import { LlmClient } from '../../connectors/llm/client';
 import { maskContactDetails } from '../../connectors/llm/insights';
 import { llmMetrics } from '../../connectors/llm/metrics';
-import type { ScoredLead } from '../../processors/score/records';
+import type { ScoredLead } from '../../schemas/score-records';
 
 export interface Embedder {
   /** Names the embedding space: vectors from different ids are not comparable. */

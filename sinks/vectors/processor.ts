@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LeadOutcomeEvent, ScoredLead } from '../../processors/score/records';
+import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { defineProcessor } from '../../runtime/processor';
 import type { ConsumedRecord } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';

@@ -9,7 +9,7 @@ import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { KafkaTransport } from '../../runtime/transports/kafka';
-import { changelogTopic } from '../../topics/spec';
+import { changelogTopic } from '../../runtime/topic-spec';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,

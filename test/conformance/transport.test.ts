@@ -13,8 +13,8 @@ import type { KafkaTransport } from '../../runtime/transports/kafka';
 import { toTopicMessages } from '../../runtime/transports/kafka/convert';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
-import { Catalog } from '../../topics/catalog';
-import { dlqTopic } from '../../topics/spec';
+import { Catalog } from '../../runtime/catalog';
+import { dlqTopic } from '../../runtime/topic-spec';
 import { defineProcessor, RetryableError } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {

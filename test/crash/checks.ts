@@ -3,10 +3,10 @@
  * truth) and from the sinks' stores, and compared. Each check returns the violations it found,
  * so a failing test names every broken lead or entry at once instead of the first.
  */
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
 import { dayOf } from '../../processors/reward/periods';
-import type { RewardEvent } from '../../processors/reward/records';
+import type { RewardEvent } from '../../schemas/reward-records';
 import type { RecordCodec } from '../../runtime/codec';
 import { groupId, type Transport } from '../../runtime/transport';
 import type { RejectedLead } from '../../schemas/lead-records';

@@ -22,7 +22,7 @@ import { loadConfig } from '../../config';
 import { generateLeads } from '../../connectors/generator/generate';
 import { toRawLead } from '../../ingress/intake';
 import { RawLeadWriter } from '../../ingress/lead-writer';
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { topology } from '../../processors/topology';
 import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';

@@ -10,7 +10,7 @@ import type { OutgoingRecord } from '../../runtime/records';
 import { wire } from '../../schemas/avro';
 import { sampleLeadBody } from '../../schemas/lead-samples';
 import { platformCatalog, TOPIC } from '../../topics/platform';
-import { dlqTopic } from '../../topics/spec';
+import { dlqTopic } from '../../runtime/topic-spec';
 import { codecFor, readValues, testLog, transportsUnderTest } from '../support/harness';
 import { FUZZ_CASES, FUZZ_FULL } from './support';
 

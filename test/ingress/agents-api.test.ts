@@ -8,7 +8,7 @@ import { reportOutcomesProcessor } from '../../processors/assign/outcomes';
 import { assignProcessor } from '../../processors/assign/processor';
 import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
 import { testMatched } from '../../processors/match/test-fixtures';
-import type { LeadOutcomeEvent } from '../../processors/score/records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';
 import { postgresSinks } from '../../sinks/postgres/processors';

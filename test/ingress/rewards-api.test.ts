@@ -5,8 +5,8 @@
 import { issueToken, type Role } from '../../ingress/auth/tokens';
 import { rewardLeadsProcessor, rewardProcessor } from '../../processors/reward/processor';
 import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
-import type { Partner } from '../../processors/reward/records';
-import type { LeadOutcomeEvent } from '../../processors/score/records';
+import type { Partner } from '../../schemas/reward-records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';
 import { sampleLeadBody } from '../../schemas/lead-samples';

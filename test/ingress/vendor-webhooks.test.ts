@@ -6,7 +6,7 @@ import { createVendor, setVendorWebhook } from '../../ingress/auth/vendors';
 import { type VendorNotification, vendorWebhooksProcessor } from '../../ingress/webhooks/processor';
 import { httpReceiver } from '../../connectors/notify/test-receivers';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../connectors/notify/webhook';
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { testLead } from '../../processors/match/test-fixtures';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';

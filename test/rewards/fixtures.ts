@@ -1,8 +1,8 @@
 /** Rewards test data: partners, referrals, assignment events and outcomes with fixed times. */
-import type { AssignmentEvent } from '../../processors/assign/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { testLead } from '../../processors/match/test-fixtures';
-import type { CommunityEvent, Partner, ReferralEvent } from '../../processors/reward/records';
-import type { LeadOutcomeEvent } from '../../processors/score/records';
+import type { CommunityEvent, Partner, ReferralEvent } from '../../schemas/reward-records';
+import type { LeadOutcomeEvent } from '../../schemas/score-records';
 
 export const NOV = Date.UTC(2026, 10, 2, 12);
 export const MIN = 60_000;

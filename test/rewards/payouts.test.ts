@@ -1,5 +1,5 @@
 /** Payout batches on PGlite and PostgreSQL: running a period twice pays once. */
-import type { RewardEvent } from '../../processors/reward/records';
+import type { RewardEvent } from '../../schemas/reward-records';
 import { writeLedger, writePartners } from '../../sinks/postgres/rewards';
 import { runPayouts } from '../../sinks/postgres/rewards-payouts';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';

@@ -1,5 +1,5 @@
 /** The rewards read models on PGlite and PostgreSQL: referral folding, leaderboards, idempotent writes. */
-import type { ReferralEvent, RewardEvent } from '../../processors/reward/records';
+import type { ReferralEvent, RewardEvent } from '../../schemas/reward-records';
 import { writeLedger, writeReferrals, writeTiers } from '../../sinks/postgres/rewards';
 import { leaderboard, partnerReferrals } from '../../sinks/postgres/rewards-figures';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';

@@ -5,7 +5,7 @@
  */
 import { rewardLeadsProcessor, rewardProcessor } from '../../processors/reward/processor';
 import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
-import { communityKey, type RewardEvent } from '../../processors/reward/records';
+import { communityKey, type RewardEvent } from '../../schemas/reward-records';
 import type { Processor } from '../../runtime/processor';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Database } from '../../sinks/postgres/database';

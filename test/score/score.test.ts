@@ -22,7 +22,7 @@ import type {
   ModelRelease,
   ScoredLead,
   TrainingExample,
-} from '../../processors/score/records';
+} from '../../schemas/score-records';
 import { generatedTrainingRows, LABEL } from '../../processors/score/training-data';
 import { topology } from '../../processors/topology';
 import { Pipeline } from '../../runtime/pipeline';

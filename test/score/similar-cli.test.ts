@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateLeads } from '../../connectors/generator/generate';
 import { toRawLead } from '../../ingress/intake';
-import type { LeadOutcomeEvent, ScoredLead } from '../../processors/score/records';
+import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { openAiServices } from '../../processors/score/services';
 import { topology } from '../../processors/topology';
 import { loadConfig } from '../../config';

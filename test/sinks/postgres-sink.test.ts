@@ -19,7 +19,7 @@ import { openDatabase } from '../../sinks/postgres/database';
 import { POSTGRES_SINKS, postgresSinks, type SinkRetry } from '../../sinks/postgres/processors';
 import { conversionBy, funnel, getLead, rejectionsByReason } from '../../sinks/postgres/read-models';
 import { platformCatalog, TOPIC } from '../../topics/platform';
-import { dlqTopic } from '../../topics/spec';
+import { dlqTopic } from '../../runtime/topic-spec';
 import {
   codecFor,
   eventually,

@@ -6,8 +6,8 @@
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import { reportedOutcome } from '../../processors/assign/outcomes';
-import type { AssignmentEvent } from '../../processors/assign/records';
-import type { LeadMatched } from '../../processors/match/records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { LeadMatched } from '../../schemas/routing-records';
 import { routableLead } from '../../processors/match/routable-lead';
 import { testAgent } from '../../processors/match/test-fixtures';
 import { scoreLead } from '../../processors/score/score';

@@ -1,7 +1,7 @@
 import type { Processor } from '../../runtime/processor';
 import { defineProcessor } from '../../runtime/processor';
-import { Catalog } from '../../topics/catalog';
-import type { TopicSpec } from '../../topics/spec';
+import { Catalog } from '../../runtime/catalog';
+import type { TopicSpec } from '../../runtime/topic-spec';
 
 /** A small stateful processor used to check the runtime's guarantees on every transport. */
 export interface Tick {

@@ -7,7 +7,7 @@ import type { Transport } from '../../runtime/transport';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
 import { KafkaTransport } from '../../runtime/transports/kafka';
 import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../../schemas/registry';
-import type { Catalog } from '../../topics/catalog';
+import type { Catalog } from '../../runtime/catalog';
 import { kafkaBrokers, kafkaGate } from './services';
 
 export const testLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

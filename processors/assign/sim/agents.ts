@@ -7,7 +7,7 @@
 import { createRng, type Rng } from '../../../connectors/generator/prng';
 import type { InsuranceLine } from '../../../schemas/lead';
 import { zipDb, type ZipRecord } from '../../enrich/zipdb';
-import type { Agent, AgentFeatures, VipTier } from '../../match/records';
+import type { Agent, AgentFeatures, VipTier } from '../../../schemas/routing-records';
 
 export interface AgentBehaviour {
   /** Chance of accepting an offer it answers (better leads are accepted a little more often). */

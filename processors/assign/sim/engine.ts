@@ -7,7 +7,7 @@
  */
 import { createRng, type Rng } from '../../../connectors/generator/prng';
 import { matchLead } from '../../match/match';
-import type { AgentPerformance } from '../../match/records';
+import type { AgentPerformance } from '../../../schemas/routing-records';
 import type { RoutingConfig } from '../../match/routing-config';
 import {
   type AssignPorts,
@@ -17,7 +17,12 @@ import {
   onTimer,
   type Table,
 } from '../assign';
-import type { AgentLedger, AgentResponse, AssignmentEvent, LeadAssignment } from '../records';
+import type {
+  AgentLedger,
+  AgentResponse,
+  AssignmentEvent,
+  LeadAssignment,
+} from '../../../schemas/assignment-records';
 import type { SimulatedAgents } from './agents';
 import type { SimulatedLead } from './leads';
 

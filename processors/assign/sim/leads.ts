@@ -10,7 +10,7 @@ import { toRawLead } from '../../../ingress/intake';
 import { Scorer } from '../../../models/artifact';
 import { loadDefaultModel } from '../../../models/default-model';
 import { enrichLead } from '../../enrich/enrich';
-import type { RoutableLead } from '../../match/records';
+import type { RoutableLead } from '../../../schemas/routing-records';
 import { routableLead } from '../../match/routable-lead';
 import { scoreLead } from '../../score/score';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../../validate/rules';

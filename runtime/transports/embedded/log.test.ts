@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TopicSpec } from '../../../topics/spec';
+import type { TopicSpec } from '../../topic-spec';
 import { EmbeddedLog } from './log';
 
 const topic = (name: string, cleanup: TopicSpec['cleanup'], retentionMs: number | null): TopicSpec => ({

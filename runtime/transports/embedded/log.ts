@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { TopicSpec } from '../../../topics/spec';
-import { UnknownTopicError } from '../../../topics/spec';
+import type { TopicSpec } from '../../topic-spec';
+import { UnknownTopicError } from '../../topic-spec';
 import type { OutgoingRecord, RawRecord } from '../../records';
 import type { TopicChange, TopicInfo } from '../../transport';
 

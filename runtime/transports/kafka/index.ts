@@ -2,7 +2,7 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { offsetsAt, topicOffsets } from './admin';
 import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
-import type { TopicSpec } from '../../../topics/spec';
+import type { TopicSpec } from '../../topic-spec';
 import type { Processor } from '../../processor';
 import type { Follower } from '../../global-table';
 import type { OutgoingRecord, RawRecord } from '../../records';

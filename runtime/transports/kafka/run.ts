@@ -1,7 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Producer, Transaction } from 'kafkajs';
 import { topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
-import { changelogTopic } from '../../../topics/spec';
+import { changelogTopic } from '../../topic-spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';

@@ -24,7 +24,7 @@ export const RETENTION = { week: 7 * DAY, month: 30 * DAY, forever: null } as co
 export class UnknownTopicError extends Error {
   override name = 'UnknownTopicError';
   constructor(topic: string) {
-    super(`topic "${topic}" is not in the catalogue (topics/catalog.ts); add it there first`);
+    super(`topic "${topic}" is not in the catalogue (topics/platform.ts); add it there first`);
   }
 }
 

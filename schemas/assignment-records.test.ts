@@ -2,14 +2,14 @@
  * The routing records as the code builds them fit their Avro schemas field for field, and come
  * back unchanged.
  */
-import type { NotificationRecord } from '../../connectors/notify/notifier';
-import { avroType, loadSchema } from '../../schemas/avro';
-import { matchLead } from '../match/match';
-import type { AgentFeatures } from '../match/records';
-import { DEFAULT_ROUTING_CONFIG } from '../match/routing-config';
-import { testAgent, testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../match/test-fixtures';
-import { newLedger, performanceOf } from './ledger';
-import type { AgentResponse, AssignmentEvent } from './records';
+import type { NotificationRecord } from '../connectors/notify/notifier';
+import { avroType, loadSchema } from './avro';
+import { matchLead } from '../processors/match/match';
+import type { AgentFeatures } from './routing-records';
+import { DEFAULT_ROUTING_CONFIG } from '../processors/match/routing-config';
+import { testAgent, testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../processors/match/test-fixtures';
+import { newLedger, performanceOf } from '../processors/assign/ledger';
+import type { AgentResponse, AssignmentEvent } from './assignment-records';
 
 const roundTrip = (schema: string, value: unknown) => {
   const type = avroType(loadSchema(schema));

@@ -3,7 +3,7 @@
  * `community-event.avsc`, `reward-activity.avsc`, `reward-event.avsc` and `agent-tier.avsc` field
  * for field: optional Avro fields are `T | null`, times are epoch ms, money is in US cents.
  */
-import type { VipTier } from '../match/records';
+import type { VipTier } from './routing-records';
 
 export const PARTNER_STATUSES = ['pending', 'active', 'suspended', 'closed'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];

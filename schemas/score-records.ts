@@ -4,10 +4,57 @@
  * `lead-outcome.avsc` and `training-example.avsc` (built by `schema.ts`), with the same
  * conventions as the lead records: optional fields are `T | null`, times are epoch milliseconds.
  */
-import type { LlmInsight } from '../../connectors/llm/enricher';
-import type { Reason as ModelReason } from '../../models/artifact';
-import type { EnrichedLead } from '../../schemas/lead';
-import type { Classification } from './classify';
+import type { EnrichedLead, InsuranceLine } from './lead';
+
+export const INTENTS = ['shopping', 'switching', 'renewal', 'just_browsing'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+/** immediate: within a week; soon: within about six weeks; later: beyond; unknown: no clue. */
+export const URGENCIES = ['immediate', 'soon', 'later', 'unknown'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const CLASSIFICATION_SOURCES = ['rules', 'llm'] as const;
+export type ClassificationSource = (typeof CLASSIFICATION_SOURCES)[number];
+
+export interface Classification {
+  line: InsuranceLine;
+  /** The line the vendor sent; differs from `line` when the details or notes say otherwise. */
+  statedLine: InsuranceLine;
+  intent: Intent;
+  urgency: Urgency;
+  source: ClassificationSource;
+  /** Why, in short phrases: "notes: need coverage today", "policy expires in 12 days". */
+  signals: string[];
+}
+
+/** One factor behind a model's score. */
+export interface ModelReason {
+  /** The column, plus the level for categorical ones: "vendor=acme-leads", "dataQuality". */
+  code: string;
+  direction: 'up' | 'down';
+  /** In words: "Came from Acme Leads", "Many fields missing". */
+  text: string;
+  /** Log-odds this factor adds relative to the average lead. */
+  impact: number;
+}
+
+/** What the optional LLM added to a lead's scoring, and what it cost. */
+export interface LlmInsight {
+  /** Whether the LLM's answer was used (false: it failed and the local result stands). */
+  used: boolean;
+  model: string;
+  /** Answered from the cache (no tokens spent). */
+  cached: boolean;
+  explanation: string | null;
+  /** Fields the LLM read out of the notes, by name; values as text. */
+  extracted: Record<string, string>;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  /** Why the answer was not used: timeout, rate_limited, invalid_answer, circuit_open, unavailable. */
+  error: string | null;
+}
 
 export const TIERS = ['A', 'B', 'C', 'D'] as const;
 export type Tier = (typeof TIERS)[number];

@@ -1,6 +1,6 @@
 import { loadSchema } from '../schemas/avro';
-import type { Processor } from '../runtime/processor';
-import { changelogTopic, dlqTopic, RETENTION, type TopicSpec, UnknownTopicError } from './spec';
+import type { Processor } from './processor';
+import { changelogTopic, dlqTopic, RETENTION, type TopicSpec, UnknownTopicError } from './topic-spec';
 
 /**
  * The set of topics a deployment knows. Every topic that any processor reads or writes is listed

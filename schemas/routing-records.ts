@@ -3,7 +3,11 @@
  * leads.matched). They match `schemas/agent*.avsc` and `schemas/lead-matched.avsc` field for
  * field: optional Avro fields are `T | null`, timestamps are epoch milliseconds.
  */
-import type { InsuranceLine } from '../../schemas/lead';
+import type { InsuranceLine } from './lead';
+
+/** How a routing group picks among its ready candidates. */
+export const STRATEGIES = ['best_match', 'weighted_round_robin', 'fair_share'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export const AGENT_STATUSES = ['active', 'paused', 'inactive'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];

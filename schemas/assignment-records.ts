@@ -3,8 +3,7 @@
  * keeps per lead and per agent. The topic records match `schemas/agent-response.avsc` and
  * `schemas/assignment-event.avsc` field for field.
  */
-import type { Candidate, RoutableLead } from '../match/records';
-import type { Strategy } from '../match/routing-config';
+import type { Candidate, RoutableLead, Strategy } from './routing-records';
 
 export const RESPONSES = ['accept', 'decline', 'outcome'] as const;
 export const OUTCOMES = ['contacted', 'quoted', 'sold', 'lost'] as const;
