@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentResponse, AssignmentEvent } from '../schemas/assignment-records';
 import type { Agent } from '../schemas/routing-records';
-import { testAgent } from '../processors/match/test-fixtures';
+import { testAgent } from '../tools/routing-fixtures';
 import type { RecordCodec } from '../runtime/codec';
 import type { OutgoingRecord } from '../runtime/records';
 import type { Transport } from '../runtime/transport';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config';
-import { generateLeads } from '../connectors/generator/generate';
+import { generateLeads } from '../tools/generator/generate';
 import { buildApp } from '../ingress/app';
 import { createVendor } from '../ingress/auth/vendors';
 import { openIngress } from '../ingress/server';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { createLogger } from '../runtime/log';
-import { createRegistry, createTransport } from '../runtime/pipeline';
+import { createRegistry, createTransport } from '../app/transport';
 import type { Transport } from '../runtime/transport';
 import type { SchemaRegistry } from '../schemas/registry';
 

@@ -1,6 +1,6 @@
 import { parseAgent } from '../processors/match/agent-profile';
 import type { Agent } from '../schemas/routing-records';
-import { DEMO_AGENT_IDS } from '../processors/reward/demo-activity';
+import { DEMO_AGENT_IDS } from '../tools/demo-activity';
 import { INSURANCE_LINES } from '../schemas/lead';
 import { US_STATES } from '../schemas/us-states';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
-import { generateLeads } from '../connectors/generator/generate';
-import { toCsv, toNdjson } from '../connectors/generator/format';
+import { generateLeads } from '../tools/generator/generate';
+import { toCsv, toNdjson } from '../connectors/files/format';
 import { positiveInt, share } from './options';
 import { action } from './context';
 

@@ -16,7 +16,7 @@ import {
 import { LEAD_COLUMNS } from '../processors/score/features';
 import { CURRENT_MODEL_KEY } from '../processors/score/model-selector';
 import type { ModelRelease, TrainingExample } from '../schemas/score-records';
-import { generatedTrainingRows, LABEL, trainingRowsFromExamples } from '../processors/score/training-data';
+import { generatedTrainingRows, LABEL, trainingRowsFromExamples } from '../tools/training-data';
 import { RecordCodec } from '../runtime/codec';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { action, openContext } from './context';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parsePosition, type ReplayPlan } from '../ingress/replay/plan';
 import { ReplayRunner } from '../ingress/replay/runner';
-import { topology } from '../processors/topology';
+import { topology } from '../app/topology';
 import { printTable } from './topics';
 import { action, openContext } from './context';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createVectorIndex } from '../processors/score/services';
+import { createVectorIndex } from '../app/ai-services';
 import { openSinkDatabase } from '../sinks';
 import { neighbourConversionRate } from '../sinks/vectors/index';
 import { action, openContext } from './context';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
-import { type SimulationReport, simulateRouting } from '../processors/assign/sim/simulate';
+import { type SimulationReport, simulateRouting } from '../tools/routing-sim/simulate';
 import { loadRoutingConfig } from '../processors/match/routing-config';
 import { STRATEGIES, type Strategy } from '../schemas/routing-records';
 import { action } from './context';

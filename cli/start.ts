@@ -5,12 +5,12 @@ import { jwtSecret } from '../ingress/auth/secret';
 import { openIngress } from '../ingress/server';
 import { Pipeline } from '../runtime/pipeline';
 import { describeConfig } from '../config';
-import { topology } from '../processors/topology';
+import { topology } from '../app/topology';
 import { openSinkDatabase, POSTGRES_SINKS } from '../sinks';
 import { NEO4J_SINKS, openGraph, startGraphJob } from '../sinks/neo4j';
 import { reportConsumerLag } from '../sinks/metrics/consumer-lag';
 import { VECTOR_SINK } from '../sinks/vectors/processor';
-import { openAiServices } from '../processors/score/services';
+import { openAiServices } from '../app/ai-services';
 import { platformCatalog } from '../topics/platform';
 import { action, loadCliConfig, openContext } from './context';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { topology } from '../processors/topology';
+import { topology } from '../app/topology';
 import { platformCatalog } from '../topics/platform';
 import { action, openContext } from './context';
 

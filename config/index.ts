@@ -1,6 +1,8 @@
 import path from 'node:path';
+
+/** Vendors with their own metric series unless LEADFLOW_METRICS_VENDOR_LABELS says otherwise. */
+export const DEFAULT_VENDOR_LABELS = 25;
 import { z } from 'zod';
-import { DEFAULT_VENDOR_LABELS } from '../sinks/metrics/bounded-labels';
 
 /**
  * The one place leadflow reads its environment. Every setting has a documented default so the

@@ -1,4 +1,4 @@
-import { createRng } from '../connectors/generator/prng';
+import { createRng } from './prng';
 import { fitLogistic, linearPredictor, logLoss1, sigmoid, solveSymmetricPositive } from './logistic';
 
 function synthetic(n: number, weights: number[], intercept: number, seed: string) {

@@ -4,7 +4,7 @@
  * rows. `nestedCrossValidation` wraps the whole procedure in an outer loop for an honest estimate
  * of how a model trained this way does on rows it has never seen.
  */
-import { createRng } from '../connectors/generator/prng';
+import { createRng } from './prng';
 import { ARTIFACT_FORMAT, type ModelArtifact, modelVersion } from './artifact';
 import { applyPlatt, fitPlatt } from './calibration';
 import { type ColumnHint, encodeRow, inferColumns, type Row } from './features';

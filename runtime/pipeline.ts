@@ -1,36 +1,11 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from '../schemas/registry';
 import { Catalog } from './catalog';
 import { dlqTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { GlobalTable } from './global-table';
 import type { Processor } from './processor';
 import type { ProcessorRun, RunOptions, Transport } from './transport';
-import { EmbeddedTransport, embeddedLogFile } from './transports/embedded';
-import { KafkaTransport } from './transports/kafka';
-
-/** The transport the configuration asks for. */
-export function createTransport(config: Config, log: Logger): Transport {
-  return config.LEADFLOW_TRANSPORT === 'kafka'
-    ? new KafkaTransport({
-        brokers: config.KAFKA_BROKERS,
-        clientId: config.KAFKA_CLIENT_ID,
-        topicPrefix: config.KAFKA_TOPIC_PREFIX,
-        log,
-      })
-    : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir), log });
-}
-
-/** A Confluent-compatible registry when SCHEMA_REGISTRY_URL is set, the built-in one otherwise. */
-export function createRegistry(
-  config: Pick<Config, 'SCHEMA_REGISTRY_URL'>,
-  transport: Transport,
-): SchemaRegistry {
-  return config.SCHEMA_REGISTRY_URL
-    ? new ConfluentSchemaRegistry(config.SCHEMA_REGISTRY_URL)
-    : new BuiltInSchemaRegistry(transport.schemaLog());
-}
 
 export interface PipelineOptions {
   appId: string;

@@ -7,7 +7,7 @@ import { avroType, loadSchema } from './avro';
 import { matchLead } from '../processors/match/match';
 import type { AgentFeatures } from './routing-records';
 import { DEFAULT_ROUTING_CONFIG } from '../processors/match/routing-config';
-import { testAgent, testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../processors/match/test-fixtures';
+import { testAgent, testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../tools/routing-fixtures';
 import { newLedger, performanceOf } from '../processors/assign/ledger';
 import type { AgentResponse, AssignmentEvent } from './assignment-records';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { generateLeads } from '../connectors/generator/generate';
+import { generateLeads } from '../tools/generator/generate';
 import { enrichLead } from '../processors/enrich/enrich';
 import { rejectedLead, validateLead } from '../processors/validate/rules';
 import { loadSchema } from './avro';

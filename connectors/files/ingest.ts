@@ -3,7 +3,7 @@
  * arrive, and the next batch is only written once the previous one is durable, so a slow log
  * slows the reader (and, over HTTP, the client) instead of filling memory.
  */
-import { toRawLead } from '../../ingress/intake';
+import { toRawLead } from '../../schemas/raw-lead';
 import type { RawLead } from '../../schemas/lead';
 import type { ColumnMapping } from './mapping';
 import { type FileFormat, readRows, type RowProblem } from './rows';

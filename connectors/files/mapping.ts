@@ -3,7 +3,7 @@
  * `First Name=contact.firstName,Phone=contact.phone`. Columns without a mapping keep their name,
  * so a file in the generator's layout needs none, and unknown columns still reach `extra`.
  */
-import { CSV_COLUMNS } from '../generator/format';
+import { CSV_COLUMNS } from './format';
 
 export type ColumnMapping = ReadonlyMap<string, string>;
 

@@ -6,7 +6,7 @@
  * that is the validate stage's job, as for leads sent over HTTP.
  */
 import { CsvError, parse } from 'csv-parse/sync';
-import { flatten, fromCsvRow } from '../generator/format';
+import { flatten, fromCsvRow } from './format';
 import { decodeUtf8, type Line, splitLines, stripBom } from './lines';
 import { type ColumnMapping, MappingError, mapHeader } from './mapping';
 

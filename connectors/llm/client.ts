@@ -6,13 +6,8 @@
  */
 import OpenAI from 'openai';
 import type { LlmOutcome } from './metrics';
-import {
-  type LeadInsights,
-  leadInsightsJsonSchema,
-  leadInsightsSchema,
-  SYSTEM_PROMPT,
-  TOOL_NAME,
-} from './insights';
+import { leadInsightsJsonSchema, SYSTEM_PROMPT, TOOL_NAME } from './insights';
+import { type LeadInsights, leadInsightsSchema } from '../../schemas/lead-insights';
 
 export interface LlmClientOptions {
   baseUrl: string;

@@ -5,25 +5,19 @@
  */
 import type { Logger } from 'pino';
 import type { EnrichedLead } from '../../schemas/lead';
-import type { LlmInsight } from '../../schemas/score-records';
 import { CircuitBreaker } from './breaker';
 import { type AnswerCache, contentKey } from './cache';
 import { LlmClient, type LlmClientOptions, LlmError } from './client';
+import { PROMPT_VERSION, promptFacts } from './insights';
 import {
+  type LeadEnricher,
   type LeadInsights,
   leadInsightsSchema,
+  type LlmEnrichment,
   type LocalView,
-  PROMPT_VERSION,
-  promptFacts,
-} from './insights';
+} from '../../schemas/lead-insights';
 import { llmMetrics } from './metrics';
 import { costUsd, type Price, priceOf } from './pricing';
-
-export interface LlmEnrichment {
-  insight: LlmInsight;
-  /** The validated answer when `insight.used`. */
-  answer: LeadInsights | null;
-}
 
 export interface LlmEnricherOptions {
   client: LlmClient;
@@ -34,7 +28,7 @@ export interface LlmEnricherOptions {
   now?: () => number;
 }
 
-export class LlmEnricher {
+export class LlmEnricher implements LeadEnricher {
   private readonly now: () => number;
 
   constructor(private readonly options: LlmEnricherOptions) {

@@ -6,41 +6,12 @@
  * into the notes are masked.
  */
 import { z } from 'zod';
-import { INSURANCE_LINES, type EnrichedLead } from '../../schemas/lead';
-
-export const INSIGHT_INTENTS = ['shopping', 'switching', 'renewal', 'just_browsing'] as const;
-export const INSIGHT_URGENCIES = ['immediate', 'soon', 'later', 'unknown'] as const;
+import type { EnrichedLead } from '../../schemas/lead';
+import { type LocalView, leadInsightsSchema } from '../../schemas/lead-insights';
 
 /** Bump when the prompt or the schema changes: it is part of the cache key. */
 export const PROMPT_VERSION = 'lead-insights/1';
 export const TOOL_NAME = 'record_lead_insights';
-
-const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
-
-export const leadInsightsSchema = z.object({
-  line: z.enum(INSURANCE_LINES).describe('The insurance line the person actually needs.'),
-  intent: z.enum(INSIGHT_INTENTS),
-  urgency: z
-    .enum(INSIGHT_URGENCIES)
-    .describe('immediate: within a week; soon: within about six weeks; later: beyond; unknown.'),
-  explanation: z
-    .string()
-    .min(1)
-    .max(600)
-    .describe('Two sentences for the agent: why this lead is (or is not) promising.'),
-  extracted: z
-    .object({
-      currentInsurer: z.string().nullable(),
-      policyExpiry: dateOnly.nullable(),
-      desiredStartDate: dateOnly.nullable(),
-      vehiclesMentioned: z.number().int().min(0).max(20).nullable(),
-      householdSize: z.number().int().min(1).max(20).nullable(),
-      preferredContactTime: z.string().max(60).nullable(),
-      language: z.string().max(30).nullable(),
-    })
-    .describe('Facts stated in the notes; null when the notes do not say.'),
-});
-export type LeadInsights = z.infer<typeof leadInsightsSchema>;
 
 /**
  * The tool's parameters. Not sent in OpenAI's strict mode: many compatible servers do not know
@@ -56,15 +27,6 @@ const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
 
 export function maskContactDetails(text: string): string {
   return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]');
-}
-
-export interface LocalView {
-  line: string;
-  intent: string;
-  urgency: string;
-  score: number;
-  tier: string;
-  reasons: string[];
 }
 
 /** The facts the LLM sees: the lead without contact details, and what the local model concluded. */

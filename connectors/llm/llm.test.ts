@@ -12,7 +12,7 @@ import { CircuitBreaker } from './breaker';
 import { contentKey, MemoryCache, RedisCache } from './cache';
 import { LlmClient } from './client';
 import { LlmEnricher } from './enricher';
-import type { LocalView } from './insights';
+import type { LocalView } from '../../schemas/lead-insights';
 
 const local: LocalView = {
   line: 'auto',

@@ -5,7 +5,7 @@
 import { smtpSender } from './email';
 import type { RetryPolicy } from './retry';
 import { sendSms } from './sms';
-import { httpReceiver, smtpReceiver } from './test-receivers';
+import { httpReceiver, smtpReceiver } from '../../test/support/receivers';
 import {
   DELIVERY_HEADER,
   deliverWebhook,

@@ -4,7 +4,7 @@
  * replay of the assignments topic notifies nobody twice.
  */
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import { testAgent, testLead } from '../../processors/match/test-fixtures';
+import { testAgent, testLead } from '../../tools/routing-fixtures';
 import { Pipeline } from '../../runtime/pipeline';
 import { groupId } from '../../runtime/transport';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../../test/support/harness';
@@ -12,7 +12,7 @@ import { platformCatalog, TOPIC } from '../../topics/platform';
 import { smtpSender } from './email';
 import type { NotificationRecord, NotifyChannels } from './notifier';
 import { notifyProcessor } from './processor';
-import { httpReceiver, smtpReceiver } from './test-receivers';
+import { httpReceiver, smtpReceiver } from '../../test/support/receivers';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './webhook';
 
 jest.setTimeout(180_000);

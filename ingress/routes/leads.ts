@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Principal, principalOf } from '../auth/access';
 import { SCOPES } from '../auth/tokens';
 import { ApiError, errorResponses } from '../errors';
-import { rawLeadOf } from '../intake';
+import { rawLeadOf } from '../../schemas/raw-lead';
 import type { RawLeadWriter } from '../lead-writer';
 import { leadBatchBody, leadBody } from './lead-body';
 

@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PARTNER_STATUSES, type Partner, PAYOUT_METHODS } from '../../schemas/reward-records';
 import { parseLeadInput } from '../../schemas/lead';
-import { rawLeadOf } from '../intake';
+import { rawLeadOf } from '../../schemas/raw-lead';
 import type { Queryable } from '../../sinks/postgres/database';
 import { accountStatement, partnerReferrals } from '../../sinks/postgres/rewards-figures';
 import { TOPIC } from '../../topics/platform';

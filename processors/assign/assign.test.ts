@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing-records';
 import { parseRoutingConfig, type RoutingConfig } from '../match/routing-config';
-import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../match/test-fixtures';
+import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 import { type AssignPorts, InvalidResponseError, onMatched, onResponse, onTimer } from './assign';
 import type {
   AgentLedger,

@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
+import { generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import type { RecordCodec } from '../../runtime/codec';
@@ -26,7 +26,7 @@ import { enrichLead } from '../enrich/enrich';
 import { matchProcessor } from '../match/processor';
 import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing-records';
 import { parseRoutingConfig } from '../match/routing-config';
-import { testAgent, testMatched } from '../match/test-fixtures';
+import { testAgent, testMatched } from '../../tools/routing-fixtures';
 import type { ScoredLead } from '../../schemas/score-records';
 import { scoreLead } from '../score/score';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../validate/rules';
@@ -327,7 +327,7 @@ defaults:
         const start = async () => {
           const child = spawn(
             process.execPath,
-            ['--import', 'tsx', path.join(__dirname, 'test-support', 'assign-child.ts')],
+            ['--import', 'tsx', path.join(__dirname, '..', '..', 'test', 'support', 'assign-child.ts')],
             {
               env: {
                 ...process.env,

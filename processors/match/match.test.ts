@@ -5,7 +5,7 @@ import { availability } from './hours';
 import { type AgentTables, matchLead } from './match';
 import type { Agent, AgentFeatures, AgentPerformance, RoutableLead } from '../../schemas/routing-records';
 import { DEFAULT_ROUTING_CONFIG, parseRoutingConfig } from './routing-config';
-import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from './test-fixtures';
+import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 
 const NOW = WEDNESDAY_10AM_PACIFIC;
 

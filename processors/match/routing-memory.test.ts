@@ -1,6 +1,6 @@
 import type { LeadMatched } from '../../schemas/routing-records';
 import { decideRouting, type LeadRouting } from './routing-memory';
-import { testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from './test-fixtures';
+import { testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 
 const NOW = WEDNESDAY_10AM_PACIFIC;
 const RETENTION_DAYS = 30;

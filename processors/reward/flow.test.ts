@@ -3,7 +3,7 @@
  * activities straight into reward's accounts, with exact ledger figures.
  */
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import { testLead } from '../match/test-fixtures';
+import { testLead } from '../../tools/routing-fixtures';
 import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import { type AccountPorts, advanceTo, onActivity, onCommunity } from './accounts';
 import { Agenda, mapTable } from './agenda';

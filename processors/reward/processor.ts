@@ -1,4 +1,3 @@
-import type { Config } from '../../config';
 import { defineProcessor, type Processor, type ProcessorContext } from '../../runtime/processor';
 import type { KeyValueStore } from '../../runtime/store';
 import { TOPIC } from '../../topics/platform';
@@ -137,7 +136,10 @@ export const rewardProcessor = (config: RewardsConfig) =>
     },
   });
 
-export type RewardSettings = Partial<Pick<Config, 'LEADFLOW_REWARDS_CONFIG'>>;
+/** LEADFLOW_REWARDS_CONFIG: the rewards rules file, or the defaults when unset. */
+export interface RewardSettings {
+  LEADFLOW_REWARDS_CONFIG?: string;
+}
 
 /** The reward stages with the rewards config file's rules. */
 export function rewardProcessors(settings: RewardSettings): Processor<never>[] {

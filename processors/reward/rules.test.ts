@@ -12,7 +12,7 @@ import type { CommunityEvent } from '../../schemas/reward-records';
 import { periodClose, promotion, tierFor, withTierBenefits } from './tiers';
 import { matchLead } from '../match/match';
 import { parseRoutingConfig } from '../match/routing-config';
-import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from '../match/test-fixtures';
+import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 
 const rules = DEFAULT_REWARDS_CONFIG.points;
 const tiers = DEFAULT_REWARDS_CONFIG.tiers;

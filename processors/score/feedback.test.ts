@@ -2,8 +2,8 @@
  * score-feedback through the runtime: a lead's outcome joined to its score counts once in the live
  * evaluation, however often a replay re-runs the lead's records.
  */
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
+import { generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import { registry } from '../../runtime/metrics';

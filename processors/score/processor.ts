@@ -1,4 +1,4 @@
-import type { LlmEnricher } from '../../connectors/llm/enricher';
+import type { LeadEnricher } from '../../schemas/lead-insights';
 import type { ModelArtifact } from '../../models/artifact';
 import { defineProcessor } from '../../runtime/processor';
 import type { EnrichedLead } from '../../schemas/lead';
@@ -11,7 +11,7 @@ export interface ScoreSettings {
   /** The model used until (and unless) one is published on the models topic. */
   defaultModel: ModelArtifact;
   /** The LLM path, when an endpoint is configured. */
-  llm?: LlmEnricher | null;
+  llm?: LeadEnricher | null;
 }
 
 /**

@@ -3,8 +3,8 @@
  * probability, a 0-100 score, a tier and the reasons in words. Plain function of the lead and the
  * model; no network, no clock (dates count from the lead's receive time).
  */
-import type { LlmEnrichment } from '../../connectors/llm/enricher';
-import type { LocalView } from '../../connectors/llm/insights';
+import type { LlmEnrichment } from '../../schemas/lead-insights';
+import type { LocalView } from '../../schemas/lead-insights';
 import type { Scorer } from '../../models/artifact';
 import type { EnrichedLead } from '../../schemas/lead';
 import { classifyLead } from './classify';

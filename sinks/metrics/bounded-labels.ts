@@ -1,6 +1,3 @@
-/** Vendors with their own metric series unless LEADFLOW_METRICS_VENDOR_LABELS says otherwise. */
-export const DEFAULT_VENDOR_LABELS = 25;
-
 /** The label value that stands for every value beyond a label's cap. */
 export const OTHER = 'other';
 

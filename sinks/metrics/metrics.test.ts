@@ -1,7 +1,7 @@
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import { testLead, testMatched } from '../../processors/match/test-fixtures';
+import { testLead, testMatched } from '../../tools/routing-fixtures';
 import { scoreLead } from '../../processors/score/score';
 import { registry } from '../../runtime/metrics';
 import { HEADER } from '../../runtime/records';

@@ -11,7 +11,7 @@ import type { RouteOptions } from 'fastify';
 import type { Access } from '../../ingress/auth/access';
 import { issueToken, ROLES } from '../../ingress/auth/tokens';
 import { openDashboardSource } from '../../ingress/dashboard/source';
-import { topology } from '../../processors/topology';
+import { topology } from '../../app/topology';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Transport } from '../../runtime/transport';
 import { sampleLeadBody, sampleRawLead } from '../../schemas/lead-samples';

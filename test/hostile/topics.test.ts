@@ -3,7 +3,7 @@
  * reason, the validate stage keeps running, and every valid lead around them is processed.
  */
 import { createVendor } from '../../ingress/auth/vendors';
-import { toRawLead } from '../../ingress/intake';
+import { toRawLead } from '../../schemas/raw-lead';
 import { validateProcessor } from '../../processors/validate/processor';
 import { Pipeline } from '../../runtime/pipeline';
 import type { OutgoingRecord } from '../../runtime/records';

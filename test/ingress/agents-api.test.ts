@@ -7,7 +7,7 @@ import { issueToken, type Role, SCOPES } from '../../ingress/auth/tokens';
 import { reportOutcomesProcessor } from '../../processors/assign/outcomes';
 import { assignProcessor } from '../../processors/assign/processor';
 import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
-import { testMatched } from '../../processors/match/test-fixtures';
+import { testMatched } from '../../tools/routing-fixtures';
 import type { LeadOutcomeEvent } from '../../schemas/score-records';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toNdjson } from '../../connectors/generator/format';
-import { generateLeads } from '../../connectors/generator/generate';
+import { toNdjson } from '../../connectors/files/format';
+import { generateLeads } from '../../tools/generator/generate';
 import { runMeasured, spawnCli } from '../support/cli';
 
 jest.setTimeout(900_000);

@@ -4,10 +4,10 @@
  */
 import { createVendor, setVendorWebhook } from '../../ingress/auth/vendors';
 import { type VendorNotification, vendorWebhooksProcessor } from '../../ingress/webhooks/processor';
-import { httpReceiver } from '../../connectors/notify/test-receivers';
+import { httpReceiver } from '../support/receivers';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../connectors/notify/webhook';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import { testLead } from '../../processors/match/test-fixtures';
+import { testLead } from '../../tools/routing-fixtures';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';
 import { HEADER } from '../../runtime/records';

@@ -2,9 +2,9 @@
  * The intake stages (validate, contact screens, enrich) end to end on both transports, fed with
  * generated leads whose deliberately bad records are known.
  */
-import { EXPECTED_REASONS, generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
-import { topology } from '../../processors/topology';
+import { EXPECTED_REASONS, generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
+import { topology } from '../../app/topology';
 import { Pipeline } from '../../runtime/pipeline';
 import type { EnrichedLead, RejectedLead } from '../../schemas/lead';
 import { platformCatalog, TOPIC } from '../../topics/platform';

@@ -1,6 +1,6 @@
 /** Rewards test data: partners, referrals, assignment events and outcomes with fixed times. */
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import { testLead } from '../../processors/match/test-fixtures';
+import { testLead } from '../../tools/routing-fixtures';
 import type { CommunityEvent, Partner, ReferralEvent } from '../../schemas/reward-records';
 import type { LeadOutcomeEvent } from '../../schemas/score-records';
 

@@ -8,12 +8,12 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import pino from 'pino';
-import { generateLeads } from '../../connectors/generator/generate';
+import { generateLeads } from '../../tools/generator/generate';
 import { CircuitBreaker } from '../../connectors/llm/breaker';
 import { MemoryCache } from '../../connectors/llm/cache';
 import { LlmClient } from '../../connectors/llm/client';
 import { LlmEnricher } from '../../connectors/llm/enricher';
-import { toRawLead } from '../../ingress/intake';
+import { toRawLead } from '../../schemas/raw-lead';
 import { loadDefaultModel } from '../../models/default-model';
 import { trainModel } from '../../models/train';
 import { LEAD_COLUMNS } from '../../processors/score/features';
@@ -23,8 +23,8 @@ import type {
   ScoredLead,
   TrainingExample,
 } from '../../schemas/score-records';
-import { generatedTrainingRows, LABEL } from '../../processors/score/training-data';
-import { topology } from '../../processors/topology';
+import { generatedTrainingRows, LABEL } from '../../tools/training-data';
+import { topology } from '../../app/topology';
 import { Pipeline } from '../../runtime/pipeline';
 import { LocalEmbedder } from '../../sinks/vectors/embedding';
 import { PgVectorIndex } from '../../sinks/vectors/pgvector';

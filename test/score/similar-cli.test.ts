@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
+import { generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
 import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
-import { openAiServices } from '../../processors/score/services';
-import { topology } from '../../processors/topology';
+import { openAiServices } from '../../app/ai-services';
+import { topology } from '../../app/topology';
 import { loadConfig } from '../../config';
 import { Pipeline } from '../../runtime/pipeline';
 import { EmbeddedTransport, embeddedLogFile } from '../../runtime/transports/embedded';

@@ -6,8 +6,8 @@
  * Every id (and every street address, so household keys too) carries this run's prefix, so runs
  * sharing the one database never see each other's nodes; afterAll deletes them.
  */
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
+import { generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
@@ -16,7 +16,7 @@ import { matchProcessor } from '../../processors/match/processor';
 import type { Agent, AgentFeatures, LeadMatched } from '../../schemas/routing-records';
 import { routableLead } from '../../processors/match/routable-lead';
 import { parseRoutingConfig } from '../../processors/match/routing-config';
-import { testAgent } from '../../processors/match/test-fixtures';
+import { testAgent } from '../../tools/routing-fixtures';
 import type { Partner, ReferralEvent } from '../../schemas/reward-records';
 import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { scoreLead } from '../../processors/score/score';

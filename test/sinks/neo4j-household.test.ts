@@ -1,5 +1,5 @@
 /** Pure parts of the graph sink: household keys, and how a batch of records becomes graph rows. */
-import { testAgent } from '../../processors/match/test-fixtures';
+import { testAgent } from '../../tools/routing-fixtures';
 import type { ConsumedRecord } from '../../runtime/records';
 import { graphBatch } from '../../sinks/neo4j/graph-records';
 import { type HouseholdContact, householdKeys, normalizeAddress } from '../../sinks/neo4j/household';

@@ -3,8 +3,8 @@
  * and every event of the topics ends up in the tables exactly once, whatever the order events
  * arrive in, however often records are delivered, and across a database outage.
  */
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
+import { generateLeads } from '../../tools/generator/generate';
+import { toRawLead } from '../../schemas/raw-lead';
 import { enrichProcessor } from '../../processors/enrich/processor';
 import { validateProcessor } from '../../processors/validate/processor';
 import { emailScreenProcessor, phoneScreenProcessor } from '../../processors/validate/screen';

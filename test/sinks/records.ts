@@ -2,7 +2,7 @@
  * Records of one lead as each intake stage writes them, built with the stages' own functions, for
  * the sink's tests.
  */
-import { toRawLead } from '../../ingress/intake';
+import { toRawLead } from '../../schemas/raw-lead';
 import { enrichLead } from '../../processors/enrich/enrich';
 import { rejectedLead, validateLead } from '../../processors/validate/rules';
 import type { ConsumedRecord } from '../../runtime/records';

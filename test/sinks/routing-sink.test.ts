@@ -9,7 +9,7 @@ import { reportedOutcome } from '../../processors/assign/outcomes';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { LeadMatched } from '../../schemas/routing-records';
 import { routableLead } from '../../processors/match/routable-lead';
-import { testAgent } from '../../processors/match/test-fixtures';
+import { testAgent } from '../../tools/routing-fixtures';
 import { scoreLead } from '../../processors/score/score';
 import type { ConsumedRecord } from '../../runtime/records';
 import { toLeadEvent } from '../../sinks/postgres/lead-events';

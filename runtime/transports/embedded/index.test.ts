@@ -101,6 +101,8 @@ describe('embedded processor loop', () => {
       log: testLog,
     });
     const holder = new Database(file);
+    // Waits for the lock rather than failing if the log is being written just then.
+    holder.pragma('busy_timeout = 30000');
     try {
       const { codec } = await codecFor(transport, topics.catalog, [topics.input]);
       // The other process takes the write lock just as the first commit starts, and keeps it
@@ -119,11 +121,8 @@ describe('embedded processor loop', () => {
       await transport.produce(
         seqs.map((seq) => codec.encode(topics.input, `k${seq % 3}`, { key: `k${seq % 3}`, seq, n: 1 })),
       );
-      await eventually(
-        () => threwBusy(heartbeat) && threwBusy(commitStep),
-        30_000,
-        'the heartbeat and the commit to find the log locked',
-      );
+      await eventually(() => threwBusy(commitStep), 30_000, 'the commit to find the log locked');
+      await eventually(() => threwBusy(heartbeat), 30_000, 'the heartbeat to find the log locked');
       holder.exec('COMMIT');
 
       await pipeline.waitIdle(30_000);

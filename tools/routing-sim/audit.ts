@@ -4,8 +4,8 @@
  * language and working hours, and its daily and concurrent caps. It also measures the run:
  * acceptance, time to accept, and fairness.
  */
-import type { Agent } from '../../../schemas/routing-records';
-import type { AssignmentEvent } from '../../../schemas/assignment-records';
+import type { Agent } from '../../schemas/routing-records';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { SimulatedLead } from './leads';
 
 export interface Audit {

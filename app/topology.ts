@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { type Config, DEFAULT_VENDOR_LABELS } from '../config';
 import type { LlmEnricher } from '../connectors/llm/enricher';
 import { DEFAULT_RETRY } from '../connectors/notify/retry';
 import { vendorWebhooksProcessor } from '../ingress/webhooks/processor';
@@ -6,19 +6,18 @@ import { loadDefaultModel } from '../models/default-model';
 import type { Processor } from '../runtime/processor';
 import { type Database, postgresSinks } from '../sinks';
 import type { Embedder } from '../sinks/vectors/embedding';
-import { DEFAULT_VENDOR_LABELS } from '../sinks/metrics/bounded-labels';
 import { metricsSinks } from '../sinks/metrics/processor';
 import type { Graph } from '../sinks/neo4j/graph';
 import { neo4jSinks } from '../sinks/neo4j/processor';
 import type { VectorIndex } from '../sinks/vectors/index';
 import { vectorSinkProcessor } from '../sinks/vectors/processor';
-import { type RoutingSettings, routingProcessors } from './assign/stages';
-import { type RewardSettings, rewardProcessors } from './reward/processor';
-import { enrichProcessor } from './enrich/processor';
-import { scoreFeedbackProcessor } from './score/feedback';
-import { scoreProcessor } from './score/processor';
-import { validateProcessor } from './validate/processor';
-import { emailScreenProcessor, phoneScreenProcessor } from './validate/screen';
+import { type RoutingSettings, routingProcessors } from './routing-stages';
+import { type RewardSettings, rewardProcessors } from '../processors/reward/processor';
+import { enrichProcessor } from '../processors/enrich/processor';
+import { scoreFeedbackProcessor } from '../processors/score/feedback';
+import { scoreProcessor } from '../processors/score/processor';
+import { validateProcessor } from '../processors/validate/processor';
+import { emailScreenProcessor, phoneScreenProcessor } from '../processors/validate/screen';
 import { platformCatalog } from '../topics/platform';
 
 export type TopologySettings = Pick<

@@ -3,14 +3,14 @@
  * their referrals of some leads, what the leads' agents sold (and one cancellation), and agents'
  * community posts, comments, likes, stories and a featured story.
  */
-import { createRng } from '../../connectors/generator/prng';
-import type { LeadOutcomeEvent } from '../../schemas/score-records';
+import { createRng } from '../models/prng';
+import type { LeadOutcomeEvent } from '../schemas/score-records';
 import {
   type CommunityEvent,
   communityKey,
   type Partner,
   type ReferralEvent,
-} from '../../schemas/reward-records';
+} from '../schemas/reward-records';
 
 export interface DemoActivity {
   partners: Partner[];

@@ -1,5 +1,5 @@
 /** Agents and leads for routing tests: valid by default, any field overridable. */
-import type { Agent, LeadMatched, RoutableLead } from '../../schemas/routing-records';
+import type { Agent, LeadMatched, RoutableLead } from '../schemas/routing-records';
 
 /** Wednesday 4 March 2026, 18:00 UTC: 10:00 in Los Angeles, 13:00 in New York. */
 export const WEDNESDAY_10AM_PACIFIC = Date.UTC(2026, 2, 4, 18, 0);

@@ -1,11 +1,11 @@
-import type { Config } from '../../config';
-import { type NotifySettings, notifyChannels } from '../../connectors/notify/channels';
-import { notifyProcessor } from '../../connectors/notify/processor';
-import type { Processor } from '../../runtime/processor';
-import { matchProcessor } from '../match/processor';
-import { loadRoutingConfig } from '../match/routing-config';
-import { reportOutcomesProcessor } from './outcomes';
-import { assignProcessor } from './processor';
+import type { Config } from '../config';
+import { type NotifySettings, notifyChannels } from '../connectors/notify/channels';
+import { notifyProcessor } from '../connectors/notify/processor';
+import type { Processor } from '../runtime/processor';
+import { matchProcessor } from '../processors/match/processor';
+import { loadRoutingConfig } from '../processors/match/routing-config';
+import { reportOutcomesProcessor } from '../processors/assign/outcomes';
+import { assignProcessor } from '../processors/assign/processor';
 
 export type RoutingSettings = NotifySettings & Partial<Pick<Config, 'LEADFLOW_ROUTING_CONFIG'>>;
 

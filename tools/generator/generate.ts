@@ -27,7 +27,7 @@ import {
   VEHICLES,
   type Intent,
 } from './data';
-import { createRng, seedTag, type Rng } from './prng';
+import { createRng, seedTag, type Rng } from '../../models/prng';
 import { BASE_PRICE, VENDORS, type VendorProfile } from './vendors';
 
 export const BAD_KINDS = [

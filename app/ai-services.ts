@@ -4,15 +4,15 @@
  * pgvector in the read-model database when there is one). The caller owns them and closes them.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../../config';
-import { createAnswerCache } from '../../connectors/llm/cache';
-import { LlmClient } from '../../connectors/llm/client';
-import { createLlmEnricher, llmClientOptions, type LlmEnricher } from '../../connectors/llm/enricher';
-import type { Queryable } from '../../sinks/postgres/database';
-import { type Embedder, LlmEmbedder, LocalEmbedder } from '../../sinks/vectors/embedding';
-import type { VectorIndex } from '../../sinks/vectors/index';
-import { PgVectorIndex } from '../../sinks/vectors/pgvector';
-import { QdrantIndex } from '../../sinks/vectors/qdrant';
+import type { Config } from '../config';
+import { createAnswerCache } from '../connectors/llm/cache';
+import { LlmClient } from '../connectors/llm/client';
+import { createLlmEnricher, llmClientOptions, type LlmEnricher } from '../connectors/llm/enricher';
+import type { Queryable } from '../sinks/postgres/database';
+import { type Embedder, LlmEmbedder, LocalEmbedder } from '../sinks/vectors/embedding';
+import type { VectorIndex } from '../sinks/vectors/index';
+import { PgVectorIndex } from '../sinks/vectors/pgvector';
+import { QdrantIndex } from '../sinks/vectors/qdrant';
 
 export type AiConfig = Pick<
   Config,

@@ -2,8 +2,8 @@
  * `leadflow simulate routing`: simulated agents and leads, routed by the configured strategies
  * and, for comparison, by each strategy applied to every group, each run audited independently.
  */
-import { type RoutingConfig, withStrategy } from '../../match/routing-config';
-import { STRATEGIES, type Strategy } from '../../../schemas/routing-records';
+import { type RoutingConfig, withStrategy } from '../../processors/match/routing-config';
+import { STRATEGIES, type Strategy } from '../../schemas/routing-records';
 import { simulatedAgents } from './agents';
 import { type Audit, auditRun } from './audit';
 import { runSimulation } from './engine';

@@ -4,10 +4,10 @@
  * VIP tiers; and hidden behaviour (how often they accept, how fast they answer, how well they
  * sell) that only the simulation knows.
  */
-import { createRng, type Rng } from '../../../connectors/generator/prng';
-import type { InsuranceLine } from '../../../schemas/lead';
-import { zipDb, type ZipRecord } from '../../enrich/zipdb';
-import type { Agent, AgentFeatures, VipTier } from '../../../schemas/routing-records';
+import { createRng, type Rng } from '../../models/prng';
+import type { InsuranceLine } from '../../schemas/lead';
+import { zipDb, type ZipRecord } from '../../processors/enrich/zipdb';
+import type { Agent, AgentFeatures, VipTier } from '../../schemas/routing-records';
 
 export interface AgentBehaviour {
   /** Chance of accepting an offer it answers (better leads are accepted a little more often). */

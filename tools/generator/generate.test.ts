@@ -1,9 +1,9 @@
 import { parseLeadInput } from '../../schemas/lead';
 import { contactIdentities } from '../../processors/validate/identities';
 import { validateLeadBody } from '../../processors/validate/rules';
-import { fromCsvRow, fromNdjson, parseCsv, toCsv, toNdjson } from './format';
+import { fromCsvRow, fromNdjson, parseCsv, toCsv, toNdjson } from '../../connectors/files/format';
 import { BAD_KINDS, EXPECTED_REASONS, generateLeads, type LeadBody } from './generate';
-import { createRng } from './prng';
+import { createRng } from '../../models/prng';
 import { VENDORS } from './vendors';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);

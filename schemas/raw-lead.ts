@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseLeadInput, type ParseLeadResult, type RawLead } from '../schemas/lead';
+import { parseLeadInput, type ParseLeadResult, type RawLead } from './lead';
 
 export interface IntakeMeta {
   vendorId: string;

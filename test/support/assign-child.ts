@@ -2,14 +2,14 @@
  * Runs the assign processor as its own process for the crash test: the parent kills it with
  * SIGKILL in the middle of offers and starts it again.
  */
-import { Pipeline } from '../../../runtime/pipeline';
-import type { Transport } from '../../../runtime/transport';
-import { EmbeddedTransport } from '../../../runtime/transports/embedded';
-import { KafkaTransport } from '../../../runtime/transports/kafka';
-import { SESSION_TIMEOUT_MS, testLog, testRegistry } from '../../../test/support/harness';
-import { platformCatalog } from '../../../topics/platform';
-import { parseRoutingConfig } from '../../match/routing-config';
-import { assignProcessor } from '../processor';
+import { Pipeline } from '../../runtime/pipeline';
+import type { Transport } from '../../runtime/transport';
+import { EmbeddedTransport } from '../../runtime/transports/embedded';
+import { KafkaTransport } from '../../runtime/transports/kafka';
+import { SESSION_TIMEOUT_MS, testLog, testRegistry } from './harness';
+import { platformCatalog } from '../../topics/platform';
+import { parseRoutingConfig } from '../../processors/match/routing-config';
+import { assignProcessor } from '../../processors/assign/processor';
 
 async function main() {
   const transport: Transport =

@@ -1,7 +1,7 @@
-import { DEFAULT_ROUTING_CONFIG } from '../../match/routing-config';
-import { STRATEGIES } from '../../../schemas/routing-records';
-import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from '../../match/test-fixtures';
-import type { AssignmentEvent } from '../../../schemas/assignment-records';
+import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
+import { STRATEGIES } from '../../schemas/routing-records';
+import { testAgent, testLead, WEDNESDAY_10AM_PACIFIC } from '../routing-fixtures';
+import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { auditRun, weightedGini } from './audit';
 import { simulateRouting } from './simulate';
 

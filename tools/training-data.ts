@@ -4,15 +4,15 @@
  * reject are left out, and so are repeat contacts, which the duplicate screen rejects), joined to
  * the generator's outcomes by the vendor's lead id; or real outcomes from model.training.
  */
-import { generateLeads } from '../../connectors/generator/generate';
-import { toRawLead } from '../../ingress/intake';
-import type { Row } from '../../models/features';
-import type { EnrichedLead } from '../../schemas/lead';
-import { enrichLead } from '../enrich/enrich';
-import { validateLead } from '../validate/rules';
-import { classifyLead } from './classify';
-import { leadFeatures } from './features';
-import type { TrainingExample } from '../../schemas/score-records';
+import { generateLeads } from './generator/generate';
+import { toRawLead } from '../schemas/raw-lead';
+import type { Row } from '../models/features';
+import type { EnrichedLead } from '../schemas/lead';
+import { enrichLead } from '../processors/enrich/enrich';
+import { validateLead } from '../processors/validate/rules';
+import { classifyLead } from '../processors/score/classify';
+import { leadFeatures } from '../processors/score/features';
+import type { TrainingExample } from '../schemas/score-records';
 
 export const LABEL = 'converted';
 

@@ -5,10 +5,10 @@
  * matchLead for each arrival, and assign's onMatched / onResponse / onTimer over the same
  * state shapes, with maps for stores and a priority queue for timers.
  */
-import { createRng, type Rng } from '../../../connectors/generator/prng';
-import { matchLead } from '../../match/match';
-import type { AgentPerformance } from '../../../schemas/routing-records';
-import type { RoutingConfig } from '../../match/routing-config';
+import { createRng, type Rng } from '../../models/prng';
+import { matchLead } from '../../processors/match/match';
+import type { AgentPerformance } from '../../schemas/routing-records';
+import type { RoutingConfig } from '../../processors/match/routing-config';
 import {
   type AssignPorts,
   InvalidResponseError,
@@ -16,13 +16,13 @@ import {
   onResponse,
   onTimer,
   type Table,
-} from '../assign';
+} from '../../processors/assign/assign';
 import type {
   AgentLedger,
   AgentResponse,
   AssignmentEvent,
   LeadAssignment,
-} from '../../../schemas/assignment-records';
+} from '../../schemas/assignment-records';
 import type { SimulatedAgents } from './agents';
 import type { SimulatedLead } from './leads';
 

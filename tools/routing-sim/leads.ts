@@ -4,16 +4,16 @@
  * simulated days with a daytime peak. Some speak Spanish and some come through referral
  * partners (extra fields, as vendors send them).
  */
-import { generateLeads } from '../../../connectors/generator/generate';
-import { createRng } from '../../../connectors/generator/prng';
-import { toRawLead } from '../../../ingress/intake';
-import { Scorer } from '../../../models/artifact';
-import { loadDefaultModel } from '../../../models/default-model';
-import { enrichLead } from '../../enrich/enrich';
-import type { RoutableLead } from '../../../schemas/routing-records';
-import { routableLead } from '../../match/routable-lead';
-import { scoreLead } from '../../score/score';
-import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../../validate/rules';
+import { generateLeads } from '../generator/generate';
+import { createRng } from '../../models/prng';
+import { toRawLead } from '../../schemas/raw-lead';
+import { Scorer } from '../../models/artifact';
+import { loadDefaultModel } from '../../models/default-model';
+import { enrichLead } from '../../processors/enrich/enrich';
+import type { RoutableLead } from '../../schemas/routing-records';
+import { routableLead } from '../../processors/match/routable-lead';
+import { scoreLead } from '../../processors/score/score';
+import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../../processors/validate/rules';
 
 export interface SimulatedLead {
   lead: RoutableLead;
