@@ -226,26 +226,18 @@ suite('kafka transport: fencing and liveness', () => {
   test('a timer commit that fails on an idle partition rebuilds the task at once', async () => {
     const { topics, codec, start, produce } = await setup('timer', 1);
     const transport = member();
-    let failNextTransaction = false;
-    watchClients(transport, (producer) => {
-      const begin = producer.transaction.bind(producer);
-      producer.transaction = () => {
-        if (!failNextTransaction) return begin();
-        failNextTransaction = false;
-        return Promise.reject(new Error('broker unavailable (injected)'));
-      };
-    });
+    const broker = failingTransactions(transport);
     const pipeline = await start(transport, counterProcessor(topics, 1500));
     await produce([{ key: 'a', seq: 0, n: 1 }]);
     await pipeline.waitIdle();
     // The next commit is the timer's, with no input since the last one.
-    failNextTransaction = true;
+    broker.failNext = true;
     await eventually(
       async () => (await readValues<Count>(client, codec, topics.timeouts)).length > 0,
       30_000,
       'the timer to fire again after its commit failed',
     );
-    expect(failNextTransaction).toBe(false);
+    expect(broker.failNext).toBe(false);
     await pipeline.waitIdle();
     expect(await readValues<Count>(client, codec, topics.timeouts)).toEqual([
       { key: 'a', seq: -1, count: 1, partition: 0 },
@@ -256,15 +248,7 @@ suite('kafka transport: fencing and liveness', () => {
   test('a timer commit that fails while kafkajs restarts the consumer does not end the process', async () => {
     const { topics, codec, start, produce } = await setup('timer-restart', 1);
     const transport = member();
-    let failNextTransaction = false;
-    watchClients(transport, (producer) => {
-      const begin = producer.transaction.bind(producer);
-      producer.transaction = () => {
-        if (!failNextTransaction) return begin();
-        failNextTransaction = false;
-        return Promise.reject(new Error('broker unavailable (injected)'));
-      };
-    });
+    const broker = failingTransactions(transport);
     // While kafkajs restarts a crashed consumer it has no consumer group, and seek throws.
     let consumerStopped = false;
     const create = transport.newConsumer.bind(transport);
@@ -286,8 +270,8 @@ suite('kafka transport: fencing and liveness', () => {
       await produce([{ key: 'a', seq: 0, n: 1 }]);
       await pipeline.waitIdle();
       consumerStopped = true;
-      failNextTransaction = true;
-      await eventually(() => !failNextTransaction, 30_000, 'the timer commit to fail');
+      broker.failNext = true;
+      await eventually(() => !broker.failNext, 30_000, 'the timer commit to fail');
       consumerStopped = false;
       await eventually(
         async () => (await readValues<Count>(client, codec, topics.timeouts)).length > 0,
@@ -425,6 +409,20 @@ function watchClients(
     return producer;
   });
   return seen;
+}
+
+/** Lets a test make the next transaction a transport's task producers begin fail, once. */
+function failingTransactions(transport: KafkaTransport) {
+  const broker = { failNext: false };
+  watchClients(transport, (producer) => {
+    const begin = producer.transaction.bind(producer);
+    producer.transaction = () => {
+      if (!broker.failNext) return begin();
+      broker.failNext = false;
+      return Promise.reject(new Error('broker unavailable (injected)'));
+    };
+  });
+  return broker;
 }
 
 /** The processor's consumer on the wire: its group, its member id, and how many batches it began. */
