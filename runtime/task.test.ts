@@ -254,6 +254,7 @@ describe('Task flush', () => {
     });
     await task.processBatch([input(0), input(1)]);
     await expect(task.flush()).rejects.toThrow('connection refused');
+    expect(task.takeCommit().deadLettered).toBe(0);
   });
 
   test('a dead letter of a record near the size limit keeps a pointer, not the payload', async () => {

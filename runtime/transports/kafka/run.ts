@@ -16,7 +16,7 @@ import { retryConcurrentTransactions } from './retry';
 interface KafkaTask {
   task: Task;
   producer: Producer;
-  /** Committed next offset per input topic when the task started; older records were already done. */
+  /** Next offset per input topic as of the task's last commit: where a rewind goes back to. */
   startOffsets: Map<string, number>;
   /** Next offset to process per input topic: a record fetched again is not processed twice. */
   nextOffsets: Map<string, number>;
