@@ -95,8 +95,13 @@ const RETENTION_PAUSE_MS = 10;
 const RETENTION_MAX_PER_PASS = 100_000;
 
 /** Another connection holds the lock the statement needed, past the busy timeout. */
-export const isBusy = (error: unknown): boolean =>
-  error instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(error.code);
+// By its code, not by `instanceof SqliteError`: the native addon keeps the SqliteError class of
+// the first module instance that loaded it, so in a process that loads better-sqlite3 more than
+// once (Jest's per-file registries) the errors are of another class and a busy log looked fatal.
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
 
 /** Pauses that grow while the log stays busy, so waiters do not crowd a long lock holder. */
 export class BusyBackoff {
