@@ -182,7 +182,17 @@ for (const transportChoice of transportsUnderTest()) {
           90_000,
           'the lead converted',
         );
-        const outcomes = await readValues<LeadOutcomeEvent>(transport, codec, TOPIC.leadOutcomes);
+        // The read model follows the assignment; the outcome event comes from a separate
+        // processor reading the same assignment, so it may land a moment later.
+        let outcomes: LeadOutcomeEvent[] = [];
+        await eventually(
+          async () => {
+            outcomes = await readValues<LeadOutcomeEvent>(transport, codec, TOPIC.leadOutcomes);
+            return outcomes.length > 0;
+          },
+          60_000,
+          'the sale on lead.outcomes',
+        );
         expect(outcomes.map((o) => [o.leadId, o.status, o.agentId, o.premiumUsd])).toEqual([
           ['L-api-1', 'sold', 'a1', 1_450],
         ]);
