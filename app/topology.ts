@@ -1,6 +1,6 @@
 import { type Config, DEFAULT_VENDOR_LABELS } from '../config';
 import type { LlmEnricher } from '../connectors/llm/enricher';
-import { DEFAULT_RETRY } from '../connectors/notify/retry';
+import { DEFAULT_DELIVERY } from '../connectors/notify/delivery';
 import { vendorWebhooksProcessor } from '../ingress/webhooks/processor';
 import { loadDefaultModel } from '../models/default-model';
 import type { Processor } from '../runtime/processor';
@@ -73,7 +73,7 @@ export function topology(
     ...rewardProcessors(settings),
     vendorWebhooksProcessor({
       secret: settings.LEADFLOW_WEBHOOK_SECRET ?? null,
-      retry: DEFAULT_RETRY,
+      retry: DEFAULT_DELIVERY,
       retentionDays: VENDOR_WEBHOOK_RETENTION_DAYS,
     }),
     ...(ai.vectors ? [vectorSinkProcessor(ai.vectors.index, ai.vectors.embedder)] : []),

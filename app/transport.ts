@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Transport } from '../runtime/transport';
 import { EmbeddedTransport, embeddedLogFile } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
-import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../schemas/registry';
+import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../runtime/registry';
 
 /** The transport the configuration asks for. */
 export function createTransport(config: Config, log: Logger): Transport {

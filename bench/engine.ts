@@ -10,7 +10,7 @@ import type { Transport } from '../runtime/transport';
 import { EmbeddedTransport } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
 import { createKafka } from '../runtime/transports/kafka/client';
-import { BuiltInSchemaRegistry } from '../schemas/registry';
+import { BuiltInSchemaRegistry } from '../runtime/registry';
 import { Catalog } from '../runtime/catalog';
 import type { TopicSpec } from '../runtime/topic-spec';
 import { percentile, RssSampler } from './measure';

@@ -10,7 +10,7 @@ import { buildApp } from '../ingress/app';
 import { createVendor } from '../ingress/auth/vendors';
 import { openIngress } from '../ingress/server';
 import { RecordCodec } from '../runtime/codec';
-import { BuiltInSchemaRegistry } from '../schemas/registry';
+import { BuiltInSchemaRegistry } from '../runtime/registry';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { benchTransport, disposeBenchTransport, RssSampler } from './measure';
 

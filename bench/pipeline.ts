@@ -19,7 +19,7 @@ import { TopicNames } from '../runtime/transports/kafka/convert';
 import type { Catalog } from '../runtime/catalog';
 import { groupId, type Transport } from '../runtime/transport';
 import type { RejectedLead } from '../schemas/lead-records';
-import type { SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from '../runtime/registry';
 import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { anywhereAgents, simulateAgents } from './agents';

@@ -3,7 +3,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import { createLogger } from '../runtime/log';
 import { createRegistry, createTransport } from '../app/transport';
 import type { Transport } from '../runtime/transport';
-import type { SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from '../runtime/registry';
 
 export interface CliContext {
   config: Config;

@@ -11,7 +11,7 @@ import { RecordCodec } from '../runtime/codec';
 import { Pipeline } from '../runtime/pipeline';
 import type { Transport } from '../runtime/transport';
 import { EmbeddedTransport } from '../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../schemas/registry';
+import { BuiltInSchemaRegistry } from '../runtime/registry';
 import { type Funnel, readFunnel } from '../sinks/funnel';
 import { demoGraphFigures, type Graph, openGraph } from '../sinks/neo4j';
 import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';

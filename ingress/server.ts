@@ -11,7 +11,7 @@ import type { Processor } from '../runtime/processor';
 import type { Queryable } from '../sinks/postgres/database';
 import { getLead } from '../sinks/postgres/read-models';
 import type { Transport } from '../runtime/transport';
-import type { SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from '../runtime/registry';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import type { ApiDeps } from './api';
 import type { ReadinessCheck } from './app';

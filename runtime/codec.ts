@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { avroType, wire } from '../schemas/avro';
-import type { SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from './registry';
 import type { Catalog } from './catalog';
 import type { TopicSpec } from './topic-spec';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';

@@ -1,21 +1,8 @@
 import type { Logger } from 'pino';
 import type { RecordCodec } from './codec';
 import type { RawRecord } from './records';
-import type { Transport } from './transport';
-
-/** A read-only view of a table; what processors and HTTP handlers get. */
-export interface ReadOnlyTable<V> {
-  get(key: string): V | undefined;
-  entries(): IterableIterator<[string, V]>;
-  readonly size: number;
-}
-
-/** Follows a topic from its start: every record as it is committed, in offset order per partition. */
-export interface Follower {
-  /** Resolves once everything that was in the topic when following began has been delivered. */
-  readonly ready: Promise<void>;
-  stop(): Promise<void>;
-}
+import type { ReadOnlyTable } from './store';
+import type { Follower, Transport } from './transport';
 
 /**
  * The latest value per key of a compacted topic, in memory, in every process that asks for it,

@@ -1,5 +1,4 @@
 import client from 'prom-client';
-import type { Commit } from './task';
 
 /**
  * Metrics of the engine itself. Labels are bounded: processor names and partition numbers come
@@ -56,7 +55,11 @@ export const engineMetrics = {
 };
 
 /** Records one committed step. */
-export function observeStep(processor: string, commit: Commit, seconds: number): void {
+export function observeStep(
+  processor: string,
+  commit: { processed: number; deadLettered: number },
+  seconds: number,
+): void {
   engineMetrics.commits.inc({ processor });
   if (commit.processed > 0) engineMetrics.records.inc({ processor, outcome: 'processed' }, commit.processed);
   if (commit.deadLettered > 0)

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SchemaRegistry } from '../schemas/registry';
+import type { SchemaRegistry } from './registry';
 import { Catalog } from './catalog';
 import { dlqTopic } from './topic-spec';
 import { RecordCodec } from './codec';

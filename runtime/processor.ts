@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConsumedRecord, Headers } from './records';
-import type { ReadOnlyTable } from './global-table';
-import type { KeyValueStore } from './store';
+import type { KeyValueStore, ReadOnlyTable } from './store';
 
 /**
  * A processor is one stage of the pipeline: it reads records from its input topics, keeps state
@@ -68,22 +67,6 @@ export interface ProcessorContext {
   /** Wall-clock time as the runtime sees it (injectable in tests). */
   now(): number;
   readonly log: Logger;
-}
-
-/**
- * Throw this for failures worth retrying (a timeout, a service briefly down). The runtime retries
- * the record with backoff; other errors send the record to the dead letter topic at once.
- */
-export class RetryableError extends Error {
-  override name = 'RetryableError';
-}
-
-/**
- * Throw this from `flush` when the store rejects the records themselves (a constraint they break,
- * a value it cannot hold), not when it is unreachable: retrying the same records cannot succeed.
- */
-export class PermanentError extends Error {
-  override name = 'PermanentError';
 }
 
 /** Declares a processor with its types checked, without a class. */

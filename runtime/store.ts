@@ -1,5 +1,12 @@
 import BTree from 'sorted-btree';
 
+/** A read-only view of a table; what processors and HTTP handlers get. */
+export interface ReadOnlyTable<V> {
+  get(key: string): V | undefined;
+  entries(): IterableIterator<[string, V]>;
+  readonly size: number;
+}
+
 /** A named key-value store owned by one partition of one processor. */
 export interface KeyValueStore<V> {
   get(key: string): V | undefined;

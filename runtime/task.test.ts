@@ -1,9 +1,10 @@
 import pino from 'pino';
-import { BuiltInSchemaRegistry } from '../schemas/registry';
+import { BuiltInSchemaRegistry } from './registry';
 import { counterTopics } from '../test/support/counter';
 import { dlqTopic } from './topic-spec';
 import { RecordCodec } from './codec';
-import { defineProcessor, PermanentError, RetryableError } from './processor';
+import { PermanentError, RetryableError } from './errors';
+import { defineProcessor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import { Task } from './task';
 import { EmbeddedTransport } from './transports/embedded';
@@ -33,7 +34,7 @@ async function setup(
     partition: 0,
     codec,
     log: pino({ level: 'silent' }),
-    retry: { maxAttempts: 3, baseDelayMs: 1 },
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
   });
   const encoded = codec.encode(topics.input, 'k', { key: 'k', seq: 0, n: 1 }, {}, 0);
   const input: RawRecord = { ...encoded, offset: 7 };
@@ -103,7 +104,7 @@ async function timerTask(
     codec,
     log: pino({ level: 'silent' }),
     clock: () => clock.now,
-    retry: { maxAttempts: 3, baseDelayMs: 1 },
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
   });
   let offset = 0;
   const input = (seq: number, key = 'k'): RawRecord => ({

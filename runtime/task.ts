@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { changelogTopic, dlqTopic } from './topic-spec';
 import type { RecordCodec } from './codec';
-import type { ReadOnlyTable } from './global-table';
+import type { ReadOnlyTable } from './store';
 import type { Processor, ProcessorContext, Timer } from './processor';
 import { engineMetrics } from './metrics';
-import { PermanentError, RetryableError } from './processor';
+import { PermanentError, RetryableError } from './errors';
+import { retry, type RetryPolicy } from './retry';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
 import { TaskStore } from './store';
 
@@ -17,11 +18,6 @@ export interface Commit {
   deadLettered: number;
 }
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-}
-
 export interface TaskOptions {
   appId: string;
   processor: Processor<never>;
@@ -29,6 +25,7 @@ export interface TaskOptions {
   codec: RecordCodec;
   log: Logger;
   clock?: () => number;
+  /** How a step failing with a RetryableError is tried again in place. */
   retry?: RetryPolicy;
   /** Global tables by topic, shared by every task of the process. */
   globals?: ReadonlyMap<string, ReadOnlyTable<unknown>>;
@@ -81,7 +78,7 @@ export class Task {
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition;
     this.clock = options.clock ?? Date.now;
-    this.retry = options.retry ?? { maxAttempts: 5, baseDelayMs: 100 };
+    this.retry = options.retry ?? { attempts: 5, baseDelayMs: 100, maxDelayMs: 2000 };
     this.changelog = changelogTopic(options.appId, options.processor.name);
     this.outputs = new Set(options.processor.outputs);
     for (const name of [...(options.processor.stores ?? []), TIMERS_BY_KEY, TIMERS_DUE]) {
@@ -252,23 +249,31 @@ export class Task {
     inputHeaders: Headers,
     begin?: () => void,
   ): Promise<StepFailure | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const emitted: OutgoingRecord[] = [];
-      this.beginRecord();
-      try {
-        begin?.();
-        await step(this.context(emitted, inputHeaders));
-        this.pending.records.push(...emitted);
-        return undefined;
-      } catch (error) {
-        this.rollbackRecord();
-        if (error instanceof RetryableError && attempt < this.retry.maxAttempts) {
-          engineMetrics.retries.inc({ processor: this.processor.name });
-          await sleep(this.retry.baseDelayMs * 2 ** (attempt - 1));
-          continue;
-        }
-        return { error, attempts: attempt };
-      }
+    let attempts = 0;
+    try {
+      await retry(
+        async (attempt) => {
+          attempts = attempt;
+          const emitted: OutgoingRecord[] = [];
+          this.beginRecord();
+          try {
+            begin?.();
+            await step(this.context(emitted, inputHeaders));
+          } catch (error) {
+            this.rollbackRecord();
+            throw error;
+          }
+          this.pending.records.push(...emitted);
+        },
+        {
+          ...this.retry,
+          isRetryable: (error) => error instanceof RetryableError,
+          onRetry: () => engineMetrics.retries.inc({ processor: this.processor.name }),
+        },
+      );
+      return undefined;
+    } catch (error) {
+      return { error, attempts };
     }
   }
 
@@ -461,4 +466,3 @@ export function commitDueIn(
 }
 
 const emptyCommit = (): Commit => ({ records: [], offsets: [], processed: 0, deadLettered: 0 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

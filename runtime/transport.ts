@@ -1,11 +1,19 @@
-import type { SchemaLog } from '../schemas/registry';
+import type { SchemaLog } from './registry';
 import type { TopicSpec } from './topic-spec';
 import type { RecordCodec } from './codec';
 import type { Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import type { Logger } from 'pino';
-import type { Follower, ReadOnlyTable } from './global-table';
-import type { CommitPolicy, RetryPolicy } from './task';
+import type { ReadOnlyTable } from './store';
+import type { RetryPolicy } from './retry';
+import type { CommitPolicy } from './task';
+
+/** Follows a topic from its start: every record as it is committed, in offset order per partition. */
+export interface Follower {
+  /** Resolves once everything that was in the topic when following began has been delivered. */
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface TopicInfo {
   name: string;

@@ -3,7 +3,7 @@
  * Twilio-style API, email over SMTP (smtp-server).
  */
 import { smtpSender } from './email';
-import type { RetryPolicy } from './retry';
+import type { DeliveryPolicy } from './delivery';
 import { sendSms } from './sms';
 import { httpReceiver, smtpReceiver } from '../../test/support/receivers';
 import {
@@ -14,7 +14,7 @@ import {
   verifyWebhookSignature,
 } from './webhook';
 
-const FAST: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2000 };
+const FAST: DeliveryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2000 };
 const SECRET = 'whsec-0123456789abcdef';
 
 describe('webhook signatures', () => {

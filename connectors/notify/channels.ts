@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import { smtpSender } from './email';
 import type { NotifyChannels } from './notifier';
-import { DEFAULT_RETRY } from './retry';
+import { DEFAULT_DELIVERY } from './delivery';
 
 export type NotifySettings = Partial<
   Pick<
@@ -34,7 +34,7 @@ export function notifyChannels(settings: NotifySettings): NotifyChannels {
       ? smtpSender(
           settings.SMTP_URL,
           settings.LEADFLOW_EMAIL_FROM ?? 'leadflow <offers@leadflow.local>',
-          DEFAULT_RETRY.timeoutMs,
+          DEFAULT_DELIVERY.timeoutMs,
         )
       : null,
     sms:
@@ -46,6 +46,6 @@ export function notifyChannels(settings: NotifySettings): NotifyChannels {
             from: settings.SMS_FROM!,
           }
         : null,
-    retry: DEFAULT_RETRY,
+    retry: DEFAULT_DELIVERY,
   };
 }

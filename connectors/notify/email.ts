@@ -3,7 +3,7 @@
  * sent twice (a crash between sending and committing) is recognisably the same message.
  */
 import nodemailer from 'nodemailer';
-import { DeliveryError, type DeliveryResult, type RetryPolicy, withRetries } from './retry';
+import { DeliveryError, type DeliveryResult, type DeliveryPolicy, deliver } from './delivery';
 
 export interface EmailMessage {
   to: string;
@@ -14,7 +14,7 @@ export interface EmailMessage {
 }
 
 export interface EmailSender {
-  send(message: EmailMessage, policy: RetryPolicy): Promise<DeliveryResult>;
+  send(message: EmailMessage, policy: DeliveryPolicy): Promise<DeliveryResult>;
   close(): void;
 }
 
@@ -45,7 +45,7 @@ export function smtpSender(url: string, from: string, timeoutMs: number): EmailS
   const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'leadflow.local';
   return {
     send(message, policy) {
-      return withRetries(async () => {
+      return deliver(async () => {
         try {
           await transport.sendMail({
             from,

@@ -6,7 +6,7 @@
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { Agent, NotifyChannel } from '../../schemas/routing-records';
 import type { EmailSender } from './email';
-import type { DeliveryResult, RetryPolicy } from './retry';
+import type { DeliveryResult, DeliveryPolicy } from './delivery';
 import { sendSms, type SmsSettings } from './sms';
 import { offerMessage } from './templates';
 import { deliverWebhook } from './webhook';
@@ -16,7 +16,7 @@ export interface NotifyChannels {
   webhookSecret: string | null;
   email: EmailSender | null;
   sms: SmsSettings | null;
-  retry: RetryPolicy;
+  retry: DeliveryPolicy;
 }
 
 /** Topic `assignments.notifications`, keyed by lead id (schemas/assignment-notification.avsc). */

@@ -8,9 +8,9 @@ import {
   type DeliveryResult,
   retryableStatus,
   retryAfterMs,
-  type RetryPolicy,
-  withRetries,
-} from './retry';
+  type DeliveryPolicy,
+  deliver,
+} from './delivery';
 
 export interface SmsSettings {
   baseUrl: string;
@@ -28,12 +28,12 @@ export interface SmsMessage {
 export function sendSms(
   settings: SmsSettings,
   message: SmsMessage,
-  policy: RetryPolicy,
+  policy: DeliveryPolicy,
 ): Promise<DeliveryResult> {
   const url = `${settings.baseUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`;
   const auth = Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64');
   const form = new URLSearchParams({ To: message.to, From: settings.from, Body: message.body });
-  return withRetries(async () => {
+  return deliver(async () => {
     let response: Response;
     try {
       response = await fetch(url, {

@@ -11,9 +11,9 @@ import {
   type DeliveryResult,
   retryableStatus,
   retryAfterMs,
-  type RetryPolicy,
-  withRetries,
-} from './retry';
+  type DeliveryPolicy,
+  deliver,
+} from './delivery';
 
 export const SIGNATURE_HEADER = 'x-leadflow-signature';
 export const DELIVERY_HEADER = 'x-leadflow-delivery';
@@ -52,9 +52,9 @@ export interface WebhookRequest {
 }
 
 /** POSTs the payload, signed, retrying timeouts, 408, 429 (after Retry-After) and 5xx. */
-export function deliverWebhook(request: WebhookRequest, policy: RetryPolicy): Promise<DeliveryResult> {
+export function deliverWebhook(request: WebhookRequest, policy: DeliveryPolicy): Promise<DeliveryResult> {
   const body = JSON.stringify(request.payload);
-  return withRetries(async () => {
+  return deliver(async () => {
     // Signed per attempt, so a retry after a long backoff is still within the receiver's tolerance.
     const timestamp = Date.now();
     let response: Response;

@@ -3,7 +3,7 @@ import { assignProcessor } from '../../processors/assign/processor';
 import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
 import { matchProcessor } from '../../processors/match/processor';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../../schemas/registry';
+import { BuiltInSchemaRegistry } from '../../runtime/registry';
 import { ReplayRefusedError, ReplayRunner } from './runner';
 
 test('match and assign are refused: their state is the only record of routings and offers', async () => {

@@ -16,7 +16,7 @@ import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import type { OutgoingRecord } from '../../runtime/records';
 import { groupId, type Transport } from '../../runtime/transport';
-import type { SchemaRegistry } from '../../schemas/registry';
+import type { SchemaRegistry } from '../../runtime/registry';
 import { platformCatalog } from '../../topics/platform';
 import { changelogTopic } from '../../runtime/topic-spec';
 import { offsetsFor, planOf, type Position, progressOf, rangesOf, type ReplayPlan } from './plan';

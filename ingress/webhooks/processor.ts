@@ -1,4 +1,4 @@
-import type { DeliveryResult, RetryPolicy } from '../../connectors/notify/retry';
+import type { DeliveryResult, DeliveryPolicy } from '../../connectors/notify/delivery';
 import { deliverWebhook } from '../../connectors/notify/webhook';
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
@@ -23,7 +23,7 @@ export interface VendorNotification {
 export interface VendorWebhookSettings {
   /** Signs every webhook (LEADFLOW_WEBHOOK_SECRET); nothing is sent without it. */
   secret: string | null;
-  retry: RetryPolicy;
+  retry: DeliveryPolicy;
   /** How long delivered keys are remembered, so a replay of the input does not notify again. */
   retentionDays: number;
 }

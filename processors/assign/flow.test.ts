@@ -10,7 +10,7 @@ import { toRawLead } from '../../schemas/raw-lead';
 import { Scorer } from '../../models/artifact';
 import { loadDefaultModel } from '../../models/default-model';
 import type { RecordCodec } from '../../runtime/codec';
-import type { Follower } from '../../runtime/global-table';
+import type { Follower } from '../../runtime/transport';
 import { partitionFor } from '../../runtime/partitioner';
 import { Pipeline } from '../../runtime/pipeline';
 import { HEADER } from '../../runtime/records';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type ModelArtifact, parseModel, Scorer } from '../../models/artifact';
-import type { ReadOnlyTable } from '../../runtime/global-table';
+import type { ReadOnlyTable } from '../../runtime/store';
 import type { ModelRelease } from '../../schemas/score-records';
 
 export const CURRENT_MODEL_KEY = 'current';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentFeatures } from '../../schemas/routing-records';
 import { RecordCodec } from '../../runtime/codec';
 import type { Transport } from '../../runtime/transport';
-import type { SchemaRegistry } from '../../schemas/registry';
+import type { SchemaRegistry } from '../../runtime/registry';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { agentFeatures, sameFeatures } from './features';
 import type { Graph } from './graph';

@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import { FEATURE_QUERIES, SCHEMA, WRITE } from './cypher';
 import type { GraphFacts } from './features';
 import type { GraphBatch, OutcomeRow } from './graph-records';
-import { PermanentError } from '../../runtime/processor';
+import { PermanentError } from '../../runtime/errors';
 
 export type GraphSettings = Pick<Config, 'NEO4J_URL' | 'NEO4J_USER' | 'NEO4J_PASSWORD'>;
 

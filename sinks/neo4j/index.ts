@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Transport } from '../../runtime/transport';
-import type { SchemaRegistry } from '../../schemas/registry';
+import type { SchemaRegistry } from '../../runtime/registry';
 import type { GraphSettings } from './graph';
 import { Graph } from './graph';
 import { GraphJob, graphJobCodec } from './graph-job';

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { defineProcessor, PermanentError, type Processor } from '../../runtime/processor';
+import { PermanentError } from '../../runtime/errors';
+import { retry, type RetryPolicy } from '../../runtime/retry';
+import { defineProcessor, type Processor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import type { Database } from './database';
 import { type DoNotContactEntry, toDoNotContactChange } from './do-not-contact';
@@ -13,13 +15,7 @@ import { writeDoNotContactChanges, writeLeadEvents } from './writer';
  * commits, the task is rebuilt and the same records come again, so an outage only makes the
  * sink wait; the backoff keeps it from hammering a database that is down.
  */
-export interface SinkRetry {
-  attempts: number;
-  firstDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_SINK_RETRY: SinkRetry = { attempts: 5, firstDelayMs: 250, maxDelayMs: 4000 };
+export const DEFAULT_SINK_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 4000 };
 
 export const POSTGRES_SINKS = [
   'postgres-leads',
@@ -33,7 +29,10 @@ export const POSTGRES_SINKS = [
  * the tables and the committed offsets move together: after a crash or an outage the records
  * since the last commit are written again, and the writes are idempotent by event id.
  */
-export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SINK_RETRY): Processor<never>[] {
+export function postgresSinks(
+  database: Database,
+  policy: RetryPolicy = DEFAULT_SINK_RETRY,
+): Processor<never>[] {
   const leads = defineProcessor<unknown>({
     name: 'postgres-leads',
     inputs: LEAD_EVENT_TOPICS,
@@ -42,7 +41,7 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
     // every flush of its batch forever.
     process: (record) => void toLeadEvent(record),
     flush: (records, ctx) =>
-      withRetry(retry, ctx.log, () =>
+      withRetry(policy, ctx.log, () =>
         database.transaction((tx) => writeLeadEvents(tx, records.map(toLeadEvent))),
       ),
   });
@@ -52,7 +51,7 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
     outputs: [],
     process: (record) => void toDoNotContactChange(record),
     flush: (records, ctx) =>
-      withRetry(retry, ctx.log, () =>
+      withRetry(policy, ctx.log, () =>
         database.transaction((tx) => writeDoNotContactChanges(tx, records.map(toDoNotContactChange))),
       ),
   });
@@ -62,7 +61,7 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
     outputs: [],
     process: (record) => void toRoutingChange(record),
     flush: (records, ctx) =>
-      withRetry(retry, ctx.log, () =>
+      withRetry(policy, ctx.log, () =>
         database.transaction((tx) => writeRoutingChanges(tx, records.map(toRoutingChange))),
       ),
   });
@@ -70,7 +69,7 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
     leads,
     doNotContact,
     routing,
-    ...rewardSinks(database, (log, write) => withRetry(retry, log, write)),
+    ...rewardSinks(database, (log, write) => withRetry(policy, log, write)),
   ] as Processor<never>[];
 }
 
@@ -80,27 +79,34 @@ export function postgresSinks(database: Database, retry: SinkRetry = DEFAULT_SIN
  */
 const REFUSED_DATA = /^2[23]/;
 
-async function withRetry(retry: SinkRetry, log: Logger, write: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await write();
-      return;
-    } catch (error) {
-      // The message and code only: a driver's error detail can quote the row, and rows hold PII.
-      const reason = { message: (error as Error).message, code: (error as { code?: string }).code };
-      if (reason.code && REFUSED_DATA.test(reason.code)) {
-        throw new PermanentError(
-          `postgres sink: the database refused the rows (${reason.code}: ${reason.message})`,
-        );
-      }
-      if (attempt >= retry.attempts) {
-        throw new Error(
-          `postgres sink: write failed ${attempt} times (${reason.message}); the batch will be read again`,
-        );
-      }
-      const delayMs = Math.min(retry.maxDelayMs, retry.firstDelayMs * 2 ** (attempt - 1));
-      log.warn({ error: reason, attempt, delayMs }, 'postgres sink: write failed, retrying');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+async function withRetry(policy: RetryPolicy, log: Logger, write: () => Promise<void>): Promise<void> {
+  // The message and code only: a driver's error detail can quote the row, and rows hold PII.
+  const reasonOf = (error: unknown) => ({
+    message: (error as Error).message,
+    code: (error as { code?: string }).code,
+  });
+  const refused = (error: unknown) => REFUSED_DATA.test(reasonOf(error).code ?? '');
+  let attempts = 0;
+  try {
+    await retry(
+      (attempt) => {
+        attempts = attempt;
+        return write();
+      },
+      {
+        ...policy,
+        isRetryable: (error) => !refused(error),
+        onRetry: ({ error, attempt, delayMs }) =>
+          log.warn({ error: reasonOf(error), attempt, delayMs }, 'postgres sink: write failed, retrying'),
+      },
+    );
+  } catch (error) {
+    const { message, code } = reasonOf(error);
+    if (refused(error)) {
+      throw new PermanentError(`postgres sink: the database refused the rows (${code}: ${message})`);
     }
+    throw new Error(
+      `postgres sink: write failed ${attempts} times (${message}); the batch will be read again`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeadOutcomeEvent, ScoredLead } from '../../schemas/score-records';
 import { defineProcessor } from '../../runtime/processor';
+import { retry } from '../../runtime/retry';
 import type { ConsumedRecord } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';
 import type { Embedder } from './embedding';
@@ -52,16 +53,13 @@ export function vectorSinkProcessor(index: VectorIndex, embedder: Embedder) {
   });
 }
 
-async function withBackoff(log: Logger, write: () => Promise<void>, attempts = 4): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await write();
-      return;
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      const delayMs = Math.min(4000, 250 * 2 ** (attempt - 1));
-      log.warn({ err: (error as Error).message, attempt, delayMs }, 'vector sink: write failed, retrying');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+function withBackoff(log: Logger, write: () => Promise<void>): Promise<void> {
+  return retry(write, {
+    attempts: 4,
+    baseDelayMs: 250,
+    maxDelayMs: 4000,
+    isRetryable: () => true,
+    onRetry: ({ error, attempt, delayMs }) =>
+      log.warn({ err: (error as Error).message, attempt, delayMs }, 'vector sink: write failed, retrying'),
+  });
 }

@@ -15,7 +15,8 @@ import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
 import { Catalog } from '../../runtime/catalog';
 import { dlqTopic } from '../../runtime/topic-spec';
-import { defineProcessor, RetryableError } from '../../runtime/processor';
+import { RetryableError } from '../../runtime/errors';
+import { defineProcessor } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
@@ -596,7 +597,7 @@ for (const choice of transportsUnderTest()) {
         catalog,
         processors: [flaky as never],
         log: testLog,
-        run: { retry: { maxAttempts: 2, baseDelayMs: 10 } },
+        run: { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } },
       });
       await client.produce(
         ['bad', 'good'].map((key) => codec.encode(topics.input, key, { key, seq: 0, n: 1 }, {}, 0)),

@@ -9,7 +9,7 @@ import { type Ingress, openIngress } from '../../ingress/server';
 import { RecordCodec } from '../../runtime/codec';
 import type { Processor } from '../../runtime/processor';
 import type { Transport } from '../../runtime/transport';
-import type { SchemaRegistry } from '../../schemas/registry';
+import type { SchemaRegistry } from '../../runtime/registry';
 import type { Queryable } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { eventually, testLog } from '../support/harness';

@@ -19,7 +19,7 @@ import { topology } from '../../app/topology';
 import { RecordCodec } from '../../runtime/codec';
 import { Pipeline } from '../../runtime/pipeline';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../../schemas/registry';
+import { BuiltInSchemaRegistry } from '../../runtime/registry';
 import { reportConsumerLag } from '../../sinks/metrics/consumer-lag';
 import { openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';

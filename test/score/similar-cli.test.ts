@@ -13,7 +13,7 @@ import { topology } from '../../app/topology';
 import { loadConfig } from '../../config';
 import { Pipeline } from '../../runtime/pipeline';
 import { EmbeddedTransport, embeddedLogFile } from '../../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../../schemas/registry';
+import { BuiltInSchemaRegistry } from '../../runtime/registry';
 import { openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { runCli } from '../support/cli';

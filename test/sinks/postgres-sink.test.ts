@@ -16,7 +16,8 @@ import { groupId } from '../../runtime/transport';
 import type { EnrichedLead, RawLead, RejectedLead, ValidLead } from '../../schemas/lead';
 import type { Queryable } from '../../sinks/postgres/database';
 import { openDatabase } from '../../sinks/postgres/database';
-import { POSTGRES_SINKS, postgresSinks, type SinkRetry } from '../../sinks/postgres/processors';
+import type { RetryPolicy } from '../../runtime/retry';
+import { POSTGRES_SINKS, postgresSinks } from '../../sinks/postgres/processors';
 import { conversionBy, funnel, getLead, rejectionsByReason } from '../../sinks/postgres/read-models';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { dlqTopic } from '../../runtime/topic-spec';
@@ -36,7 +37,7 @@ jest.setTimeout(300_000);
 
 afterAll(() => removePgliteTemplate());
 
-const FAST_RETRY: SinkRetry = { attempts: 3, firstDelayMs: 100, maxDelayMs: 400 };
+const FAST_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 400 };
 const LEAD_TOPICS = [TOPIC.leadsRaw, TOPIC.leadsValid, TOPIC.leadsEnriched, TOPIC.leadsRejected];
 
 const intakeProcessors = () =>

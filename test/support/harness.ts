@@ -6,7 +6,7 @@ import { RecordCodec } from '../../runtime/codec';
 import type { Transport } from '../../runtime/transport';
 import { EmbeddedTransport } from '../../runtime/transports/embedded';
 import { KafkaTransport } from '../../runtime/transports/kafka';
-import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../../schemas/registry';
+import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../../runtime/registry';
 import type { Catalog } from '../../runtime/catalog';
 import { kafkaBrokers, kafkaGate } from './services';
 

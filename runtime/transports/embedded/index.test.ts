@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { codecFor, eventually, testLog } from '../../../test/support/harness';
 import { type Count, counterProcessor, counterTopics } from '../../../test/support/counter';
-import { BuiltInSchemaRegistry } from '../../../schemas/registry';
+import { BuiltInSchemaRegistry } from '../../registry';
 import { Pipeline } from '../../pipeline';
 import { defineProcessor } from '../../processor';
 import type { RawRecord } from '../../records';

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
+import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { TopicSpec } from '../../topic-spec';
 import { changelogTopic } from '../../topic-spec';
-import type { Follower } from '../../global-table';
+import type { Follower } from '../../transport';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
+import { Backoff } from '../../retry';
 import { type Commit, commitDueIn, Task } from '../../task';
 import type {
   ProcessorRun,
@@ -18,7 +20,7 @@ import type {
   Transport,
 } from '../../transport';
 import { groupId } from '../../transport';
-import { BusyBackoff, EmbeddedLog, FencedError, isBusy, retryWhileBusy } from './log';
+import { BUSY_BACKOFF, EmbeddedLog, FencedError, isBusy, retryWhileBusy } from './log';
 
 export interface EmbeddedOptions {
   /** SQLite file of the log; `:memory:` for a throwaway log. */
@@ -145,7 +147,7 @@ export class EmbeddedTransport implements Transport {
       }
       return got;
     };
-    const backoff = new BusyBackoff();
+    const backoff = new Backoff(BUSY_BACKOFF);
     const loop = (async () => {
       while (running) {
         let got: boolean;
@@ -327,7 +329,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
   }
 
   private async runLoop(): Promise<void> {
-    const backoff = new BusyBackoff();
+    const backoff = new Backoff(BUSY_BACKOFF);
     try {
       while (this.running) {
         try {
@@ -534,4 +536,3 @@ class WakeableSleep {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

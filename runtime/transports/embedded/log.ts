@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { TopicSpec } from '../../topic-spec';
 import { UnknownTopicError } from '../../topic-spec';
 import type { OutgoingRecord, RawRecord } from '../../records';
+import { retry } from '../../retry';
 import type { TopicChange, TopicInfo } from '../../transport';
 
 const SCHEMA = `
@@ -104,31 +105,11 @@ export function isBusy(error: unknown): boolean {
 }
 
 /** Pauses that grow while the log stays busy, so waiters do not crowd a long lock holder. */
-export class BusyBackoff {
-  private delayMs = 0;
-
-  next(): number {
-    this.delayMs = Math.min(1000, Math.max(10, this.delayMs * 2));
-    return this.delayMs;
-  }
-
-  reset(): void {
-    this.delayMs = 0;
-  }
-}
+export const BUSY_BACKOFF = { baseDelayMs: 10, maxDelayMs: 1000 };
 
 /** Runs a write, retrying it while the log is busy, for up to `timeoutMs`. */
-export async function retryWhileBusy<T>(write: () => T, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  const backoff = new BusyBackoff();
-  for (;;) {
-    try {
-      return write();
-    } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadline) throw error;
-      await sleep(backoff.next());
-    }
-  }
+export function retryWhileBusy<T>(write: () => T, timeoutMs = 10_000): Promise<T> {
+  return retry(write, { ...BUSY_BACKOFF, attempts: Infinity, deadlineMs: timeoutMs, isRetryable: isBusy });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { retry } from '../../retry';
 
 // Right after a topic is created, or its leader moves, kafkajs' cached metadata can point at the
 // wrong broker and offset requests fail with these; fresh metadata fixes it.
@@ -9,20 +10,17 @@ const STALE_METADATA = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
 ]);
 
-async function withFreshMetadata<T>(admin: Admin, topic: string, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const type = (error as { type?: string }).type;
-      // kafkajs also fails with a TypeError ("low.pop(...) is undefined") while it has no
-      // partitions for a topic in its metadata yet.
-      const stale = (type && STALE_METADATA.has(type)) || error instanceof TypeError;
-      if (!stale || attempt >= 10) throw error;
-      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
+function withFreshMetadata<T>(admin: Admin, topic: string, call: () => Promise<T>): Promise<T> {
+  return retry(call, {
+    attempts: 10,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    // kafkajs also fails with a TypeError ("low.pop(...) is undefined") while it has no
+    // partitions for a topic in its metadata yet.
+    isRetryable: (error) =>
+      STALE_METADATA.has((error as { type?: string }).type ?? '') || error instanceof TypeError,
+    onRetry: () => admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined),
+  });
 }
 
 /** End (last stable) and start offsets per partition, sorted by partition. */

@@ -1,10 +1,10 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { offsetsAt, topicOffsets } from './admin';
 import type { Logger } from 'pino';
-import type { SchemaEntry, SchemaLog } from '../../../schemas/registry';
+import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { TopicSpec } from '../../topic-spec';
 import type { Processor } from '../../processor';
-import type { Follower } from '../../global-table';
+import type { Follower } from '../../transport';
 import type { OutgoingRecord, RawRecord } from '../../records';
 import type {
   ProcessorRun,

@@ -3,7 +3,7 @@ import { topicOffsets } from './admin';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../../records';
-import type { Follower } from '../../global-table';
+import type { Follower } from '../../transport';
 import { fromKafka, type TopicNames } from './convert';
 import { replaceStoppedConsumer } from './replace';
 

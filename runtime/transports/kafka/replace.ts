@@ -1,5 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { retry } from '../../retry';
 
 /**
  * kafkajs leaves a consumer stopped after errors it deems final (KafkaJSGroupCoordinatorNotFound,
@@ -17,16 +18,28 @@ export async function replaceStoppedConsumer(options: {
   context: Record<string, unknown>;
 }): Promise<void> {
   const { create, run, wanted, log, context } = options;
-  for (let attempt = 1; wanted(); attempt++) {
-    const consumer = create();
-    try {
-      await run(consumer);
+  if (!wanted()) return;
+  await retry(
+    async (attempt) => {
+      const consumer = create();
+      try {
+        await run(consumer);
+      } catch (error) {
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
       log.warn({ ...context, attempt }, 'consumer replaced after kafkajs stopped it');
-      return;
-    } catch (error) {
-      log.warn({ err: error, ...context, attempt }, 'replacing the consumer failed; retrying');
-      await consumer.disconnect().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)));
-    }
-  }
+    },
+    {
+      attempts: Infinity,
+      baseDelayMs: 1000,
+      maxDelayMs: 30_000,
+      isRetryable: wanted,
+      onRetry: ({ error, attempt }) =>
+        log.warn({ err: error, ...context, attempt }, 'replacing the consumer failed; retrying'),
+    },
+  ).catch((error: unknown) => {
+    // No longer wanted: the process is stopping or the reader was closed.
+    if (wanted()) throw error;
+  });
 }

@@ -1,17 +1,18 @@
-import type { Admin, Consumer, EachBatchPayload, Producer, Transaction } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
 import { topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
 import type { Processor } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
+import { retry } from '../../retry';
 import { type Commit, commitDueIn, Task } from '../../task';
-import type { ProcessorRun, RunOptions } from '../../transport';
+import type { ProcessorRun, ReadOptions, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
-import type { KafkaTransport } from './index';
 import { replaceStoppedConsumer } from './replace';
-import { retryConcurrentTransactions } from './retry';
+import { retryConcurrentTransactions } from './concurrent-transactions';
 
 interface KafkaTask {
   task: Task;
@@ -31,6 +32,15 @@ interface KafkaTask {
 class RejoinGroup extends Error {
   readonly type = 'REBALANCE_IN_PROGRESS';
   override name = 'RejoinGroup';
+}
+
+/** What a processor run needs of the transport that starts it (KafkaTransport). */
+export interface KafkaConnection {
+  readonly kafka: Kafka;
+  readonly names: TopicNames;
+  admin(): Promise<Admin>;
+  newConsumer(groupId: string, sessionTimeout: number): Consumer;
+  read(topic: string, options?: ReadOptions): Promise<RawRecord[]>;
 }
 
 /**
@@ -59,7 +69,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private running = false;
 
   constructor(
-    private readonly transport: KafkaTransport,
+    private readonly transport: KafkaConnection,
     private readonly processorDef: Processor<never>,
     private readonly options: RunOptions,
     private readonly sessionTimeoutMs: number,
@@ -254,18 +264,17 @@ export class KafkaProcessorRun implements ProcessorRun {
    * long as the partitions stay assigned.
    */
   private async createTasksUntilDone(partitions: number[]): Promise<Map<number, KafkaTask>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.createTasks(partitions);
-      } catch (error) {
-        if (!this.running || partitions.some((p) => !this.assignment?.has(p))) throw error;
+    return retry(() => this.createTasks(partitions), {
+      attempts: Infinity,
+      baseDelayMs: 500,
+      maxDelayMs: 10_000,
+      isRetryable: () => this.running && partitions.every((p) => this.assignment?.has(p)),
+      onRetry: ({ error, attempt }) =>
         this.options.log.warn(
           { err: error, processor: this.processor, partitions, attempt },
           'task creation failed; retrying',
-        );
-        await sleep(Math.min(10_000, 250 * 2 ** attempt));
-      }
-    }
+        ),
+    });
   }
 
   private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
@@ -586,5 +595,3 @@ async function disconnect(producers: Iterable<Producer>): Promise<void> {
 function readyTask(pending: Promise<KafkaTask>): Promise<KafkaTask | undefined> {
   return Promise.race([pending.catch(() => undefined), sleep(0).then(() => undefined)]);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,5 @@
+import { retry } from '../../retry';
+
 /**
  * The coordinator answers CONCURRENT_TRANSACTIONS while it still completes this producer's previous
  * transaction (writing its markers), and expects the client to retry, as the Java client does.
@@ -6,16 +8,11 @@
  * its task was rebuilt from the changelog: in the 100,000-lead crash run assign, whose commits are
  * large, spent minutes doing little else.
  */
-export async function retryConcurrentTransactions(request: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      const concurrent = (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS';
-      if (!concurrent || attempt >= CONCURRENT_TRANSACTION_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-    }
-  }
+export function retryConcurrentTransactions(request: () => Promise<void>): Promise<void> {
+  return retry(request, {
+    attempts: 10,
+    baseDelayMs: 40,
+    maxDelayMs: 1000,
+    isRetryable: (error) => (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS',
+  });
 }
-
-const CONCURRENT_TRANSACTION_ATTEMPTS = 10;

@@ -1,5 +1,5 @@
 import { KafkaJSProtocolError } from 'kafkajs';
-import { retryConcurrentTransactions } from './retry';
+import { retryConcurrentTransactions } from './concurrent-transactions';
 
 /** The error kafkajs throws for a broker's error code, as its protocol layer builds it. */
 const brokerError = (type: string, code: number) =>

@@ -1,4 +1,4 @@
-import { EmbeddedTransport } from '../runtime/transports/embedded';
+import { EmbeddedTransport } from './transports/embedded';
 import { schemaRegistryGate, schemaRegistryUrl } from '../test/support/services';
 import {
   BuiltInSchemaRegistry,

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type AvroSchema, checkBackward, fingerprint } from './avro';
+import { type AvroSchema, checkBackward, fingerprint } from '../schemas/avro';
+import { LeadflowError } from './errors';
+import { retry } from './retry';
 
 /**
  * The registry the serdes use: subjects follow Confluent's TopicNameStrategy
@@ -95,42 +97,47 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   ): Promise<{ status: number; body: unknown }> {
     // A registry busy with a checkpoint or a GC pause can miss one deadline; schemas are fetched
     // once per process, so waiting longer costs little and a failed start costs a lot.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const response = await fetch(`${this.base}${path}`, {
-          method,
-          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(REGISTRY_REQUEST_TIMEOUT_MS),
-        });
-        const text = await response.text();
-        const parsed: unknown = text ? JSON.parse(text) : null;
-        if (response.ok || expected.includes(response.status))
-          return { status: response.status, body: parsed };
-        if (response.status < 500 || attempt >= REGISTRY_ATTEMPTS) {
-          throw new RegistryAnswerError(
+    let attempts = 0;
+    try {
+      return await retry(
+        async (attempt) => {
+          attempts = attempt;
+          const response = await fetch(`${this.base}${path}`, {
+            method,
+            headers: {
+              'content-type': 'application/vnd.schemaregistry.v1+json',
+              accept: 'application/json',
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(REGISTRY_REQUEST_TIMEOUT_MS),
+          });
+          const text = await response.text();
+          const parsed: unknown = text ? JSON.parse(text) : null;
+          if (response.ok || expected.includes(response.status))
+            return { status: response.status, body: parsed };
+          throw new LeadflowError(
             `schema registry ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`,
+            { retryable: response.status >= 500 },
           );
-        }
-      } catch (error) {
-        if (error instanceof RegistryAnswerError) throw error;
-        if (attempt >= REGISTRY_ATTEMPTS) {
-          throw new Error(
-            `schema registry ${method} ${this.base}${path} failed ${attempt} times: ${(error as Error).message}`,
-          );
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
+        },
+        {
+          ...REGISTRY_RETRY,
+          // A network failure or timeout is worth another try; a 4xx answer is not.
+          isRetryable: (error) => !(error instanceof LeadflowError) || error.retryable,
+        },
+      );
+    } catch (error) {
+      if (error instanceof LeadflowError) throw error;
+      throw new Error(
+        `schema registry ${method} ${this.base}${path} failed ${attempts} times: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }
 
 const REGISTRY_REQUEST_TIMEOUT_MS = 20_000;
-const REGISTRY_ATTEMPTS = 5;
-
-class RegistryAnswerError extends Error {
-  override name = 'RegistryAnswerError';
-}
+const REGISTRY_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 4000 };
 
 /** One registration, as the built-in registry keeps it in its log. */
 export interface SchemaEntry {
