@@ -1,6 +1,13 @@
 import { loadSchema } from '../schemas/avro';
 import type { Processor } from './processor';
-import { changelogTopic, dlqTopic, RETENTION, type TopicSpec, UnknownTopicError } from './topic-spec';
+import {
+  changelogTopic,
+  dlqTopic,
+  RETENTION,
+  retryTopic,
+  type TopicSpec,
+  UnknownTopicError,
+} from './topic-spec';
 
 /**
  * The set of topics a deployment knows. Every topic that any processor reads or writes is listed
@@ -38,7 +45,7 @@ export class Catalog {
 
   /**
    * The catalogue plus the internal topics a set of processors needs: a changelog per processor
-   * with state and a dead letter topic per input. Checks that each processor's inputs are
+   * with state, a retry topic per processor that parks records, and a dead letter topic per input. Checks that each processor's inputs are
    * co-partitioned, since a task owns the same partition number of every input.
    */
   withProcessors(appId: string, processors: readonly Processor<never>[]): Catalog {
@@ -65,6 +72,21 @@ export class Catalog {
         valueSchema: 'bytes',
         doc: `State changelog of the ${processor.name} processor (store/key -> JSON value).`,
       });
+      if (processor.retryLaterMs?.length) {
+        const retry = retryTopic(appId, processor.name);
+        specs.set(retry, {
+          name: retry,
+          partitions,
+          cleanup: 'delete',
+          retentionMs: RETENTION.week,
+          format: 'raw',
+          keySchema: 'bytes',
+          valueSchema: 'bytes',
+          doc:
+            `Input records of the ${processor.name} processor parked after a transient failure, ` +
+            'each with its source, round, due time and error in lf-retry-* headers.',
+        });
+      }
       for (const input of inputs) {
         const dlq = dlqTopic(input.name);
         if (!specs.has(dlq)) {

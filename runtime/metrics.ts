@@ -10,7 +10,7 @@ client.collectDefaultMetrics({ register: registry, prefix: 'leadflow_' });
 export const engineMetrics = {
   records: new client.Counter({
     name: 'leadflow_processor_records_total',
-    help: 'Input records a processor handled, by outcome (processed or dead_lettered).',
+    help: 'Input records a processor handled, by outcome (processed, parked or dead_lettered).',
     labelNames: ['processor', 'outcome'] as const,
     registers: [registry],
   }),
@@ -57,14 +57,15 @@ export const engineMetrics = {
 /** Records one committed step. */
 export function observeStep(
   processor: string,
-  commit: { processed: number; deadLettered: number },
+  commit: { processed: number; deadLettered: number; parked: number },
   seconds: number,
 ): void {
   engineMetrics.commits.inc({ processor });
   if (commit.processed > 0) engineMetrics.records.inc({ processor, outcome: 'processed' }, commit.processed);
   if (commit.deadLettered > 0)
     engineMetrics.records.inc({ processor, outcome: 'dead_lettered' }, commit.deadLettered);
-  const inputs = commit.processed + commit.deadLettered;
+  if (commit.parked > 0) engineMetrics.records.inc({ processor, outcome: 'parked' }, commit.parked);
+  const inputs = commit.processed + commit.deadLettered + commit.parked;
   if (inputs > 0) {
     engineMetrics.stepSeconds.observe({ processor }, seconds);
     engineMetrics.batchSize.observe({ processor }, inputs);

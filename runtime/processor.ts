@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConsumedRecord, Headers } from './records';
 import type { KeyValueStore, ReadOnlyTable } from './store';
+import { retryTopic } from './topic-spec';
 
 /**
  * A processor is one stage of the pipeline: it reads records from its input topics, keeps state
@@ -23,6 +24,14 @@ export interface Processor<V = unknown> {
    */
   readonly globals?: readonly string[];
   process(record: ConsumedRecord<V>, ctx: ProcessorContext): void | Promise<void>;
+  /**
+   * Later rounds for a record whose `process` still throws a RetryableError after the in-place
+   * attempts (a webhook receiver down for minutes): the record is parked in the processor's retry
+   * topic and tried again after each of these delays, while the records behind it go on. After
+   * the last round it goes to the dead letter topic. Without it, the in-place attempts are all.
+   * Parked records are tried out of order with the rest, so use it where order does not matter.
+   */
+  readonly retryLaterMs?: readonly number[];
   /**
    * Why this stage must not be replayed on its own, if it must not: a replay runs the stage with
    * fresh state of its own, so a stage whose state is the only record of effects that happen once
@@ -66,7 +75,22 @@ export interface ProcessorContext {
   cancel(key: string): void;
   /** Wall-clock time as the runtime sees it (injectable in tests). */
   now(): number;
+  /**
+   * True when a RetryableError thrown now would not be retried again (no in-place attempt and no
+   * retry round left): the step should record its failure rather than throw.
+   */
+  readonly lastAttempt: boolean;
   readonly log: Logger;
+}
+
+/**
+ * The topics a processor's tasks read: its inputs, and its retry topic if it parks records.
+ * Both transports subscribe to these.
+ */
+export function taskInputs(processor: Processor<never>, appId: string): string[] {
+  return processor.retryLaterMs?.length
+    ? [...processor.inputs, retryTopic(appId, processor.name)]
+    : [...processor.inputs];
 }
 
 /** Declares a processor with its types checked, without a class. */

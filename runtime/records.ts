@@ -40,4 +40,10 @@ export const HEADER = {
   ingestedAt: 'lf-ingested-at',
   /** Set on records re-run through a stage by replay, so sinks and metrics can tell them apart. */
   replay: 'lf-replay',
+  /** On a parked record in a retry topic: where it came from, which round, when due, and why. */
+  retrySource: 'lf-retry-source',
+  retryTimestamp: 'lf-retry-timestamp',
+  retryRound: 'lf-retry-round',
+  retryDue: 'lf-retry-due',
+  retryError: 'lf-retry-error',
 } as const;

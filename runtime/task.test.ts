@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { BuiltInSchemaRegistry } from './registry';
 import { counterTopics } from '../test/support/counter';
-import { dlqTopic } from './topic-spec';
+import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { PermanentError, RetryableError } from './errors';
 import { defineProcessor } from './processor';
@@ -81,7 +81,7 @@ describe('Task', () => {
 
 /** A task whose processor is built by the test, with a clock the test moves. */
 async function timerTask(
-  definition: Pick<Parameters<typeof defineProcessor>[0], 'process' | 'onTimer' | 'flush'>,
+  definition: Pick<Parameters<typeof defineProcessor>[0], 'process' | 'onTimer' | 'flush' | 'retryLaterMs'>,
 ) {
   const processor = defineProcessor({
     name: 'unit',
@@ -117,7 +117,7 @@ async function timerTask(
         .filter((r) => r.topic === dlqTopic(topics.input))
         .map(async (r) => (await codec.decode<Record<string, unknown>>({ ...r, offset: 0 })).value),
     );
-  return { task, clock, input, deadLetters };
+  return { task, clock, input, deadLetters, codec };
 }
 
 describe('Task timers', () => {
@@ -274,5 +274,122 @@ describe('Task flush', () => {
     expect(await deadLetters(commit)).toEqual([
       expect.objectContaining({ sourceOffset: 0, value: null, headers: {}, payloadOmitted: true }),
     ]);
+  });
+});
+
+describe('Task retry rounds', () => {
+  const retry = retryTopic('app', 'unit');
+  /** What the retry topic hands back for a record the task parked: the same record at an offset. */
+  const readBack = (parked: OutgoingRecord, offset: number): RawRecord => ({ ...parked, offset });
+  const outputsOf = (commit: { records: OutgoingRecord[] }) =>
+    commit.records.filter((r) => r.topic === topics.output);
+
+  test('a record failing past its in-place attempts is parked, later records go on, and it is tried after the delay', async () => {
+    let down = true;
+    const seen: { seq: number; lastAttempt: boolean }[] = [];
+    const { task, clock, input } = await timerTask({
+      retryLaterMs: [1000, 5000],
+      process(record, ctx) {
+        const { seq } = record.value as { seq: number };
+        seen.push({ seq, lastAttempt: ctx.lastAttempt });
+        ctx.store<number>('s').put(String(seq), seq);
+        ctx.emit(topics.output, 'k', { key: 'k', seq, count: 1, partition: 0 });
+        if (seq === 0 && down) throw new RetryableError('receiver down');
+      },
+    });
+    await task.processBatch([input(0), input(1)]);
+    const first = task.takeCommit();
+    task.committed();
+    // Record 1 was not held behind record 0; record 0 left no state and no output.
+    expect(outputsOf(first)).toHaveLength(1);
+    expect(task.storeEntries('s')).toEqual([['1', 1]]);
+    expect([first.processed, first.parked, first.deadLettered]).toEqual([1, 1, 0]);
+    expect(first.offsets).toEqual([{ topic: topics.input, partition: 0, offset: 2 }]);
+    const parked = first.records.filter((r) => r.topic === retry);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.headers).toMatchObject({
+      'lf-retry-source': `${topics.input}/0`,
+      'lf-retry-round': '1',
+      'lf-retry-due': '1000',
+      'lf-retry-error': 'RetryableError: receiver down',
+    });
+    expect(seen.filter((s) => s.seq === 0).every((s) => !s.lastAttempt)).toBe(true);
+
+    // Read back from the retry topic, it waits for its time.
+    await task.processBatch([readBack(parked[0]!, 0)]);
+    clock.now = 999;
+    expect(await task.fireDueTimers()).toBe(false);
+    clock.now = 1000;
+    expect(await task.fireDueTimers()).toBe(true);
+    const second = task.takeCommit();
+    task.committed();
+    expect(second.offsets).toEqual([{ topic: retry, partition: 0, offset: 1 }]);
+    const again = second.records.filter((r) => r.topic === retry);
+    expect(again.map((r) => [r.headers['lf-retry-round'], r.headers['lf-retry-due']])).toEqual([
+      ['2', '6000'],
+    ]);
+
+    // The last round: the processor is told, and this time the receiver is back.
+    await task.processBatch([readBack(again[0]!, 1)]);
+    down = false;
+    clock.now = 6000;
+    await task.fireDueTimers();
+    const third = task.takeCommit();
+    expect(seen[seen.length - 1]).toEqual({ seq: 0, lastAttempt: false });
+    expect(third.processed).toBe(1);
+    const delivered = outputsOf(third);
+    expect(delivered).toHaveLength(1);
+    // Downstream sees the record's own headers, none of the retry bookkeeping.
+    expect(Object.keys(delivered[0]!.headers).filter((h) => h.startsWith('lf-retry'))).toEqual([]);
+    expect(task.storeEntries('s')).toEqual([
+      ['0', 0],
+      ['1', 1],
+    ]);
+    expect(task.storeEntries('__parked')).toEqual([]);
+  });
+
+  test('after the last round the record is dead-lettered as it first came, and the last attempt is flagged', async () => {
+    const lastAttempts: boolean[] = [];
+    const { task, clock, input, deadLetters } = await timerTask({
+      retryLaterMs: [100],
+      process(_record, ctx) {
+        lastAttempts.push(ctx.lastAttempt);
+        throw new RetryableError('still down');
+      },
+    });
+    await task.processBatch([input(0)]);
+    const parked = task.takeCommit().records.find((r) => r.topic === retry)!;
+    task.committed();
+    await task.processBatch([readBack(parked, 0)]);
+    clock.now = 100;
+    await task.fireDueTimers();
+    const commit = task.takeCommit();
+    expect([commit.parked, commit.deadLettered]).toEqual([0, 1]);
+    expect(await deadLetters(commit)).toEqual([
+      expect.objectContaining({ errorType: 'RETRIES_EXHAUSTED', sourceTopic: topics.input, sourceOffset: 0 }),
+    ]);
+    // Three in-place attempts per round; only the very last one is the last attempt.
+    expect(lastAttempts).toEqual([false, false, false, false, false, true]);
+    expect(task.storeEntries('__parked')).toEqual([]);
+  });
+
+  test('a parked record survives a restart: it is in the changelog until it is tried', async () => {
+    const { task, input } = await timerTask({
+      retryLaterMs: [100],
+      process() {
+        throw new RetryableError('down');
+      },
+    });
+    await task.processBatch([input(0)]);
+    const parked = task.takeCommit().records.find((r) => r.topic === retry)!;
+    task.committed();
+    await task.processBatch([readBack(parked, 0)]);
+    const commit = task.takeCommit();
+    const changelog = commit.records
+      .filter((r) => r.topic === changelogTopic('app', 'unit'))
+      .map((r) => ({ ...r, offset: 0 }));
+    const { task: rebuilt } = await timerTask({ retryLaterMs: [100], process() {} });
+    expect(rebuilt.restore(changelog)).toBe(1);
+    expect(rebuilt.storeEntries('__parked')).toHaveLength(1);
   });
 });

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { changelogTopic, dlqTopic } from './topic-spec';
+import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import type { RecordCodec } from './codec';
 import type { ReadOnlyTable } from './store';
 import type { Processor, ProcessorContext, Timer } from './processor';
 import { engineMetrics } from './metrics';
 import { PermanentError, RetryableError } from './errors';
 import { retry, type RetryPolicy } from './retry';
-import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
+import { type ConsumedRecord, HEADER, type Headers, type OutgoingRecord, type RawRecord } from './records';
 import { TaskStore } from './store';
 
 /** Everything one step of a task wants committed atomically. */
@@ -16,6 +16,8 @@ export interface Commit {
   offsets: { topic: string; partition: number; offset: number }[];
   processed: number;
   deadLettered: number;
+  /** Records parked in the retry topic, to be tried again later. */
+  parked: number;
 }
 
 export interface TaskOptions {
@@ -35,6 +37,8 @@ export interface TaskOptions {
 // one by timer key (to move or cancel a timer), one ordered by due time (to find what is due).
 const TIMERS_BY_KEY = '__timers-by-key';
 const TIMERS_DUE = '__timers-due';
+// Parked records read back from the retry topic wait here, ordered by due time, until tried again.
+const PARKED = '__parked';
 const dueKey = (at: number, key: string) => `${String(at).padStart(15, '0')}/${key}`;
 
 /**
@@ -49,6 +53,17 @@ const MAX_DEAD_LETTER_ERROR_CHARS = 4096;
 interface FlushPending {
   raw: RawRecord;
   record: ConsumedRecord<never>;
+}
+
+/** A parked record as the PARKED store keeps it: the source record, base64 bytes, its round. */
+interface ParkedRecord {
+  topic: string;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Headers;
+  round: number;
 }
 
 /** Why a step (a record or a timer) was given up, after how many attempts. */
@@ -68,6 +83,8 @@ export class Task {
   private readonly clock: () => number;
   private readonly retry: RetryPolicy;
   private readonly changelog: string;
+  /** Set when the processor parks records (`retryLaterMs`). */
+  private readonly retryTopic: string | undefined;
   private readonly outputs: Set<string>;
   private pending: Commit = emptyCommit();
   private readonly pendingOffsets = new Map<string, number>();
@@ -80,8 +97,11 @@ export class Task {
     this.clock = options.clock ?? Date.now;
     this.retry = options.retry ?? { attempts: 5, baseDelayMs: 100, maxDelayMs: 2000 };
     this.changelog = changelogTopic(options.appId, options.processor.name);
+    const parks = (options.processor.retryLaterMs?.length ?? 0) > 0;
+    this.retryTopic = parks ? retryTopic(options.appId, options.processor.name) : undefined;
     this.outputs = new Set(options.processor.outputs);
-    for (const name of [...(options.processor.stores ?? []), TIMERS_BY_KEY, TIMERS_DUE]) {
+    const internal = parks ? [TIMERS_BY_KEY, TIMERS_DUE, PARKED] : [TIMERS_BY_KEY, TIMERS_DUE];
+    for (const name of [...(options.processor.stores ?? []), ...internal]) {
       this.stores.set(name, new TaskStore(name));
     }
   }
@@ -120,16 +140,21 @@ export class Task {
   async processBatch(records: readonly RawRecord[]): Promise<void> {
     if (records.length === 0) return;
     this.pendingSince ??= this.clock();
-    for (const raw of inTimestampOrder(records, this.processor.inputs)) {
+    const inputs = this.retryTopic ? records.filter((r) => r.topic !== this.retryTopic) : records;
+    if (inputs.length < records.length) {
+      for (const raw of records) if (raw.topic === this.retryTopic) this.parkUntilDue(raw);
+    }
+    for (const raw of inTimestampOrder(inputs, this.processor.inputs)) {
       await this.processOne(raw);
       this.pendingOffsets.set(raw.topic, raw.offset + 1);
     }
   }
 
   /**
-   * Runs `onTimer` for every timer due by now; true if any fired. A timer's removal is part of its
-   * handler's step: if the handler throws, the timer is back with the rest of the step's changes,
-   * is retried like a record, and after the last attempt is dead-lettered with its key and time.
+   * Runs `onTimer` for every timer due by now, then tries again the parked records due by now;
+   * true if anything ran. A timer's removal is part of its handler's step: if the handler throws,
+   * the timer is back with the rest of the step's changes, is retried like a record, and after the
+   * last attempt is dead-lettered with its key and time.
    */
   async fireDueTimers(): Promise<boolean> {
     const now = this.clock();
@@ -150,6 +175,16 @@ export class Task {
         this.cancelTimer(key);
         this.pending.records.push(this.timerDeadLetter({ key, at }, failure));
         this.pending.deadLettered++;
+      }
+    }
+    if (this.retryTopic) {
+      for (const [slot, parked] of [...this.parked.range(undefined, dueKey(now + 1, ''))]) {
+        fired = true;
+        this.pendingSince ??= now;
+        await this.processOne(fromParked(parked, this.partition), {
+          round: parked.round,
+          consume: () => this.parked.delete(slot),
+        });
       }
     }
     return fired;
@@ -219,19 +254,41 @@ export class Task {
     return [...store.range()];
   }
 
-  private async processOne(raw: RawRecord): Promise<void> {
+  /**
+   * Decodes and processes one record. A record still failing with a RetryableError after the
+   * in-place attempts is parked for its next round if the processor has one left; any other
+   * failure goes to the dead letter topic. `parked` is set for a record coming back from the
+   * retry topic: its round, and `consume`, which takes it out of the PARKED store in the same step.
+   */
+  private async processOne(raw: RawRecord, parked?: { round: number; consume: () => void }): Promise<void> {
     let record: ConsumedRecord<never>;
     try {
       record = await this.options.codec.decode<never>(raw);
     } catch (error) {
+      parked?.consume();
       this.pending.records.push(this.deadLetter(raw, 'DECODE_FAILED', { error, attempts: 1 }));
       this.pending.deadLettered++;
       return;
     }
-    const failure = await this.runStep((ctx) => this.processor.process(record, ctx), raw.headers);
+    const round = parked?.round ?? 0;
+    const roundsLeft = round < (this.processor.retryLaterMs?.length ?? 0);
+    const failure = await this.runStep(
+      (ctx) => this.processor.process(record, ctx),
+      raw.headers,
+      parked?.consume,
+      roundsLeft,
+    );
     if (failure) {
-      const type = failure.error instanceof RetryableError ? 'RETRIES_EXHAUSTED' : 'PROCESS_FAILED';
-      this.pending.records.push(this.deadLetter(raw, type, failure));
+      parked?.consume();
+      const retryable = failure.error instanceof RetryableError;
+      if (retryable && roundsLeft) {
+        this.pending.records.push(this.park(raw, round + 1, failure.error));
+        this.pending.parked++;
+        return;
+      }
+      this.pending.records.push(
+        this.deadLetter(raw, retryable ? 'RETRIES_EXHAUSTED' : 'PROCESS_FAILED', failure),
+      );
       this.pending.deadLettered++;
       return;
     }
@@ -239,15 +296,66 @@ export class Task {
     if (this.processor.flush) this.pendingRecords.push({ raw, record });
   }
 
+  /** The record for the retry topic: the failed record's own bytes, and where and when it goes back. */
+  private park(raw: RawRecord, round: number, error: unknown): OutgoingRecord {
+    const delayMs = this.processor.retryLaterMs![round - 1]!;
+    const due = this.clock() + delayMs;
+    const reason = describeError(error);
+    this.options.log.warn(
+      { topic: raw.topic, partition: raw.partition, offset: raw.offset, round, delayMs, error: reason },
+      'record parked in the retry topic',
+    );
+    return {
+      topic: this.retryTopic!,
+      partition: this.partition,
+      key: raw.key,
+      value: raw.value,
+      headers: {
+        ...raw.headers,
+        [HEADER.retrySource]: `${raw.topic}/${raw.offset}`,
+        [HEADER.retryTimestamp]: String(raw.timestamp),
+        [HEADER.retryRound]: String(round),
+        [HEADER.retryDue]: String(due),
+        [HEADER.retryError]: reason,
+      },
+      timestamp: this.clock(),
+    };
+  }
+
+  /** A record read back from the retry topic waits in the PARKED store until it is due. */
+  private parkUntilDue(raw: RawRecord): void {
+    const {
+      [HEADER.retrySource]: source = '',
+      [HEADER.retryTimestamp]: timestamp,
+      [HEADER.retryRound]: round,
+      [HEADER.retryDue]: due,
+      [HEADER.retryError]: _error,
+      ...headers
+    } = raw.headers;
+    const slash = source.lastIndexOf('/');
+    this.parked.put(dueKey(Number(due), String(raw.offset)), {
+      topic: source.slice(0, slash),
+      offset: Number(source.slice(slash + 1)),
+      timestamp: Number(timestamp),
+      key: raw.key?.toString('base64') ?? null,
+      value: raw.value?.toString('base64') ?? null,
+      headers,
+      round: Number(round),
+    });
+    this.pendingOffsets.set(raw.topic, raw.offset + 1);
+  }
+
   /**
    * Runs one step (a record's `process`, a timer's `onTimer`) so that it takes effect whole or not
    * at all: outputs join the pending commit only if it returns, and its state changes, including
-   * those of `begin`, are undone if it throws. A RetryableError is retried with backoff.
+   * those of `begin`, are undone if it throws. A RetryableError is retried with backoff; the step
+   * sees `lastAttempt` on its final in-place attempt unless a retry round is left after it.
    */
   private async runStep(
     step: (ctx: ProcessorContext) => void | Promise<void>,
     inputHeaders: Headers,
     begin?: () => void,
+    roundsLeft = false,
   ): Promise<StepFailure | undefined> {
     let attempts = 0;
     try {
@@ -258,7 +366,8 @@ export class Task {
           this.beginRecord();
           try {
             begin?.();
-            await step(this.context(emitted, inputHeaders));
+            const lastAttempt = !roundsLeft && attempt >= this.retry.attempts;
+            await step(this.context(emitted, inputHeaders, lastAttempt));
           } catch (error) {
             this.rollbackRecord();
             throw error;
@@ -277,12 +386,13 @@ export class Task {
     }
   }
 
-  private context(emitted: OutgoingRecord[], inputHeaders: Headers): ProcessorContext {
+  private context(emitted: OutgoingRecord[], inputHeaders: Headers, lastAttempt: boolean): ProcessorContext {
     const { codec, log } = this.options;
     return {
       partition: this.partition,
       log,
       now: this.clock,
+      lastAttempt,
       store: <T>(name: string) => {
         const store = this.stores.get(name);
         if (!store || name.startsWith('__')) {
@@ -323,6 +433,10 @@ export class Task {
 
   private get timersDue(): TaskStore<string> {
     return this.stores.get(TIMERS_DUE) as TaskStore<string>;
+  }
+
+  private get parked(): TaskStore<ParkedRecord> {
+    return this.stores.get(PARKED) as TaskStore<ParkedRecord>;
   }
 
   private cancelTimer(key: string): void {
@@ -465,4 +579,17 @@ export function commitDueIn(
   return Math.max(0, limit - pending.ageMs);
 }
 
-const emptyCommit = (): Commit => ({ records: [], offsets: [], processed: 0, deadLettered: 0 });
+const emptyCommit = (): Commit => ({ records: [], offsets: [], processed: 0, deadLettered: 0, parked: 0 });
+
+/** The source record of a parked one, as first read: dead letters and logs point at it. */
+function fromParked(parked: ParkedRecord, partition: number): RawRecord {
+  return {
+    topic: parked.topic,
+    partition,
+    offset: parked.offset,
+    timestamp: parked.timestamp,
+    key: parked.key === null ? null : Buffer.from(parked.key, 'base64'),
+    value: parked.value === null ? null : Buffer.from(parked.value, 'base64'),
+    headers: parked.headers,
+  };
+}

@@ -2,7 +2,8 @@ import type { AvroSchema } from '../schemas/avro';
 
 /**
  * How a topic's bytes are read: `avro` topics carry Confluent wire-format Avro keys and values;
- * `raw` topics are private to the runtime (state changelogs) and carry UTF-8 keys and JSON values.
+ * `raw` topics are private to the runtime: state changelogs carry UTF-8 keys and JSON values, retry
+ * topics the parked records' own bytes.
  */
 export type TopicFormat = 'avro' | 'raw';
 
@@ -30,6 +31,9 @@ export class UnknownTopicError extends Error {
 
 /** Name of the dead letter topic for records that failed on their way out of `topic`. */
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
+
+/** Name of a processor's retry topic: input records parked after a transient failure. */
+export const retryTopic = (appId: string, processor: string) => `${appId}.${processor}.retry`;
 
 /** Name of a processor's state changelog (one per processor, entries keyed by store and key). */
 export const changelogTopic = (appId: string, processor: string) => `${appId}.${processor}.changelog`;

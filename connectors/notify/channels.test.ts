@@ -14,7 +14,7 @@ import {
   verifyWebhookSignature,
 } from './webhook';
 
-const FAST: DeliveryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2000 };
+const FAST: DeliveryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2000, laterMs: [] };
 const SECRET = 'whsec-0123456789abcdef';
 
 describe('webhook signatures', () => {

@@ -1,6 +1,10 @@
 /**
  * Delivery with retries (runtime/retry.ts) and the log of every attempt. Channels report a failed
  * attempt by throwing DeliveryError, saying whether trying again could help.
+ *
+ * A delivery is tried a few times in place, briefly; a receiver that stays down is tried again in
+ * later rounds (`laterMs`) through the processor's retry topic, so one slow receiver does not hold
+ * up the offers and webhooks behind it.
  */
 import { LeadflowError } from '../../runtime/errors';
 import { retry, type RetryPolicy } from '../../runtime/retry';
@@ -8,13 +12,19 @@ import { retry, type RetryPolicy } from '../../runtime/retry';
 export interface DeliveryPolicy extends RetryPolicy {
   /** Per attempt. */
   timeoutMs: number;
+  /** Delays of the later rounds, each after the in-place attempts failed again. */
+  laterMs: readonly number[];
 }
 
+const MINUTE = 60_000;
+
+/** In place at most about 11 s; then after 30 s, 2, 10 and 30 minutes, and 1 hour. */
 export const DEFAULT_DELIVERY: DeliveryPolicy = {
-  attempts: 4,
+  attempts: 2,
   baseDelayMs: 500,
-  maxDelayMs: 8000,
-  timeoutMs: 10_000,
+  maxDelayMs: 2000,
+  timeoutMs: 5000,
+  laterMs: [MINUTE / 2, 2 * MINUTE, 10 * MINUTE, 30 * MINUTE, 60 * MINUTE],
 };
 
 export class DeliveryError extends LeadflowError {
@@ -38,6 +48,8 @@ export interface AttemptLog {
 export interface DeliveryResult {
   status: 'delivered' | 'failed';
   attempts: AttemptLog[];
+  /** For a failure: whether a later round could still succeed. */
+  retryable: boolean;
 }
 
 /** HTTP statuses worth another try: timeouts, throttling and server errors. */
@@ -76,8 +88,8 @@ export async function deliver(
         throw failure;
       }
     }, policy);
-    return { status: 'delivered', attempts };
-  } catch {
-    return { status: 'failed', attempts };
+    return { status: 'delivered', attempts, retryable: false };
+  } catch (error) {
+    return { status: 'failed', attempts, retryable: (error as DeliveryError).retryable };
   }
 }

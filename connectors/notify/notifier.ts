@@ -75,14 +75,17 @@ function send(
   }
 }
 
-/** Delivers an offer on one channel; never throws (a failure is a log record). */
+/**
+ * Delivers an offer on one channel; never throws (a failure is a log record). `retryable` says
+ * whether a failure could still go through in a later round.
+ */
 export async function notifyOffer(
   channel: NotifyChannel,
   event: AssignmentEvent,
   agent: Agent,
   channels: NotifyChannels,
   now: number,
-): Promise<NotificationRecord> {
+): Promise<{ delivery: NotificationRecord; retryable: boolean }> {
   const base = {
     deliveryKey: deliveryKey(event, channel),
     eventId: event.eventId,
@@ -90,13 +93,9 @@ export async function notifyOffer(
     agentId: agent.agentId,
     channel,
   };
-  const skipped = (error: string): NotificationRecord => ({
-    ...base,
-    status: 'skipped',
-    attempts: 0,
-    statusCode: null,
-    error,
-    at: now,
+  const skipped = (error: string) => ({
+    delivery: { ...base, status: 'skipped', attempts: 0, statusCode: null, error, at: now } as const,
+    retryable: false,
   });
   // A lagging or replayed stage must not send offers that already lapsed.
   if (event.expiresAt !== null && event.expiresAt <= now) return skipped('the offer had already lapsed');
@@ -107,21 +106,27 @@ export async function notifyOffer(
     result = await sending;
   } catch (error) {
     return {
-      ...base,
-      status: 'failed',
-      attempts: 1,
-      statusCode: null,
-      error: (error as Error).message,
-      at: Date.now(),
+      delivery: {
+        ...base,
+        status: 'failed',
+        attempts: 1,
+        statusCode: null,
+        error: (error as Error).message,
+        at: Date.now(),
+      },
+      retryable: false,
     };
   }
   const last = result.attempts[result.attempts.length - 1];
   return {
-    ...base,
-    status: result.status,
-    attempts: result.attempts.length,
-    statusCode: last?.statusCode ?? null,
-    error: last?.error ?? null,
-    at: last?.at ?? now,
+    delivery: {
+      ...base,
+      status: result.status,
+      attempts: result.attempts.length,
+      statusCode: last?.statusCode ?? null,
+      error: last?.error ?? null,
+      at: last?.at ?? now,
+    },
+    retryable: result.status === 'failed' && result.retryable,
   };
 }

@@ -13,7 +13,7 @@ import { smtpSender } from './email';
 import type { NotificationRecord, NotifyChannels } from './notifier';
 import { notifyProcessor } from './processor';
 import { httpReceiver, smtpReceiver } from '../../test/support/receivers';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from './webhook';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from './webhook';
 
 jest.setTimeout(180_000);
 
@@ -49,7 +49,8 @@ for (const choice of transportsUnderTest()) {
 
     test('delivers offers on every channel once, logs them, skips lapsed ones and survives a replay', async () => {
       const harness = choice.create();
-      const webhooks = await httpReceiver();
+      // Down for the first round's three attempts: the offer is parked and goes through a round later.
+      const webhooks = await httpReceiver((n) => ({ status: n < 3 ? 503 : 200 }));
       const sms = await httpReceiver(() => ({ status: 201 }));
       const smtp = await smtpReceiver();
       const email = smtpSender(smtp.url, 'leadflow <offers@leadflow.test>', 5000);
@@ -59,7 +60,7 @@ for (const choice of transportsUnderTest()) {
           webhookSecret: SECRET,
           email,
           sms: { baseUrl: sms.url, accountSid: 'AC1', authToken: 'token', from: '+15005550006' },
-          retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 3000 },
+          retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 3000, laterMs: [300] },
         };
         const notify = notifyProcessor(channels, 30);
         const catalog = platformCatalog();
@@ -95,8 +96,10 @@ for (const choice of transportsUnderTest()) {
         );
         await pipeline.waitIdle();
 
-        expect(webhooks.requests).toHaveLength(1);
-        const hook = webhooks.requests[0]!;
+        expect(webhooks.requests.map((r) => r.headers[DELIVERY_HEADER])).toEqual(
+          new Array(4).fill('L1:1/webhook'),
+        );
+        const hook = webhooks.requests[3]!;
         expect(hook.path).toBe('/offers');
         expect(verifyWebhookSignature(SECRET, hook.headers[SIGNATURE_HEADER] as string, hook.body)).toBe(
           true,
@@ -151,7 +154,7 @@ for (const choice of transportsUnderTest()) {
         const committed = await transport.committedOffsets(group, TOPIC.assignments);
         const ends = (await transport.describeTopics([TOPIC.assignments]))[0]!.endOffsets;
         expect(committed).toEqual(ends);
-        expect(webhooks.requests).toHaveLength(1);
+        expect(webhooks.requests).toHaveLength(4);
         expect(sms.requests).toHaveLength(1);
         expect(smtp.messages).toHaveLength(1);
         expect(await transport.read(TOPIC.assignmentNotifications)).toHaveLength(6);

@@ -1,5 +1,6 @@
 import type { DeliveryResult, DeliveryPolicy } from '../../connectors/notify/delivery';
 import { deliverWebhook } from '../../connectors/notify/webhook';
+import { RetryableError } from '../../runtime/errors';
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import type { Vendor } from '../auth/vendors';
@@ -46,6 +47,8 @@ export function webhookPayload(event: VendorStatusEvent) {
  * writes the delivery log. Delivered keys are kept in the `deliveries` store, committed with the
  * input offsets: a rebalance or replay sends nothing twice, and a crash between sending and
  * committing repeats one delivery with the same X-Leadflow-Delivery key, which receivers dedupe.
+ * A receiver still failing after the in-place attempts gets the event again in later rounds,
+ * through the retry topic (`retry.laterMs`); the last round's outcome is what is logged.
  */
 export const vendorWebhooksProcessor = (settings: VendorWebhookSettings) =>
   defineProcessor<unknown>({
@@ -54,6 +57,7 @@ export const vendorWebhooksProcessor = (settings: VendorWebhookSettings) =>
     outputs: [TOPIC.vendorNotifications],
     stores: ['deliveries'],
     globals: [TOPIC.vendors],
+    retryLaterMs: settings.retry.laterMs,
     async process(record, ctx) {
       const event = vendorStatusEvent(record);
       if (!event) return;
@@ -89,6 +93,9 @@ export const vendorWebhooksProcessor = (settings: VendorWebhookSettings) =>
           settings.retry,
         );
         const last = result.attempts[result.attempts.length - 1];
+        if (result.status === 'failed' && result.retryable && !ctx.lastAttempt) {
+          throw new RetryableError(`vendor status webhook failed: ${last?.error ?? 'no answer'}`);
+        }
         notification = {
           ...base,
           status: result.status,

@@ -14,7 +14,7 @@ import { toTopicMessages } from '../../runtime/transports/kafka/convert';
 import { groupId } from '../../runtime/transport';
 import { wire } from '../../schemas/avro';
 import { Catalog } from '../../runtime/catalog';
-import { dlqTopic } from '../../runtime/topic-spec';
+import { dlqTopic, retryTopic } from '../../runtime/topic-spec';
 import { RetryableError } from '../../runtime/errors';
 import { defineProcessor } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
@@ -626,6 +626,77 @@ for (const choice of transportsUnderTest()) {
       expect(await readValues<Count>(client, codec, topics.timeouts)).toEqual([
         expect.objectContaining({ key: 'good', count: 1 }),
       ]);
+    });
+
+    test('a record failing past its in-place retries is parked in the retry topic and tried again later', async () => {
+      const { prefix, topics, codec } = await setup('retry-topic');
+      const base = counterProcessor(topics);
+      let receiverDown = true;
+      const parking = defineProcessor<Tick>({
+        ...base,
+        name: 'parking',
+        retryLaterMs: [500, 500],
+        process(record, ctx) {
+          const down = record.key === 'gone' || (record.key === 'slow' && receiverDown);
+          if (down) throw new RetryableError(`receiver down for ${record.key}`);
+          return base.process(record, ctx);
+        },
+      });
+      const catalog = topics.catalog.withProcessors(prefix, [parking as never]);
+      await client.applyTopics(catalog.all());
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [parking as never],
+        log: testLog,
+        run: { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } },
+      });
+      const keys = ['slow', 'gone', 'a', 'b', 'c'];
+      await client.produce(
+        keys.map((key, seq) => codec.encode(topics.input, key, { key, seq, n: 1 }, {}, 0)),
+      );
+      const counts = () => readValues<Count>(client, codec, topics.output);
+      // The records behind the failing ones are not held up.
+      await eventually(async () => (await counts()).length === 3, 30_000, 'the healthy records');
+      const parked = retryTopic(prefix, 'parking');
+      await eventually(async () => (await client.read(parked)).length >= 2, 30_000, 'two records parked');
+      receiverDown = false;
+      await eventually(
+        async () => (await counts()).some((c) => c.key === 'slow'),
+        30_000,
+        'the parked record to go through once the receiver is back',
+      );
+      const deadLetters = () =>
+        readValues<{ errorType: string; sourceTopic: string; sourceOffset: number; attempts: number }>(
+          client,
+          codec,
+          dlqTopic(topics.input),
+        );
+      await eventually(async () => (await deadLetters()).length === 1, 30_000, 'the last round to give up');
+      await pipeline.waitIdle();
+      await pipeline.stop();
+      expect((await counts()).map((c) => [c.key, c.count]).sort()).toEqual([
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+        ['slow', 1],
+      ]);
+      expect(await deadLetters()).toEqual([
+        expect.objectContaining({
+          errorType: 'RETRIES_EXHAUSTED',
+          sourceTopic: topics.input,
+          sourceOffset: 1,
+        }),
+      ]);
+      // 'gone' parked for both rounds; 'slow' once or twice, depending on when the receiver came back.
+      const rounds = (await client.read(parked)).map(
+        (r) => `${r.headers['lf-retry-source']}#${r.headers['lf-retry-round']}`,
+      );
+      expect(rounds).toEqual(
+        expect.arrayContaining([`${topics.input}/1#1`, `${topics.input}/1#2`, `${topics.input}/0#1`]),
+      );
     });
 
     test('fires timers, and timers survive a restart', async () => {

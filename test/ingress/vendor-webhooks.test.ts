@@ -60,7 +60,7 @@ for (const choice of transportsUnderTest()) {
       const processors = [
         vendorWebhooksProcessor({
           secret: SECRET,
-          retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100, timeoutMs: 5_000 },
+          retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100, timeoutMs: 5_000, laterMs: [] },
           retentionDays: 30,
         }),
       ] as Processor<never>[];

@@ -6,7 +6,7 @@ import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { TopicSpec } from '../../topic-spec';
 import { changelogTopic } from '../../topic-spec';
 import type { Follower } from '../../transport';
-import type { Processor } from '../../processor';
+import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
 import { Backoff } from '../../retry';
@@ -267,10 +267,11 @@ class EmbeddedProcessorRun implements ProcessorRun {
   private lastHeartbeat = 0;
   private loop: Promise<void> | undefined;
   private readonly sleeper = new WakeableSleep();
-  private readonly inputs: Set<string>;
+  /** The processor's inputs and its retry topic, if any. */
+  private readonly inputs: string[];
   private readonly onAppend = (topics: Set<string>) => {
     for (const topic of topics) {
-      if (this.inputs.has(topic)) {
+      if (this.inputs.includes(topic)) {
         this.sleeper.wake();
         return;
       }
@@ -283,7 +284,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     private readonly options: RunOptions,
   ) {
     this.group = groupId(options.appId, processorDef.name);
-    this.inputs = new Set(processorDef.inputs);
+    this.inputs = taskInputs(processorDef, options.appId);
     this.member = options.instanceId ?? `${processorDef.name}-${randomUUID()}`;
   }
 
@@ -451,7 +452,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     }
     engineMetrics.restoredEntries.inc({ processor: this.processor }, restored);
     const positions = new Map<string, number>();
-    for (const topic of this.processorDef.inputs)
+    for (const topic of this.inputs)
       positions.set(topic, storage.committed(this.group, topic, partition) ?? 0);
     return { task, epoch, positions };
   }
@@ -470,7 +471,7 @@ class EmbeddedProcessorRun implements ProcessorRun {
     const limit = this.options.maxBatch ?? 500;
     const batch: RawRecord[] = [];
     let caughtUp = true;
-    for (const topic of this.processorDef.inputs) {
+    for (const topic of this.inputs) {
       const records = storage.fetch(topic, task.partition, owned.positions.get(topic)!, limit);
       if (records.length === limit) caughtUp = false;
       if (this.options.replay)

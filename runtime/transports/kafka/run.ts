@@ -3,7 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, Transaction } 
 import { topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
-import type { Processor } from '../../processor';
+import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
 import { retry } from '../../retry';
@@ -53,6 +53,8 @@ export interface KafkaConnection {
 export class KafkaProcessorRun implements ProcessorRun {
   /** The consumer group on the cluster, topic prefix included; its tasks' transactional ids too. */
   private readonly group: string;
+  /** The processor's inputs and its retry topic, if any. */
+  private readonly inputs: string[];
   private consumer: Consumer;
   private readonly tasks = new Map<number, Promise<KafkaTask>>();
   /** Partitions of the latest group generation; undefined until the first join. */
@@ -75,6 +77,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     private readonly sessionTimeoutMs: number,
   ) {
     this.group = transport.names.group(groupId(options.appId, processorDef.name));
+    this.inputs = taskInputs(processorDef, options.appId);
     this.consumer = this.newConsumer();
   }
 
@@ -105,7 +108,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     const consumer = this.transport.newConsumer(this.group, this.sessionTimeoutMs);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
-      for (const topic of this.processorDef.inputs) {
+      for (const topic of this.inputs) {
         for (const p of payload.memberAssignment[this.names.physical(topic)] ?? []) partitions.add(p);
       }
       this.reconcile(partitions);
@@ -129,7 +132,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     const { consumer } = this;
     await consumer.connect();
     await consumer.subscribe({
-      topics: this.processorDef.inputs.map((t) => this.names.physical(t)),
+      topics: this.inputs.map((t) => this.names.physical(t)),
       fromBeginning: true,
     });
     await consumer.run({
@@ -178,7 +181,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       const ready = settled && settled.task.pendingWork() === null;
       if (!ready) return false;
     }
-    for (const topic of this.processorDef.inputs.map((t) => this.names.physical(t))) {
+    for (const topic of this.inputs.map((t) => this.names.physical(t))) {
       const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
       for (const end of await topicOffsets(admin, topic)) {
         if (!this.tasks.has(end.partition)) continue;
@@ -318,7 +321,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   ): Promise<Map<number, KafkaTask>> {
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
-    for (const topic of this.processorDef.inputs) {
+    for (const topic of this.inputs) {
       const [committed] = await admin.fetchOffsets({
         groupId: this.group,
         topics: [this.names.physical(topic)],
@@ -458,7 +461,7 @@ export class KafkaProcessorRun implements ProcessorRun {
    * would never see them.
    */
   private rewind(kt: KafkaTask): void {
-    for (const topic of this.processorDef.inputs) {
+    for (const topic of this.inputs) {
       const offset = Math.max(0, kt.startOffsets.get(topic) ?? 0);
       try {
         this.consumer.seek({
