@@ -1,7 +1,7 @@
 import { type Config, DEFAULT_VENDOR_LABELS } from '../config';
 import type { LlmEnricher } from '../connectors/llm/enricher';
 import { DEFAULT_DELIVERY } from '../connectors/notify/delivery';
-import { vendorWebhooksProcessor } from '../ingress/webhooks/processor';
+import { vendorWebhooksProcessor } from '../connectors/vendor-webhooks/processor';
 import { loadDefaultModel } from '../models/default-model';
 import type { Processor } from '../runtime/processor';
 import { type Database, postgresSinks } from '../sinks';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { parsePosition, type ReplayPlan } from '../ingress/replay/plan';
-import { ReplayRunner } from '../ingress/replay/runner';
+import { parsePosition, type ReplayPlan } from '../runtime/replay/plan';
+import { ReplayRunner } from '../runtime/replay/runner';
 import { topology } from '../app/topology';
+import { platformCatalog } from '../topics/platform';
 import { printTable } from './topics';
 import { action, openContext } from './context';
 
@@ -39,6 +40,7 @@ export function registerReplay(program: Command): void {
             transport,
             registry,
             appId: config.LEADFLOW_APP_ID,
+            catalog: platformCatalog(),
             stages: topology(config),
             log,
           });

@@ -4,9 +4,9 @@ import {
   rotateKey,
   setVendorStatus,
   setVendorWebhook,
-  type Vendor,
   vendorIdFor,
 } from '../ingress/auth/vendors';
+import { type Vendor } from '../schemas/vendor-records';
 import { RecordCodec } from '../runtime/codec';
 import { GlobalTable } from '../runtime/global-table';
 import { platformCatalog, TOPIC } from '../topics/platform';

@@ -11,7 +11,7 @@ import { ApiError } from './errors';
 import { registerIdempotency } from './idempotency/hooks';
 import type { IdempotencyStore } from './idempotency/store';
 import type { RawLeadWriter } from './lead-writer';
-import type { ReplayService } from './replay/service';
+import type { ReplayService } from '../runtime/replay/service';
 import { type LeadReader, leadRoutes } from './routes/leads';
 import { type AgentApiDeps, agentRoutes } from './routes/agents';
 import { analyticsRoutes } from './routes/analytics';

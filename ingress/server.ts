@@ -17,11 +17,11 @@ import type { ApiDeps } from './api';
 import type { ReadinessCheck } from './app';
 import { tokenVerifier } from './auth/tokens';
 import { VendorDirectory } from './auth/vendor-directory';
-import type { Vendor } from './auth/vendors';
+import type { Vendor } from '../schemas/vendor-records';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/store';
 import { RawLeadWriter } from './lead-writer';
-import { ReplayRunner } from './replay/runner';
-import { ReplayService } from './replay/service';
+import { ReplayRunner } from '../runtime/replay/runner';
+import { ReplayService } from '../runtime/replay/service';
 
 export type IngressConfig = Pick<
   Config,
@@ -83,7 +83,14 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     : null;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const replays = new ReplayService(
-    new ReplayRunner({ transport, registry, appId: config.LEADFLOW_APP_ID, stages: setup.stages, log }),
+    new ReplayRunner({
+      transport,
+      registry,
+      appId: config.LEADFLOW_APP_ID,
+      catalog,
+      stages: setup.stages,
+      log,
+    }),
     log,
   );
   const readiness: ReadinessCheck[] = [];

@@ -1,5 +1,6 @@
 import type { GlobalTable } from '../../runtime/global-table';
-import { checkKey, hashApiKey, type KeyCheck, type Vendor } from './vendors';
+import { checkKey, hashApiKey, type KeyCheck } from './vendors';
+import { type Vendor } from '../../schemas/vendor-records';
 
 /**
  * The vendors table (a global table over the compacted `vendors` topic) with an index from key

@@ -8,26 +8,7 @@
  * leak working keys.
  */
 import { createHash, randomBytes } from 'node:crypto';
-
-export interface VendorKey {
-  keyId: string;
-  sha256: string;
-  createdAt: number;
-  expiresAt: number | null;
-}
-
-export interface Vendor {
-  vendorId: string;
-  name: string;
-  status: 'active' | 'disabled';
-  keys: VendorKey[];
-  rateLimitPerMinute: number | null;
-  createdAt: number;
-  rotatedAt: number | null;
-  disabledAt: number | null;
-  /** Where status webhooks go; none when null (records written before it existed lack it). */
-  webhookUrl?: string | null;
-}
+import type { Vendor, VendorKey } from '../../schemas/vendor-records';
 
 /** API keys start with this, so a bearer token is told apart from a JWT at a glance. */
 export const API_KEY_PREFIX = 'lfk_';

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SCOPES } from '../auth/tokens';
 import { ApiError, errorResponses } from '../errors';
-import { parsePosition, PositionError, type Position } from '../replay/plan';
-import { ReplayBusyError, ReplayRefusedError } from '../replay/runner';
-import type { ReplayService } from '../replay/service';
+import { parsePosition, PositionError, type Position } from '../../runtime/replay/plan';
+import { ReplayBusyError, ReplayRefusedError } from '../../runtime/replay/runner';
+import type { ReplayService } from '../../runtime/replay/service';
 
 const position = z.string().min(1).max(2000).meta({
   description:

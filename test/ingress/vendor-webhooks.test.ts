@@ -3,7 +3,7 @@
  * again, none for vendors without a URL or for replayed records, each delivery in the log topic.
  */
 import { createVendor, setVendorWebhook } from '../../ingress/auth/vendors';
-import { type VendorNotification, vendorWebhooksProcessor } from '../../ingress/webhooks/processor';
+import { type VendorNotification, vendorWebhooksProcessor } from '../../connectors/vendor-webhooks/processor';
 import { httpReceiver } from '../support/receivers';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../connectors/notify/webhook';
 import type { AssignmentEvent } from '../../schemas/assignment-records';

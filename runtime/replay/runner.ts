@@ -12,19 +12,21 @@
  * the replay starts from the earliest offset.
  */
 import type { Logger } from 'pino';
-import { Pipeline } from '../../runtime/pipeline';
-import { defineProcessor, type Processor } from '../../runtime/processor';
-import type { OutgoingRecord } from '../../runtime/records';
-import { groupId, type Transport } from '../../runtime/transport';
-import type { SchemaRegistry } from '../../runtime/registry';
-import { platformCatalog } from '../../topics/platform';
-import { changelogTopic } from '../../runtime/topic-spec';
+import type { Catalog } from '../catalog';
+import { Pipeline } from '../pipeline';
+import { defineProcessor, type Processor } from '../processor';
+import type { OutgoingRecord } from '../records';
+import { groupId, type Transport } from '../transport';
+import type { SchemaRegistry } from '../registry';
+import { changelogTopic } from '../topic-spec';
 import { offsetsFor, planOf, type Position, progressOf, rangesOf, type ReplayPlan } from './plan';
 
 export interface ReplayRunnerOptions {
   transport: Transport;
   registry: SchemaRegistry;
   appId: string;
+  /** The platform's topics (topics/platform.ts); the stages' internal topics are added to it. */
+  catalog: Catalog;
   stages: readonly Processor<never>[];
   log: Logger;
 }
@@ -58,7 +60,7 @@ export class ReplayRunner {
   async plan(stageName: string, from: Position, to: Position = { kind: 'latest' }): Promise<ReplayPlan> {
     const stage = this.stage(stageName);
     const { transport } = this.options;
-    await transport.applyTopics(stage.inputs.map((t) => platformCatalog().get(t)));
+    await transport.applyTopics(stage.inputs.map((t) => this.options.catalog.get(t)));
     const ranges = [];
     for (const topic of stage.inputs) {
       const [info] = await transport.describeTopics([topic]);
@@ -87,7 +89,7 @@ export class ReplayRunner {
       appId: this.appId,
       transport,
       registry: this.options.registry,
-      catalog: platformCatalog(),
+      catalog: this.options.catalog,
       processors: [boundedTo(stage, plan)],
       log: log.child({ replay: stage.name }),
       run: { replay: true },
@@ -164,7 +166,7 @@ export class ReplayRunner {
   private async clearState(stage: Processor<never>): Promise<void> {
     const { transport } = this.options;
     const changelog = changelogTopic(this.appId, stage.name);
-    const catalog = platformCatalog().withProcessors(this.appId, [stage]);
+    const catalog = this.options.catalog.withProcessors(this.appId, [stage]);
     await transport.applyTopics([catalog.get(changelog)]);
     const latest = new Map<string, OutgoingRecord>();
     for (const record of await transport.read(changelog)) {

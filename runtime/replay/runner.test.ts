@@ -2,8 +2,9 @@ import pino from 'pino';
 import { assignProcessor } from '../../processors/assign/processor';
 import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
 import { matchProcessor } from '../../processors/match/processor';
-import { EmbeddedTransport } from '../../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../../runtime/registry';
+import { EmbeddedTransport } from '../transports/embedded';
+import { BuiltInSchemaRegistry } from '../registry';
+import { platformCatalog } from '../../topics/platform';
 import { ReplayRefusedError, ReplayRunner } from './runner';
 
 test('match and assign are refused: their state is the only record of routings and offers', async () => {
@@ -13,6 +14,7 @@ test('match and assign are refused: their state is the only record of routings a
       transport,
       registry: new BuiltInSchemaRegistry(transport.schemaLog()),
       appId: 'app',
+      catalog: platformCatalog(),
       stages: [matchProcessor(DEFAULT_ROUTING_CONFIG), assignProcessor(DEFAULT_ROUTING_CONFIG)] as never[],
       log: pino({ level: 'silent' }),
     });

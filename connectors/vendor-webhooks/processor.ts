@@ -1,9 +1,9 @@
-import type { DeliveryResult, DeliveryPolicy } from '../../connectors/notify/delivery';
-import { deliverWebhook } from '../../connectors/notify/webhook';
+import type { DeliveryResult, DeliveryPolicy } from '../notify/delivery';
+import { deliverWebhook } from '../notify/webhook';
 import { RetryableError } from '../../runtime/errors';
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
-import type { Vendor } from '../auth/vendors';
+import type { Vendor } from '../../schemas/vendor-records';
 import { VENDOR_EVENT_TOPICS, type VendorStatusEvent, vendorStatusEvent } from './vendor-status';
 
 const DAY_MS = 24 * 3_600_000;

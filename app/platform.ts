@@ -1,0 +1,117 @@
+/**
+ * The whole platform in one process, or the part of it this process runs: the processors asked
+ * for (with the databases and AI services they need), the graph job, the HTTP server with the API
+ * and dashboard, and an orderly close. `leadflow start` opens it; tests and embedders can too.
+ */
+import type { Logger } from 'pino';
+import { type Config, describeConfig } from '../config';
+import { buildApp } from '../ingress/app';
+import { openDashboardSource } from '../ingress/dashboard/source';
+import { openIngress } from '../ingress/server';
+import { Pipeline } from '../runtime/pipeline';
+import type { SchemaRegistry } from '../runtime/registry';
+import type { Transport } from '../runtime/transport';
+import { openSinkDatabase, POSTGRES_SINKS } from '../sinks';
+import { reportConsumerLag } from '../sinks/metrics/consumer-lag';
+import { NEO4J_SINKS, openGraph, startGraphJob } from '../sinks/neo4j';
+import { VECTOR_SINK } from '../sinks/vectors/processor';
+import { platformCatalog } from '../topics/platform';
+import { openAiServices } from './ai-services';
+import { topology } from './topology';
+
+export interface PlatformOptions {
+  config: Config;
+  log: Logger;
+  transport: Transport;
+  registry: SchemaRegistry;
+  jwtSecret: string;
+  /** The processors to run here; undefined runs all of them, [] none (an ingress node). */
+  processors?: readonly string[];
+}
+
+export interface Platform {
+  /** Stops taking requests, then stops everything else, the transport last. */
+  close(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, log, transport, registry, processors: wanted } = options;
+  // Only a process that runs a sink opens PGlite: it belongs to one process. PostgreSQL
+  // (DATABASE_URL) also serves the read API of processes that run no sink.
+  const database =
+    !wanted || config.DATABASE_URL || wanted.some((name) => [...POSTGRES_SINKS, VECTOR_SINK].includes(name))
+      ? await openSinkDatabase(config)
+      : undefined;
+  // With NEO4J_URL, a process that runs the graph sinks also runs the graph job.
+  const graph =
+    !wanted || wanted.some((name) => (NEO4J_SINKS as readonly string[]).includes(name))
+      ? await openGraph(config)
+      : undefined;
+  const ai = openAiServices(config, database, log);
+  const all = topology(config, { database, graph }, ai);
+  const unknown = wanted?.filter((name) => !all.some((p) => p.name === name)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown processor(s): ${unknown.join(', ')} (known: ${all.map((p) => p.name).join(', ')})`,
+    );
+  }
+  const processors = all.filter((p) => !wanted || wanted.includes(p.name));
+  log.info({ config: describeConfig(config) }, 'starting leadflow');
+  const pipeline = await Pipeline.start({
+    appId: config.LEADFLOW_APP_ID,
+    transport,
+    registry,
+    catalog: platformCatalog(),
+    processors,
+    log,
+  });
+  const graphJob = graph
+    ? await startGraphJob({
+        graph,
+        transport,
+        registry,
+        log,
+        intervalMs: config.LEADFLOW_GRAPH_JOB_INTERVAL_MS,
+      })
+    : undefined;
+  const stopLagReport = reportConsumerLag({ transport, appId: config.LEADFLOW_APP_ID, processors });
+  const ingress = await openIngress({
+    config,
+    transport,
+    registry,
+    log,
+    jwtSecret: options.jwtSecret,
+    stages: all,
+    readModels: database,
+  });
+  const dashboard = await openDashboardSource({ transport, registry, log, readModels: database });
+  const app = await buildApp({
+    transport,
+    log,
+    processors: () =>
+      pipeline.runs.map((run) => ({ name: run.processor, partitions: run.assignedPartitions() })),
+    api: ingress.api,
+    readiness: ingress.readiness,
+    dashboard: dashboard.source,
+    timeouts: {
+      requestMs: config.LEADFLOW_HTTP_REQUEST_TIMEOUT_MS,
+      idleMs: config.LEADFLOW_HTTP_IDLE_TIMEOUT_MS,
+    },
+  });
+  await app.listen({ port: config.PORT, host: '0.0.0.0' });
+  return {
+    async close() {
+      // Finishes the requests in flight (their records are durable when they answer) first.
+      await app.close();
+      stopLagReport();
+      await ingress.close();
+      await dashboard.close();
+      await graphJob?.stop();
+      await pipeline.stop();
+      await graph?.close();
+      await ai.close();
+      await database?.close();
+      await transport.close();
+    },
+  };
+}
