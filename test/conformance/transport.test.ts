@@ -16,7 +16,7 @@ import { wire } from '../../schemas/avro';
 import { Catalog } from '../../runtime/catalog';
 import { dlqTopic, retryTopic } from '../../runtime/topic-spec';
 import { RetryableError } from '../../runtime/errors';
-import { defineProcessor } from '../../runtime/processor';
+import { defineProcessor, type Processor } from '../../runtime/processor';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
   codecFor,
@@ -68,6 +68,19 @@ for (const choice of transportsUnderTest()) {
         client.produce(ticks.map((t) => codec.encode(topics.input, t.key, t)));
       return { prefix, topics, codec, start, produce };
     }
+
+    /** Runs one processor of the test's own on the shared client. */
+    const startAlone = (prefix: string, catalog: Catalog, processor: Processor<Tick>, run = {}) =>
+      Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [processor as never],
+        log: testLog,
+        run,
+      });
+    const fastRetries = { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } };
 
     const ticks = (from: number, count: number, keys = 50): Tick[] =>
       Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));
@@ -509,14 +522,7 @@ for (const choice of transportsUnderTest()) {
         codec.encode(table, 'a', { key: 'a', seq: 0, n: 7 }),
         codec.encode(table, 'b', { key: 'b', seq: 0, n: 9 }),
       ]);
-      const pipeline = await Pipeline.start({
-        appId: prefix,
-        transport: client,
-        registry: harness.registry(client),
-        catalog,
-        processors: [processor as never],
-        log: testLog,
-      });
+      const pipeline = await startAlone(prefix, catalog, processor);
       await client.produce([codec.encode(topics.input, 'a', { key: 'a', seq: 1, n: 1 })]);
       await pipeline.waitIdle();
       await client.produce([
@@ -588,17 +594,7 @@ for (const choice of transportsUnderTest()) {
           return base.onTimer!(timer, ctx);
         },
       });
-      const catalog = topics.catalog.withProcessors(prefix, [flaky as never]);
-      await client.applyTopics(catalog.all());
-      const pipeline = await Pipeline.start({
-        appId: prefix,
-        transport: client,
-        registry: harness.registry(client),
-        catalog,
-        processors: [flaky as never],
-        log: testLog,
-        run: { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } },
-      });
+      const pipeline = await startAlone(prefix, topics.catalog, flaky, fastRetries);
       await client.produce(
         ['bad', 'good'].map((key) => codec.encode(topics.input, key, { key, seq: 0, n: 1 }, {}, 0)),
       );
@@ -642,17 +638,7 @@ for (const choice of transportsUnderTest()) {
           return base.process(record, ctx);
         },
       });
-      const catalog = topics.catalog.withProcessors(prefix, [parking as never]);
-      await client.applyTopics(catalog.all());
-      const pipeline = await Pipeline.start({
-        appId: prefix,
-        transport: client,
-        registry: harness.registry(client),
-        catalog,
-        processors: [parking as never],
-        log: testLog,
-        run: { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } },
-      });
+      const pipeline = await startAlone(prefix, topics.catalog, parking, fastRetries);
       const keys = ['slow', 'gone', 'a', 'b', 'c'];
       await client.produce(
         keys.map((key, seq) => codec.encode(topics.input, key, { key, seq, n: 1 }, {}, 0)),
