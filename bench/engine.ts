@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { RecordCodec } from '../runtime/codec';
+import { fuse } from '../runtime/fusion';
 import { Pipeline } from '../runtime/pipeline';
 import { defineProcessor, type Processor } from '../runtime/processor';
 import type { Transport } from '../runtime/transport';
@@ -28,6 +29,8 @@ export interface EngineBenchOptions {
    * would spread processors over processes with `leadflow start --processors`.
    */
   workers?: number;
+  /** Runs the hops fused into one processor (runtime/fusion.ts): one task, one commit per step. */
+  fuse?: boolean;
   log: Logger;
 }
 
@@ -37,6 +40,7 @@ export interface EngineBenchResult {
   hops: number;
   partitions: number;
   workers: number;
+  fused: boolean;
   records_per_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -89,10 +93,11 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
     transport = new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
   }
   const workers = options.workers ?? 1;
+  if (options.fuse && workers > 1) throw new Error('a fused chain runs in one process: use --workers 1');
   const children: ChildProcess[] = [];
   try {
     const chain = await runChain(
-      { transport, runId, records: options.records, hops, partitions, log: options.log },
+      { transport, runId, records: options.records, hops, partitions, fuse: options.fuse, log: options.log },
       async (groups) => {
         // Hop groups after the first run in child processes joined to the same log.
         for (const group of groups.slice(1)) {
@@ -118,6 +123,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineBe
       hops,
       partitions,
       workers,
+      fused: options.fuse === true,
       records_per_s: Math.round(chain.recordsPerSecond),
       p50_ms: round(percentile(chain.latencies, 0.5)),
       p99_ms: round(percentile(chain.latencies, 0.99)),
@@ -174,6 +180,7 @@ interface ChainRun {
   records: number;
   hops: number;
   partitions: number;
+  fuse?: boolean;
   log: Logger;
 }
 
@@ -206,7 +213,12 @@ async function runChain(run: ChainRun, startWorkers: (groups: string[][]) => Pro
     transport,
     registry,
     catalog: chain.catalog,
-    processors: [...chain.hops.filter((p) => groups[0]!.includes(p.name)), finish],
+    processors: [
+      ...(run.fuse
+        ? [fuse('chain', chain.hops, chain.catalog)]
+        : chain.hops.filter((p) => groups[0]!.includes(p.name))),
+      finish,
+    ],
     log,
     run: { maxBatch: 1000 },
   });

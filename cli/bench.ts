@@ -24,6 +24,7 @@ export function registerBench(program: Command): void {
     .option('--partitions <n>', 'partitions per topic', (v) => positiveInt(v, '--partitions'), 4)
     .option('--workers <n>', 'processes to spread the chain over', (v) => positiveInt(v, '--workers'), 1)
     .option('--no-baseline', 'skip the plain kafkajs baseline (needs a broker)')
+    .option('--fuse', 'run the hops fused into one processor (one task and commit per step)')
     .option('--json', 'print one JSON line')
     .action(
       action(
@@ -34,6 +35,7 @@ export function registerBench(program: Command): void {
           partitions: number;
           workers: number;
           baseline: boolean;
+          fuse?: boolean;
           json?: boolean;
         }) => {
           const { config, log, transport } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });

@@ -17,6 +17,7 @@ import { registerSimulate } from './simulate';
 import { registerStart } from './start';
 import { registerTokens } from './tokens';
 import { registerTopics } from './topics';
+import { registerTopology } from './topology';
 import { registerVendors } from './vendors';
 
 const program = new Command()
@@ -35,6 +36,7 @@ registerIngest(program);
 registerReplay(program);
 registerReport(program);
 registerTopics(program);
+registerTopology(program);
 registerBench(program);
 registerSchemas(program);
 registerModel(program);
