@@ -79,12 +79,16 @@ export function fuse(name: string, stages: readonly Processor<never>[], catalog:
   }
   // A handed record is read back as its topic's schema reads it, so a stage sees what it would
   // have read from the log (defaults filled in, fields the schema lacks dropped).
+  const edgeTypes = new Map(
+    [...edges].map((edge) => {
+      const spec = catalog.get(edge);
+      return [edge, spec.format === 'avro' ? avroType(spec.valueSchema) : undefined];
+    }),
+  );
   const roundTrip = (topic: string, value: unknown): unknown => {
-    const spec = catalog.get(topic);
     if (value === null) return null;
-    if (spec.format === 'raw') return JSON.parse(JSON.stringify(value));
-    const type = avroType(spec.valueSchema);
-    return type.fromBuffer(type.toBuffer(value));
+    const type = edgeTypes.get(topic);
+    return type ? type.fromBuffer(type.toBuffer(value)) : JSON.parse(JSON.stringify(value));
   };
   const storeName = (stage: Processor<never>, store: string) => `${stage.name}--${store}`;
   const timerKey = (stage: Processor<never>, key: string) => `${stage.name}:${key}`;
