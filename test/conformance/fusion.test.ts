@@ -8,21 +8,10 @@ import { fuse, fusedPlan, subTopologies } from '../../runtime/fusion';
 import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { dlqTopic, type TopicSpec } from '../../runtime/topic-spec';
-import type { Tick } from '../support/counter';
+import { type Tick, tickSchema } from '../support/counter';
 import { codecFor, readValues, testLog, transportsUnderTest } from '../support/harness';
 
 jest.setTimeout(180_000);
-
-const tickSchema = {
-  type: 'record',
-  name: 'Tick',
-  namespace: 'test',
-  fields: [
-    { name: 'key', type: 'string' },
-    { name: 'seq', type: 'int' },
-    { name: 'n', type: 'int' },
-  ],
-} as const;
 
 /** A chain of three stages over topics a -> b -> c, the third also reading a; d is its output. */
 function chain(prefix: string, options: { rekey?: boolean } = {}) {

@@ -18,7 +18,7 @@ export interface Count {
   partition: number;
 }
 
-const tickSchema = {
+export const tickSchema = {
   type: 'record',
   name: 'Tick',
   namespace: 'test',
