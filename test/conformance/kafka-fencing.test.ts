@@ -370,6 +370,71 @@ suite('kafka transport: fencing and liveness', () => {
     await owner.disconnect();
     await pipeline.stop();
   });
+
+  // KIP-447, added to kafkajs by patches/kafkajs+2.2.4.patch (TxnOffsetCommit v3): what lets one
+  // producer serve every task of a process, since the group generation, not a producer per task,
+  // then fences a member that lost its partitions.
+  test('offsets committed in a transaction with a stale group generation are refused', async () => {
+    const topic = `${harness.prefix}.kip447`;
+    const group = `${harness.prefix}.kip447-group`;
+    const admin = await client.admin();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    /** The generation and member id of the consumer's next join. */
+    const joinedGroup = (consumer: Consumer) =>
+      new Promise<{ generationId: number; memberId: string }>((resolve) =>
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => resolve(payload)),
+      );
+    const consumers: Consumer[] = [];
+    const join = async () => {
+      const consumer = client.kafka.consumer({
+        groupId: group,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+      });
+      consumers.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic] });
+      return consumer;
+    };
+    const producer = client.kafka.producer({
+      transactionalId: `${harness.prefix}.kip447-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const commitOffset = async (offset: number, member: { generationId: number; memberId: string }) => {
+      const transaction = await producer.transaction();
+      try {
+        await transaction.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic, partitions: [{ partition: 0, offset: String(offset) }] }],
+          ...member,
+        });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort();
+        throw error;
+      }
+    };
+    try {
+      const first = await join();
+      const firstJoin = joinedGroup(first);
+      await first.run({ eachBatch: async () => undefined });
+      const before = await firstJoin;
+      await commitOffset(5, before);
+      // A second member joins: the group moves to a new generation.
+      const rejoin = joinedGroup(first);
+      await (await join()).run({ eachBatch: async () => undefined });
+      const after = await rejoin;
+      expect(after.generationId).toBeGreaterThan(before.generationId);
+      await expect(commitOffset(9, before)).rejects.toMatchObject({ type: 'ILLEGAL_GENERATION' });
+      await commitOffset(7, after);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(committed!.partitions.find((p) => p.partition === 0)!.offset).toBe('7');
+    } finally {
+      await Promise.all([...consumers.map((c) => c.disconnect()), producer.disconnect()]);
+    }
+  });
 });
 
 const ticks = (from: number, count: number, keys = 50): Tick[] =>
