@@ -373,6 +373,18 @@ describe('Task retry rounds', () => {
     expect(task.storeEntries('__parked')).toEqual([]);
   });
 
+  test('a retry topic record without its source or due time is dead-lettered, not kept forever', async () => {
+    const { task, input, deadLetters } = await timerTask({ retryLaterMs: [100], process() {} });
+    const stray = { ...input(0), topic: retry, headers: { 'lf-retry-round': '1' } };
+    await task.processBatch([stray]);
+    const commit = task.takeCommit();
+    expect(commit.offsets).toEqual([{ topic: retry, partition: 0, offset: 1 }]);
+    expect(await deadLetters(commit)).toEqual([
+      expect.objectContaining({ errorType: 'RETRY_RECORD_INVALID', sourceTopic: retry, sourceOffset: 0 }),
+    ]);
+    expect(task.storeEntries('__parked')).toEqual([]);
+  });
+
   test('a parked record survives a restart: it is in the changelog until it is tried', async () => {
     const { task, input } = await timerTask({
       retryLaterMs: [100],

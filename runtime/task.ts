@@ -333,8 +333,21 @@ export class Task {
       ...headers
     } = raw.headers;
     const slash = source.lastIndexOf('/');
+    const topic = source.slice(0, slash);
+    const numbers = [Number(due), Number(source.slice(slash + 1)), Number(timestamp), Number(round)];
+    this.pendingOffsets.set(raw.topic, raw.offset + 1);
+    if (!this.processor.inputs.includes(topic) || !numbers.every(Number.isSafeInteger)) {
+      // Not a record this task parked (written by hand, or by another version): without its source
+      // and due time it would wait forever, so it goes where an operator looks, the first input's DLQ.
+      const error = new Error(`retry topic record ${raw.offset} lacks a valid lf-retry-source/-due/-round`);
+      this.pending.records.push(
+        this.deadLetter(raw, 'RETRY_RECORD_INVALID', { error, attempts: 0 }, this.processor.inputs[0]!),
+      );
+      this.pending.deadLettered++;
+      return;
+    }
     this.parked.put(dueKey(Number(due), String(raw.offset)), {
-      topic: source.slice(0, slash),
+      topic,
       offset: Number(source.slice(slash + 1)),
       timestamp: Number(timestamp),
       key: raw.key?.toString('base64') ?? null,
@@ -342,7 +355,6 @@ export class Task {
       headers,
       round: Number(round),
     });
-    this.pendingOffsets.set(raw.topic, raw.offset + 1);
   }
 
   /**
@@ -472,7 +484,13 @@ export class Task {
     return records;
   }
 
-  private deadLetter(raw: RawRecord, errorType: string, failure: StepFailure): OutgoingRecord {
+  /** `input`: the input whose DLQ takes it, when the record did not come from one (a retry topic). */
+  private deadLetter(
+    raw: RawRecord,
+    errorType: string,
+    failure: StepFailure,
+    input = raw.topic,
+  ): OutgoingRecord {
     const error = describeError(failure.error);
     this.options.log.warn(
       { topic: raw.topic, partition: raw.partition, offset: raw.offset, errorType, error },
@@ -482,7 +500,7 @@ export class Task {
     const payloadOmitted =
       (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + headerBytes > MAX_DEAD_LETTER_PAYLOAD_BYTES;
     return this.options.codec.encode(
-      dlqTopic(raw.topic),
+      dlqTopic(input),
       `${raw.topic}/${raw.partition}/${raw.offset}`,
       {
         ...this.deadLetterBase(errorType, error, failure.attempts),
