@@ -16,6 +16,7 @@ export function createTransport(config: Config, log: Logger): Transport {
         brokers: config.KAFKA_BROKERS,
         clientId: config.KAFKA_CLIENT_ID,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        instanceId: config.KAFKA_INSTANCE_ID,
         log,
       })
     : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir), log });

@@ -44,6 +44,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'may only hold letters, digits, dots, dashes and underscores')
     .default(''),
+  /** This process in its transactional ids; see KafkaOptions.instanceId. */
+  KAFKA_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'may only hold letters, digits, dots, dashes and underscores')
+    .optional(),
   SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   /** PostgreSQL schema of the read models, so several deployments can share one database. */

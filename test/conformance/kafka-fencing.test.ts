@@ -2,13 +2,15 @@
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
  * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
  * timer commit does not leave a partition without a task, deployments sharing a cluster under
- * different topic prefixes stay apart, and a task start that fails leaks no producer.
+ * different topic prefixes stay apart, a producer claim that fails leaks no producer, and the
+ * broker refuses offsets from a stale group generation (KIP-447).
  */
 import type { Consumer, Producer } from 'kafkajs';
 import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { KafkaTransport } from '../../runtime/transports/kafka';
+import { retryConcurrentTransactions } from '../../runtime/transports/kafka/concurrent-transactions';
 import { changelogTopic } from '../../runtime/topic-spec';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
 import {
@@ -109,12 +111,12 @@ suite('kafka transport: fencing and liveness', () => {
     return groups[0]?.members.map((m) => m.memberId) ?? [];
   }
 
-  test('producers that connected are disconnected when another task fails to claim its transactional id', async () => {
+  test('a producer that fails to claim its transactional id is disconnected, and the next claim serves the tasks', async () => {
     const { topics, start, produce } = await setup('leak', 4);
     const transport = member();
     let failed = false;
-    const clients = watchClients(transport, (producer, transactionalId) => {
-      if (failed || !transactionalId.endsWith('-1')) return;
+    const clients = watchClients(transport, (producer) => {
+      if (failed) return;
       failed = true;
       producer.transaction = () => Promise.reject(new Error('broker unavailable (injected)'));
     });
@@ -122,6 +124,8 @@ suite('kafka transport: fencing and liveness', () => {
     await produce(ticks(0, 100));
     await pipeline.waitIdle();
     expect(failed).toBe(true);
+    expect(clients.transactionalIds).toHaveLength(2);
+    expect(clients.connected.size).toBe(1);
     await pipeline.stop();
     expect(clients.connected.size).toBe(0);
   });
@@ -317,16 +321,16 @@ suite('kafka transport: fencing and liveness', () => {
       const follower = transport.follow(topics.input, () => {});
       await follower.ready;
       await follower.stop();
-      // The processor's group and task producers, the reader's and the follower's groups.
+      // The processor's group and its producer, the reader's and the follower's groups.
       expect(clients.groups.length).toBeGreaterThanOrEqual(3);
-      expect(clients.transactionalIds).toHaveLength(4);
+      expect(clients.transactionalIds).toHaveLength(1);
       for (const id of [...clients.groups, ...clients.transactionalIds])
         expect(id.startsWith(prefix)).toBe(true);
       await pipeline.stop();
     }
   });
 
-  test('starting a task does not fence the producer of the same task in another deployment with the same app id', async () => {
+  test('starting a processor does not fence its producer in another deployment with the same app id', async () => {
     const appId = `${harness.prefix}-fence`;
     const topics = counterTopics(appId, 4);
     const [here, elsewhere] = ['a', 'b'].map((name) =>
@@ -341,15 +345,15 @@ suite('kafka transport: fencing and liveness', () => {
         processors: [counterProcessor(topics) as never],
         log: testLog,
       });
-    // The transactional id of task 0 in the other deployment, as its runs use it.
+    // The transactional id of the processor in the other deployment, as its run uses it.
     const elsewhereClients = watchClients(elsewhere);
     const other = await start(elsewhere);
-    await eventually(() => elsewhereClients.transactionalIds.length === 4, 30_000, 'its tasks');
+    await eventually(() => elsewhereClients.transactionalIds.length === 1, 30_000, 'its producer');
     await other.stop();
-    const [task0] = elsewhereClients.transactionalIds.filter((id) => id.endsWith('-0'));
-    // That deployment's owner of task 0, mid-transaction.
+    const [transactionalId] = elsewhereClients.transactionalIds;
+    // That deployment's producer, mid-transaction.
     const owner = client.kafka.producer({
-      transactionalId: task0,
+      transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
     });
@@ -369,6 +373,74 @@ suite('kafka transport: fencing and liveness', () => {
     await expect(transaction.commit()).resolves.toBeUndefined();
     await owner.disconnect();
     await pipeline.stop();
+  });
+
+  // KIP-447, added to kafkajs by patches/kafkajs+2.2.4.patch (TxnOffsetCommit v3): what lets one
+  // producer serve every task of a process, since the group generation, not a producer per task,
+  // then fences a member that lost its partitions.
+  test('offsets committed in a transaction with a stale group generation are refused', async () => {
+    const topic = `${harness.prefix}.kip447`;
+    const group = `${harness.prefix}.kip447-group`;
+    const admin = await client.admin();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    /** The generation and member id of the consumer's next join. */
+    const joinedGroup = (consumer: Consumer) =>
+      new Promise<{ generationId: number; memberId: string }>((resolve) =>
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => resolve(payload)),
+      );
+    const consumers: Consumer[] = [];
+    const join = async () => {
+      const consumer = client.kafka.consumer({
+        groupId: group,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+      });
+      consumers.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic] });
+      return consumer;
+    };
+    const producer = client.kafka.producer({
+      transactionalId: `${harness.prefix}.kip447-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const commitOffset = async (offset: number, member: { generationId: number; memberId: string }) => {
+      const transaction = await producer.transaction();
+      try {
+        // The coordinator may still be ending the previous (aborted) transaction.
+        await retryConcurrentTransactions(() =>
+          transaction.sendOffsets({
+            consumerGroupId: group,
+            topics: [{ topic, partitions: [{ partition: 0, offset: String(offset) }] }],
+            ...member,
+          }),
+        );
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort();
+        throw error;
+      }
+    };
+    try {
+      const first = await join();
+      const firstJoin = joinedGroup(first);
+      await first.run({ eachBatch: async () => undefined });
+      const before = await firstJoin;
+      await commitOffset(5, before);
+      // A second member joins: the group moves to a new generation.
+      const rejoin = joinedGroup(first);
+      await (await join()).run({ eachBatch: async () => undefined });
+      const after = await rejoin;
+      expect(after.generationId).toBeGreaterThan(before.generationId);
+      await expect(commitOffset(9, before)).rejects.toMatchObject({ type: 'ILLEGAL_GENERATION' });
+      await commitOffset(7, after);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(committed!.partitions.find((p) => p.partition === 0)!.offset).toBe('7');
+    } finally {
+      await Promise.all([...consumers.map((c) => c.disconnect()), producer.disconnect()]);
+    }
   });
 });
 

@@ -34,3 +34,22 @@ export async function offsetsAt(admin: Admin, topic: string, ts: number) {
   const offsets = await withFreshMetadata(admin, topic, () => admin.fetchTopicOffsetsByTimestamp(topic, ts));
   return offsets.sort((a, b) => a.partition - b.partition);
 }
+
+/**
+ * A group's committed offsets for a topic, by partition (-1 where none). OffsetFetch asks for
+ * stable offsets (KIP-447, patches/kafkajs+2.2.4.patch): while a transaction that sent offsets for
+ * a partition is open, the broker answers UNSTABLE_OFFSET_COMMIT, and this waits for it to end
+ * (commit, abort, or the transaction timeout). A new owner reading too early would start where a
+ * zombie's commit is about to move the offset, and process those records a second time.
+ */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string) {
+  const [result] = await retry(() => admin.fetchOffsets({ groupId, topics: [topic] }), {
+    attempts: 100,
+    baseDelayMs: 50,
+    maxDelayMs: 1000,
+    isRetryable: (error) => (error as { type?: string }).type === 'UNSTABLE_OFFSET_COMMIT',
+  });
+  return (result?.partitions ?? [])
+    .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+    .sort((a, b) => a.partition - b.partition);
+}

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import { offsetsAt, topicOffsets } from './admin';
+import { committedOffsets, offsetsAt, topicOffsets } from './admin';
 import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { TopicSpec } from '../../topic-spec';
@@ -28,6 +30,13 @@ export interface KafkaOptions {
   sessionTimeoutMs?: number;
   /** Prepended to every topic, consumer group and transactional id on the cluster (KAFKA_TOPIC_PREFIX). */
   topicPrefix?: string;
+  /**
+   * Names this process in its transactional ids (KAFKA_INSTANCE_ID). Stable across restarts (a
+   * StatefulSet's pod name), a restarted process aborts its predecessor's open transaction at once;
+   * random by default, which leaves that to the transaction timeout. Two live processes must never
+   * share one: each would fence the other.
+   */
+  instanceId?: string;
 }
 
 const SCHEMAS_TOPIC = '_leadflow.schemas';
@@ -42,10 +51,12 @@ export class KafkaTransport implements Transport {
   private readonly produceQueue: QueuedProduce[] = [];
   private producing = false;
   private readonly runs = new Set<ProcessorRun>();
+  private readonly instanceId: string;
 
   constructor(readonly options: KafkaOptions) {
     this.kafka = createKafka(options.brokers, options.clientId, options.log);
     this.names = new TopicNames(options.topicPrefix);
+    this.instanceId = options.instanceId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   }
 
   get topicPrefix(): string {
@@ -239,12 +250,12 @@ export class KafkaTransport implements Transport {
   }
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {
-    const admin = await this.admin();
-    const [result] = await admin.fetchOffsets({
-      groupId: this.names.group(group),
-      topics: [this.names.physical(topic)],
-    });
-    return (result?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+    const offsets = await committedOffsets(
+      await this.admin(),
+      this.names.group(group),
+      this.names.physical(topic),
+    );
+    return offsets.map((p) => p.offset);
   }
 
   async setCommittedOffsets(group: string, topic: string, offsets: { partition: number; offset: number }[]) {
@@ -297,7 +308,10 @@ export class KafkaTransport implements Transport {
   }
 
   async run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun> {
-    const run = new KafkaProcessorRun(this, processor, options, this.options.sessionTimeoutMs ?? 10_000);
+    const run = new KafkaProcessorRun(this, processor, options, {
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+      instanceId: this.instanceId,
+    });
     await run.start();
     this.runs.add(run);
     return run;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
-import { topicOffsets } from './admin';
+import { committedOffsets, topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
 import { type Processor, taskInputs } from '../../processor';
@@ -16,7 +16,6 @@ import { retryConcurrentTransactions } from './concurrent-transactions';
 
 interface KafkaTask {
   task: Task;
-  producer: Producer;
   /** Next offset per input topic as of the task's last commit: where a rewind goes back to. */
   startOffsets: Map<string, number>;
   /** Next offset to process per input topic: a record fetched again is not processed twice. */
@@ -43,12 +42,33 @@ export interface KafkaConnection {
   read(topic: string, options?: ReadOptions): Promise<RawRecord[]>;
 }
 
+/** The member of the group the consumer joined last: what the broker checks offsets against. */
+interface GroupMember {
+  generationId: number;
+  memberId: string;
+}
+
+export interface RunSettings {
+  sessionTimeoutMs: number;
+  /** This process in the run's transactional id (KafkaOptions.instanceId). */
+  instanceId: string;
+}
+
 /**
- * One member of a processor's consumer group on Kafka. Each task (input partition) has its own
- * transactional producer (transactional.id = group + partition): initialising it fences any
- * previous owner and completes that owner's open transaction, after which the changelog and the
- * committed offsets are final and the task can restore from them. kafkajs does not implement
- * KIP-447 (its TxnOffsetCommit stops at v1), so a producer per task is what keeps zombies out.
+ * Kafka aborts a transaction open this long. A commit opens its transaction only to write what
+ * the tasks already computed, so this bounds how long a crashed process's open transaction holds
+ * back readers and the partitions' next owner, as Kafka Streams' 10 s default for exactly-once.
+ */
+const TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
+ * One member of a processor's consumer group on Kafka, with one transactional producer for all of
+ * its tasks (KIP-447, as a Kafka Streams thread with exactly-once v2): a commit writes every task's
+ * outputs, changelog and offsets in one transaction. Zombies are fenced by the group generation:
+ * offsets go with the generation and member id of the consumer's last join, and the broker refuses
+ * them once the group has moved on (ILLEGAL_GENERATION). A new owner reads committed offsets as
+ * stable (it waits while a transaction that sent offsets for its partitions is open) before it
+ * restores its changelog, so it starts where the last commit left the task.
  */
 export class KafkaProcessorRun implements ProcessorRun {
   /** The consumer group on the cluster, topic prefix included; its tasks' transactional ids too. */
@@ -57,6 +77,8 @@ export class KafkaProcessorRun implements ProcessorRun {
   private readonly inputs: string[];
   private consumer: Consumer;
   private readonly tasks = new Map<number, Promise<KafkaTask>>();
+  /** The tasks whose creation has finished, for the code that must not wait for the others. */
+  private readonly ready = new WeakMap<Promise<KafkaTask>, KafkaTask>();
   /** Partitions of the latest group generation; undefined until the first join. */
   private assignment: Set<number> | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
@@ -69,14 +91,26 @@ export class KafkaProcessorRun implements ProcessorRun {
    */
   private readonly fetched = new Map<number, RawRecord[]>();
   private running = false;
+  /** Set at each join; offsets sent with it are refused once the group has a newer generation. */
+  private member: GroupMember | undefined;
+  /** The run's transactional producer, claimed; replaced after a failed commit. */
+  private producer: Promise<Producer> | undefined;
+  /** Commits run one at a time; a commit asked for while one runs follows it. */
+  private commits: Promise<unknown> = Promise.resolve();
+  /** Commits asked for and not finished: their tasks' work is taken but not yet durable. */
+  private commitsInFlight = 0;
+  private readonly sessionTimeoutMs: number;
+  private readonly transactionalId: string;
 
   constructor(
     private readonly transport: KafkaConnection,
     private readonly processorDef: Processor<never>,
     private readonly options: RunOptions,
-    private readonly sessionTimeoutMs: number,
+    settings: RunSettings,
   ) {
     this.group = transport.names.group(groupId(options.appId, processorDef.name));
+    this.transactionalId = `${this.group}-${settings.instanceId}`;
+    this.sessionTimeoutMs = settings.sessionTimeoutMs;
     this.inputs = taskInputs(processorDef, options.appId);
     this.consumer = this.newConsumer();
   }
@@ -107,6 +141,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private newConsumer(): Consumer {
     const consumer = this.transport.newConsumer(this.group, this.sessionTimeoutMs);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.member = { generationId: payload.generationId, memberId: payload.memberId };
       const partitions = new Set<number>();
       for (const topic of this.inputs) {
         for (const p of payload.memberAssignment[this.names.physical(topic)] ?? []) partitions.add(p);
@@ -171,28 +206,33 @@ export class KafkaProcessorRun implements ProcessorRun {
     }
   }
 
-  /** True when every assigned partition has a task and has been read up to its last stable offset. */
+  /**
+   * True when every assigned partition has a task, has been read up to its last stable offset and
+   * holds no work that is not committed. The broker is asked first, and everything in memory is
+   * checked after it at once, so no batch or commit can slip in between the checks.
+   */
   private async caughtUp(admin: Admin): Promise<boolean> {
-    if (!this.assignment) return false;
+    const ends: { topic: string; partition: number; end: number; committed: number }[] = [];
+    for (const topic of this.inputs.map((t) => this.names.physical(t))) {
+      const committed = await committedOffsets(admin, this.group, topic);
+      for (const { partition, offset } of await topicOffsets(admin, topic)) {
+        const fallback = committed.find((p) => p.partition === partition)?.offset ?? -1;
+        ends.push({ topic, partition, end: Number(offset), committed: fallback });
+      }
+    }
+    if (!this.assignment || this.commitsInFlight > 0) return false;
     for (const partition of this.assignment) {
       const task = this.tasks.get(partition);
       // A task still being created, or holding uncommitted work, is not idle.
-      const settled = task && (await readyTask(task));
-      const ready = settled && settled.task.pendingWork() === null;
-      if (!ready) return false;
+      const kt = task && this.ready.get(task);
+      if (!kt || kt.task.pendingWork() !== null) return false;
     }
-    for (const topic of this.inputs.map((t) => this.names.physical(t))) {
-      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [topic] });
-      for (const end of await topicOffsets(admin, topic)) {
-        if (!this.tasks.has(end.partition)) continue;
-        const fallback = Number(
-          committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1,
-        );
-        const position = this.positions.get(`${topic}:${end.partition}`) ?? fallback;
-        if (Number(end.offset) > 0 && position < Number(end.offset)) return false;
-      }
-    }
-    return true;
+    return ends.every(
+      ({ topic, partition, end, committed }) =>
+        !this.tasks.has(partition) ||
+        end === 0 ||
+        (this.positions.get(`${topic}:${partition}`) ?? committed) >= end,
+    );
   }
 
   async stop(): Promise<void> {
@@ -201,6 +241,8 @@ export class KafkaProcessorRun implements ProcessorRun {
     clearInterval(this.timerLoop);
     await this.consumer.disconnect();
     await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
+    await this.commits;
+    await this.dropProducer();
   }
 
   /**
@@ -233,7 +275,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         { processor: this.processor, partition: kt.task.partition },
         'rejoined while holding uncommitted work; rebuilding the task',
       );
-      this.rebuildTask(pending, kt);
+      this.rebuildTask(kt);
     });
   }
 
@@ -242,9 +284,10 @@ export class KafkaProcessorRun implements ProcessorRun {
    * still assigned here, builds it again from the changelog and reads its input again from the
    * committed offsets.
    */
-  private rebuildTask(pending: Promise<KafkaTask>, kt: KafkaTask): void {
+  private rebuildTask(kt: KafkaTask): void {
     const { partition } = kt.task;
-    if (this.tasks.get(partition) === pending) void this.closeTask(partition);
+    const current = this.tasks.get(partition);
+    if (current && this.ready.get(current) === kt) void this.closeTask(partition);
     this.rewind(kt);
     if (this.assignment?.has(partition) && !this.tasks.has(partition)) this.startTasks([partition]);
   }
@@ -254,15 +297,18 @@ export class KafkaProcessorRun implements ProcessorRun {
     const creation = this.createTasksUntilDone(fresh);
     for (const partition of fresh) {
       const task = creation.then((tasks) => tasks.get(partition)!);
-      task.catch(() => {
-        if (this.tasks.get(partition) === task) this.tasks.delete(partition);
-      });
+      task.then(
+        (kt) => this.ready.set(task, kt),
+        () => {
+          if (this.tasks.get(partition) === task) this.tasks.delete(partition);
+        },
+      );
       this.tasks.set(partition, task);
     }
   }
 
   /**
-   * Task creation talks to the broker several times (producer init, offsets, changelog); a broker
+   * Task creation talks to the broker several times (producer claim, offsets, changelog); a broker
    * that is briefly unavailable must not leave partitions without a task, so it retries for as
    * long as the partitions stay assigned.
    */
@@ -280,61 +326,30 @@ export class KafkaProcessorRun implements ProcessorRun {
     });
   }
 
+  /**
+   * Restores tasks from the committed offsets and the changelog. The run's producer is claimed
+   * first: that ends any transaction this process left open (a commit cut off by a broker
+   * restart), whose offsets the stable read below would otherwise wait for.
+   */
   private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
+    await this.claimedProducer();
     const log = this.options.log.child({ processor: this.processor });
-    // Every producer is waited for, so that when one fails none of the others is left connected
-    // (a leak per retry of a task start while the broker is unavailable).
-    const claims = await Promise.allSettled(
-      partitions.map(async (partition) => {
-        const producer = this.transport.kafka.producer({
-          transactionalId: `${this.group}-${partition}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-          transactionTimeout: 60_000,
-        });
-        try {
-          await producer.connect();
-          await fence(producer);
-        } catch (error) {
-          await disconnect([producer]);
-          throw error;
-        }
-        return [partition, producer] as const;
-      }),
-    );
-    const producers = new Map(claims.flatMap((claim) => (claim.status === 'fulfilled' ? [claim.value] : [])));
-    try {
-      const failed = claims.find((claim) => claim.status === 'rejected');
-      if (failed) throw failed.reason;
-      return await this.restoreTasks(partitions, producers, log);
-    } catch (error) {
-      await disconnect(producers.values());
-      throw error;
-    }
-  }
-
-  private async restoreTasks(
-    partitions: number[],
-    producers: Map<number, Producer>,
-    log: RunOptions['log'],
-  ): Promise<Map<number, KafkaTask>> {
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
     for (const topic of this.inputs) {
-      const [committed] = await admin.fetchOffsets({
-        groupId: this.group,
-        topics: [this.names.physical(topic)],
-      });
-      for (const { partition, offset } of committed?.partitions ?? [])
-        starts.get(partition)?.set(topic, Number(offset));
+      for (const { partition, offset } of await committedOffsets(
+        admin,
+        this.group,
+        this.names.physical(topic),
+      ))
+        starts.get(partition)?.set(topic, offset);
     }
     const changelog = changelogTopic(this.options.appId, this.processor);
     const restored = this.options.codec.catalog.has(changelog)
       ? await this.transport.read(changelog, { partitions })
       : [];
     const tasks = new Map<number, KafkaTask>();
-    for (const [partition, producer] of producers) {
+    for (const partition of partitions) {
       const task = new Task({
         appId: this.options.appId,
         processor: this.processorDef,
@@ -350,7 +365,6 @@ export class KafkaProcessorRun implements ProcessorRun {
       log.debug({ partition, applied }, 'task restored');
       tasks.set(partition, {
         task,
-        producer,
         startOffsets: starts.get(partition)!,
         nextOffsets: new Map(starts.get(partition)!),
         lock: Promise.resolve(),
@@ -361,6 +375,39 @@ export class KafkaProcessorRun implements ProcessorRun {
     return tasks;
   }
 
+  /** The run's transactional producer, created and claimed on first use. */
+  private claimedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.transport.kafka.producer({
+        transactionalId: this.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        transactionTimeout: TRANSACTION_TIMEOUT_MS,
+      });
+      try {
+        await producer.connect();
+        await claim(producer);
+        return producer;
+      } catch (error) {
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    })();
+    const pending = this.producer;
+    pending.catch(() => {
+      if (this.producer === pending) this.producer = undefined;
+    });
+    return pending;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const pending = this.producer;
+    this.producer = undefined;
+    const producer = await pending?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+
   private async closeTask(partition: number): Promise<void> {
     const pending = this.tasks.get(partition);
     this.tasks.delete(partition);
@@ -369,7 +416,6 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!kt || kt.closed) return;
     kt.closed = true;
     await kt.lock.catch(() => undefined);
-    await kt.producer.disconnect().catch(() => undefined);
   }
 
   private withTask<T>(kt: KafkaTask, work: () => Promise<T>): Promise<T> {
@@ -405,20 +451,21 @@ export class KafkaProcessorRun implements ProcessorRun {
     // A task restores its changelog before it takes records; kafkajs heartbeats only between
     // batches, so the wait heartbeats itself, or a long restore would get the member expelled.
     const kt = await this.heartbeating(heartbeat, () => pending);
-    await this.heartbeating(heartbeat, () =>
-      this.withTask(kt, async () => {
+    await this.heartbeating(heartbeat, async () => {
+      const processed = await this.withTask(kt, async () => {
         const records = this.takeFetched(kt);
-        if (kt.closed || !isRunning() || isStale()) return;
+        if (kt.closed || !isRunning() || isStale()) return false;
         await kt.task.processBatch(records);
         kt.caughtUp = batch.offsetLag() === '0';
-        // Until the commit policy says so, later batches join the same transaction; `tick`
-        // commits work that stops receiving batches.
-        const work = kt.task.pendingWork();
-        if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
         resolveOffset(batch.lastOffset());
         this.positions.set(`${batch.topic}:${batch.partition}`, Number(batch.lastOffset()) + 1);
-      }),
-    );
+        return true;
+      });
+      // Until the commit policy says so, later batches join the same transaction; `tick` commits
+      // work that stops receiving batches. Waiting for the commit here holds this partition's
+      // next fetch, which bounds the work a task holds uncommitted.
+      if (processed && this.commitDue()) await this.commit();
+    });
     await heartbeat();
   }
 
@@ -479,69 +526,135 @@ export class KafkaProcessorRun implements ProcessorRun {
 
   /** Fires due timers and commits work left pending by batches that stopped arriving. */
   private async tick(): Promise<void> {
-    for (const [partition, pending] of this.tasks) {
-      const kt = await readyTask(pending);
+    for (const pending of this.tasks.values()) {
+      const kt = this.ready.get(pending);
       if (!kt || kt.closed) continue;
       await this.withTask(kt, async () => {
-        if (kt.closed) return;
-        await kt.task.fireDueTimers();
-        const work = kt.task.pendingWork();
-        if (work && commitDueIn(work, kt.caughtUp, this.options.commit ?? {}) === 0) await this.commit(kt);
-      }).catch((error) => {
-        this.options.log.warn(
-          { err: error, processor: this.processor, partition },
-          'commit from timer failed; rebuilding the task',
-        );
-        // Not left to a rejoin: on an idle partition no batch would come to trigger one, and
-        // the partition would have no task, nor fire its timers, until input arrived.
-        this.rebuildTask(pending, kt);
+        if (!kt.closed) await kt.task.fireDueTimers();
       });
     }
+    // A failed commit has rebuilt its tasks already: on an idle partition no batch would come to
+    // trigger a rejoin, and the partition would have no task, nor fire its timers, until input did.
+    if (this.commitDue()) await this.commit().catch(() => undefined);
+  }
+
+  /** Ready tasks holding work not yet committed. */
+  private tasksWithWork(): KafkaTask[] {
+    const tasks: KafkaTask[] = [];
+    for (const pending of this.tasks.values()) {
+      const kt = this.ready.get(pending);
+      if (kt && !kt.closed && kt.task.pendingWork() !== null) tasks.push(kt);
+    }
+    return tasks;
+  }
+
+  /** Whether some task's work is due by the commit policy; the commit then takes every task's. */
+  private commitDue(): boolean {
+    return this.tasksWithWork().some(
+      (kt) => commitDueIn(kt.task.pendingWork()!, kt.caughtUp, this.options.commit ?? {}) === 0,
+    );
+  }
+
+  /** Commits the work of every task that has some, after the commit under way if there is one. */
+  private commit(): Promise<void> {
+    this.commitsInFlight++;
+    const next = this.commits.then(() => this.commitTasks()).finally(() => this.commitsInFlight--);
+    this.commits = next.catch(() => undefined);
+    return next;
   }
 
   /**
-   * Outputs, changelog and input offsets in one Kafka transaction, offsets alone (a sink, or
-   * records that changed nothing) included. An offset commit through the consumer is checked
-   * against the group generation but not against who owns the partition: a member that lost the
-   * task in a rebalance and committed late moved the offset back behind its successor's, and those
-   * records were processed twice after the next failover. In a transaction the producer epoch
-   * fences it, as in Kafka Streams. The cost, on most of the pipeline's commits (sinks, and the
-   * metrics, webhook and notification stages): three requests and a marker where one OffsetCommit
-   * did, about 23% more broker CPU (docs/benchmarks.md, 2026-12-03, measured the other way round).
+   * Outputs, changelog and input offsets of every task with work in one Kafka transaction, offsets
+   * alone (a sink, or records that changed nothing) included. The tasks' locks are held from taking
+   * their work to marking it committed, so no record is processed in between. Each task's offsets
+   * are sent even when unchanged (a commit of timers only): a transaction holding offsets for a
+   * partition makes its next owner wait for it before restoring, which is what keeps that owner
+   * from missing the changelog records of a commit still under way.
    */
-  private async commit(kt: KafkaTask): Promise<void> {
+  private async commitTasks(): Promise<void> {
+    const candidates = this.tasksWithWork();
+    if (candidates.length === 0) return;
+    const release = await this.holdTasks(candidates);
+    // The generation the work belongs to. A rebalance while the commit is under way (a slow sink
+    // flush) may take these tasks elsewhere; the broker then refuses the offsets, as it must.
+    const member = this.member;
+    const tasks = candidates.filter((kt) => !kt.closed && kt.task.pendingWork() !== null);
     const started = performance.now();
     let transaction: Transaction | undefined;
     try {
-      await kt.task.flush();
-      const commit = kt.task.takeCommit();
-      transaction = await kt.producer.transaction();
-      for (const chunk of chunkBySize(commit.records)) {
+      if (tasks.length === 0) return;
+      await Promise.all(tasks.map((kt) => kt.task.flush()));
+      const commits = tasks.map((kt) => kt.task.takeCommit());
+      const producer = await this.claimedProducer();
+      transaction = await producer.transaction();
+      for (const chunk of chunkBySize(commits.flatMap((c) => c.records))) {
         await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
       }
-      if (commit.offsets.length > 0) {
-        const offsets = { consumerGroupId: this.group, topics: groupOffsets(commit.offsets, this.names) };
-        await retryConcurrentTransactions(() => transaction!.sendOffsets(offsets));
+      const offsets = tasks.flatMap((kt, i) => this.offsetsToCommit(kt, commits[i]!));
+      if (offsets.length > 0) {
+        await retryConcurrentTransactions(() =>
+          transaction!.sendOffsets({
+            consumerGroupId: this.group,
+            topics: groupOffsets(offsets, this.names),
+            ...member,
+          }),
+        );
       }
       await transaction.commit();
-      kt.task.committed();
-      for (const o of commit.offsets) kt.startOffsets.set(o.topic, o.offset);
-      observeStep(this.processor, commit, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      tasks.forEach((kt, i) => {
+        kt.task.committed();
+        for (const o of commits[i]!.offsets) kt.startOffsets.set(o.topic, o.offset);
+        observeStep(this.processor, commits[i]!, seconds);
+      });
     } catch (error) {
       engineMetrics.commitFailures.inc({ processor: this.processor });
       await transaction?.abort().catch(() => undefined);
+      // A fenced or broken producer cannot commit again; a new one is claimed for the next commit,
+      // which also ends a transaction the abort could not.
+      await this.dropProducer();
       // The in-memory state now holds changes that never committed, or another member owns the
-      // task: either way this task is dropped and rebuilt from the changelog after a rejoin.
+      // tasks: either way they are dropped and rebuilt from the changelog.
+      const partitions = tasks.map((kt) => kt.task.partition);
       this.options.log.warn(
-        { err: error, processor: this.processor, partition: kt.task.partition },
-        'commit failed; rejoining',
+        { err: error, processor: this.processor, partitions },
+        'commit failed; rebuilding',
       );
-      void this.closeTask(kt.task.partition);
-      this.rewind(kt);
+      for (const kt of tasks) this.rebuildTask(kt);
       throw new RejoinGroup(
-        `${this.processor}: commit failed for partition ${kt.task.partition}: ${(error as Error).message}`,
+        `${this.processor}: commit failed for partitions ${partitions.join(',')}: ${(error as Error).message}`,
       );
+    } finally {
+      release();
     }
+  }
+
+  /** The task's offsets to commit: those it processed up to, and its last committed ones for the rest. */
+  private offsetsToCommit(kt: KafkaTask, commit: Commit): Commit['offsets'] {
+    const offsets = [...commit.offsets];
+    for (const [topic, offset] of kt.startOffsets) {
+      if (offset >= 0 && !offsets.some((o) => o.topic === topic))
+        offsets.push({ topic, partition: kt.task.partition, offset });
+    }
+    return offsets;
+  }
+
+  /** Takes the locks of the given tasks, once each has finished what it is doing; resolves to their release. */
+  private async holdTasks(tasks: readonly KafkaTask[]): Promise<() => void> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await Promise.all(
+      tasks.map(
+        (kt) =>
+          new Promise<void>((held) => {
+            void this.withTask(kt, () => {
+              held();
+              return released;
+            });
+          }),
+      ),
+    );
+    return release;
   }
 }
 
@@ -576,25 +689,14 @@ function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
 }
 
 /**
- * Claims the producer's transactional.id before the task restores: the transactional
- * InitProducerId bumps the epoch, so the previous owner can no longer commit, aborts that owner's
- * open transaction and waits (CONCURRENT_TRANSACTIONS, retried by kafkajs) for one it was already
- * committing. Only then are the changelog and the committed offsets final. kafkajs's `connect()`
- * does not do this (it asks for a plain idempotent producer id and leaves the transactional one
- * to the first `transaction()`), and restoring before it let a commit that was under way during a
- * broker restart land after the restore: its records were processed again, and duplicated. An
- * empty transaction claims the id; aborting it sends nothing, since nothing was added to it.
+ * Claims the producer's transactional.id: the transactional InitProducerId bumps the epoch, aborts
+ * the transaction an earlier holder of the id left open and waits (CONCURRENT_TRANSACTIONS,
+ * retried by kafkajs) for one it was already committing. kafkajs's `connect()` does not do this (it
+ * asks for a plain idempotent producer id and leaves the transactional one to the first
+ * `transaction()`). An empty transaction claims the id; aborting it sends nothing, since nothing
+ * was added to it.
  */
-async function fence(producer: Producer): Promise<void> {
-  const claim = await producer.transaction();
-  await claim.abort();
-}
-
-async function disconnect(producers: Iterable<Producer>): Promise<void> {
-  await Promise.all([...producers].map((producer) => producer.disconnect().catch(() => undefined)));
-}
-
-/** The task if it is ready now, undefined while it is being created or if its creation failed. */
-function readyTask(pending: Promise<KafkaTask>): Promise<KafkaTask | undefined> {
-  return Promise.race([pending.catch(() => undefined), sleep(0).then(() => undefined)]);
+async function claim(producer: Producer): Promise<void> {
+  const transaction = await producer.transaction();
+  await transaction.abort();
 }
