@@ -8,6 +8,7 @@ import { type Config, describeConfig } from '../config';
 import { buildApp } from '../ingress/app';
 import { openDashboardSource } from '../ingress/dashboard/source';
 import { openIngress } from '../ingress/server';
+import { assertFusionUpgraded } from '../runtime/fusion-upgrade';
 import { Pipeline } from '../runtime/pipeline';
 import type { SchemaRegistry } from '../runtime/registry';
 import type { Transport } from '../runtime/transport';
@@ -17,7 +18,7 @@ import { NEO4J_SINKS, openGraph, startGraphJob } from '../sinks/neo4j';
 import { VECTOR_SINK } from '../sinks/vectors/processor';
 import { platformCatalog } from '../topics/platform';
 import { openAiServices } from './ai-services';
-import { topology } from './topology';
+import { compileTopology, topologyStages } from './topology';
 
 export interface PlatformOptions {
   config: Config;
@@ -48,7 +49,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ? await openGraph(config)
       : undefined;
   const ai = openAiServices(config, database, log);
-  const all = topology(config, { database, graph }, ai);
+  const stages = topologyStages(config, { database, graph }, ai);
+  const all = compileTopology(stages);
   const unknown = wanted?.filter((name) => !all.some((p) => p.name === name)) ?? [];
   if (unknown.length > 0) {
     throw new Error(
@@ -57,6 +59,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
   const processors = all.filter((p) => !wanted || wanted.includes(p.name));
   log.info({ config: describeConfig(config) }, 'starting leadflow');
+  await assertFusionUpgraded({ transport, appId: config.LEADFLOW_APP_ID, processors, stages });
   const pipeline = await Pipeline.start({
     appId: config.LEADFLOW_APP_ID,
     transport,
@@ -81,7 +84,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     registry,
     log,
     jwtSecret: options.jwtSecret,
-    stages: all,
+    stages,
     readModels: database,
   });
   const dashboard = await openDashboardSource({ transport, registry, log, readModels: database });

@@ -3,6 +3,7 @@ import type { LlmEnricher } from '../connectors/llm/enricher';
 import { DEFAULT_DELIVERY } from '../connectors/notify/delivery';
 import { vendorWebhooksProcessor } from '../connectors/vendor-webhooks/processor';
 import { loadDefaultModel } from '../models/default-model';
+import { fuse } from '../runtime/fusion';
 import type { Processor } from '../runtime/processor';
 import { type Database, postgresSinks } from '../sinks';
 import type { Embedder } from '../sinks/vectors/embedding';
@@ -36,8 +37,7 @@ export interface AiServices {
 }
 
 /**
- * The pipeline's processors in flow order; `leadflow start` runs all of them. Where a lead goes
- * next is the first output topic of each stage:
+ * The pipeline's stages in flow order. Where a lead goes next is the first output topic of each:
  *
  *   leads.raw -> validate -> leads.by-phone -> screen-phone -> leads.by-email -> screen-email
  *     -> leads.valid -> enrich -> leads.enriched          (every stage may also reject to leads.rejected)
@@ -52,11 +52,13 @@ export interface AiServices {
  * The metrics sinks (funnel counters and latencies for /metrics, sinks/metrics) follow; with a
  * database, so do the sinks that keep its read models (see sinks/index.ts); with Neo4j
  * (NEO4J_URL), the graph sink (sinks/neo4j).
+ *
+ * `leadflow start` runs them as `topology` compiles them; replays run a stage on its own.
  */
 /** A redelivered status event older than this may be sent again. */
 const VENDOR_WEBHOOK_RETENTION_DAYS = 30;
 
-export function topology(
+export function topologyStages(
   settings: TopologySettings,
   sinks: { database?: Database; graph?: Graph } = {},
   ai: AiServices = {},
@@ -83,4 +85,29 @@ export function topology(
     ...(sinks.database ? postgresSinks(sinks.database) : []),
     ...(sinks.graph ? neo4jSinks(sinks.graph) : []),
   ] as Processor<never>[];
+}
+
+/**
+ * Stages that run fused, as one processor (runtime/fusion.ts): enrich, score and match read and
+ * write by lead id, so a lead goes through the three in one task and one commit. leads.enriched
+ * and leads.scored are still written (score-feedback, the sinks, metrics and replays read them).
+ */
+export const FUSED_STAGES = [{ name: 'enrich-score-match', stages: ['enrich', 'score', 'match'] }] as const;
+
+/** The processors `leadflow start` runs: the stages, with FUSED_STAGES fused. */
+export function topology(...args: Parameters<typeof topologyStages>): Processor<never>[] {
+  return compileTopology(topologyStages(...args));
+}
+
+/** Replaces each group of FUSED_STAGES by its fused processor, where its first stage was. */
+export function compileTopology(stages: readonly Processor<never>[]): Processor<never>[] {
+  const catalog = platformCatalog();
+  let compiled = [...stages];
+  for (const group of FUSED_STAGES) {
+    const members = group.stages.map((name) => compiled.find((stage) => stage.name === name)!);
+    const at = compiled.indexOf(members[0]!);
+    compiled = compiled.filter((stage) => !members.includes(stage));
+    compiled.splice(at, 0, fuse(group.name, members, catalog));
+  }
+  return compiled;
 }

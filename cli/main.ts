@@ -18,6 +18,7 @@ import { registerStart } from './start';
 import { registerTokens } from './tokens';
 import { registerTopics } from './topics';
 import { registerTopology } from './topology';
+import { registerUpgrade } from './upgrade';
 import { registerVendors } from './vendors';
 
 const program = new Command()
@@ -37,6 +38,7 @@ registerReplay(program);
 registerReport(program);
 registerTopics(program);
 registerTopology(program);
+registerUpgrade(program);
 registerBench(program);
 registerSchemas(program);
 registerModel(program);

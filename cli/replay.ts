@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parsePosition, type ReplayPlan } from '../runtime/replay/plan';
 import { ReplayRunner } from '../runtime/replay/runner';
-import { topology } from '../app/topology';
+import { topologyStages } from '../app/topology';
 import { platformCatalog } from '../topics/platform';
 import { printTable } from './topics';
 import { action, openContext } from './context';
@@ -41,7 +41,7 @@ export function registerReplay(program: Command): void {
             registry,
             appId: config.LEADFLOW_APP_ID,
             catalog: platformCatalog(),
-            stages: topology(config),
+            stages: topologyStages(config),
             log,
           });
           const plan = await runner.plan(options.stage, from, to);

@@ -65,11 +65,11 @@ describe('bench pipeline', () => {
       });
       expect(result).toMatchObject({ transport: 'kafka', unfinished: 0 });
       expect(result.assigned + result.rejected + result.unroutable + result.manual_queue).toBe(150);
-      // Without --database: no sink workers, the six stage workers and the bench process itself.
+      // Without --database: no sink workers, the five stage workers and the bench process itself.
       expect(Object.keys(result.peak_rss_mb).sort()).toEqual(
-        ['after-assign', 'assign', 'bench', 'intake', 'match', 'reward', 'score'].sort(),
+        ['after-assign', 'assign', 'bench', 'intake', 'lead-path', 'reward'].sort(),
       );
-      expect(result.processes).toBe(6);
+      expect(result.processes).toBe(5);
       for (const mb of Object.values(result.peak_rss_mb)) expect(mb).toBeGreaterThan(20);
     },
     300_000,

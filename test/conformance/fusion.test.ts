@@ -1,32 +1,36 @@
 /**
  * Fused stages against unfused ones, on both transports: the same input must leave the same
  * records on every topic, timers included; a stage that changes the key inside a fused chain is
- * refused record by record (dead letter), and a chain that cannot be fused is refused up front.
+ * refused record by record (dead letter), a chain that cannot be fused is refused up front, and
+ * a deployment that ran the stages apart moves onto the fused processor with each record once.
  */
 import { Catalog } from '../../runtime/catalog';
+import type { RecordCodec } from '../../runtime/codec';
 import { fuse, fusedPlan, subTopologies } from '../../runtime/fusion';
+import { fusionUpgradeState, upgradeToFused } from '../../runtime/fusion-upgrade';
 import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
-import { dlqTopic, type TopicSpec } from '../../runtime/topic-spec';
+import { changelogTopic, dlqTopic, type TopicSpec } from '../../runtime/topic-spec';
 import { type Tick, tickSchema } from '../support/counter';
 import { codecFor, readValues, testLog, transportsUnderTest } from '../support/harness';
 
 jest.setTimeout(180_000);
 
+const tickTopic = (name: string): TopicSpec => ({
+  name,
+  partitions: 4,
+  cleanup: 'delete',
+  retentionMs: null,
+  format: 'avro',
+  keySchema: 'string',
+  valueSchema: tickSchema as unknown as TopicSpec['valueSchema'],
+  doc: 'test topic',
+});
+
 /** A chain of three stages over topics a -> b -> c, the third also reading a; d is its output. */
 function chain(prefix: string, options: { rekey?: boolean } = {}) {
   const topic = (name: string) => `${prefix}.${name}`;
-  const spec = (name: string): TopicSpec => ({
-    name: topic(name),
-    partitions: 4,
-    cleanup: 'delete',
-    retentionMs: null,
-    format: 'avro',
-    keySchema: 'string',
-    valueSchema: tickSchema as unknown as TopicSpec['valueSchema'],
-    doc: 'test topic',
-  });
-  const catalog = new Catalog(['a', 'b', 'c', 'd'].map(spec));
+  const catalog = new Catalog(['a', 'b', 'c', 'd'].map((name) => tickTopic(topic(name))));
   const first = defineProcessor<Tick>({
     name: 'first',
     inputs: [topic('a')],
@@ -134,7 +138,100 @@ for (const choice of transportsUnderTest()) {
         expect(letter.error).toMatch(/a stage that changes the key cannot be fused/);
       }
     });
+
+    test('an upgrade moves a running chain onto its fused processor: each record once, state kept', async () => {
+      const harness = choice.create();
+      const transport = harness.connect();
+      const appId = `${harness.prefix}-upgrade`;
+      const { topic, catalog, stages } = upgradeChain(appId);
+      const fused = fuse('first-second', stages, catalog);
+      const registry = harness.registry(transport);
+      let codec!: RecordCodec;
+      const run = async (processors: Processor<never>[], ticks: number[]) => {
+        const pipeline = await Pipeline.start({
+          appId,
+          transport,
+          registry,
+          catalog,
+          processors,
+          log: testLog,
+        });
+        await transport.produce(ticks.map((seq) => codec.encode(topic('a'), `k${seq % 10}`, tick(seq))));
+        await pipeline.waitIdle();
+        await pipeline.stop();
+      };
+      const tick = (seq: number): Tick => ({ key: `k${seq % 10}`, seq, n: 1 });
+      const range = (from: number) => Array.from({ length: 100 }, (_, i) => from + i);
+      try {
+        await transport.applyTopics(catalog.withProcessors(appId, stages).all());
+        ({ codec } = await codecFor(transport, catalog, [topic('a')]));
+        const upgrade = { transport, registry, appId, catalog, fused, stages, log: testLog };
+        expect(await fusionUpgradeState(upgrade)).toBe('fresh');
+        await run(stages, range(0));
+        // The first stage alone: its last 100 records wait in b for the second.
+        await run([stages[0]!], range(100));
+        // And 100 more wait in a for the first.
+        await transport.produce(range(200).map((seq) => codec.encode(topic('a'), `k${seq % 10}`, tick(seq))));
+        expect(await fusionUpgradeState(upgrade)).toBe('needed');
+
+        expect(await upgradeToFused(upgrade)).toBe('needed');
+        expect(await fusionUpgradeState(upgrade)).toBe('done');
+        expect(await upgradeToFused(upgrade)).toBe('done');
+        await run([fused], []);
+
+        const out = await readValues<Tick>(transport, codec, topic('c'));
+        expect(out.map((t) => t.seq).sort((x, y) => x - y)).toEqual([
+          ...range(0),
+          ...range(100),
+          ...range(200),
+        ]);
+        // Each key's 30 records: the first stage's count went on from 20 to 30 (1+...+30 = 465 in
+        // the second stage's sum), so both stages' state came across.
+        const sums = new Map<string, number>();
+        for (const t of out) sums.set(t.key, Math.max(sums.get(t.key) ?? 0, t.n));
+        expect([...sums.values()]).toEqual(Array(10).fill(465));
+        // The first stage's timers (an hour out) are the fused processor's, under its stage's name.
+        const fusedState = (await transport.read(changelogTopic(appId, fused.name))).map((r) =>
+          r.key!.toString(),
+        );
+        expect(fusedState.filter((k) => k.startsWith('__timers-by-key/first:'))).toHaveLength(10);
+      } finally {
+        await harness.dispose();
+      }
+    });
   });
+}
+
+/** Two stages, a -> b -> c: the first counts per key and sets a timer, the second sums the counts. */
+function upgradeChain(prefix: string) {
+  const topic = (name: string) => `${prefix}.${name}`;
+  const catalog = new Catalog(['a', 'b', 'c'].map((name) => tickTopic(topic(name))));
+  const first = defineProcessor<Tick>({
+    name: 'first',
+    inputs: [topic('a')],
+    outputs: [topic('b')],
+    stores: ['counts'],
+    process(record, ctx) {
+      const counts = ctx.store<number>('counts');
+      const count = (counts.get(record.key) ?? 0) + 1;
+      counts.put(record.key, count);
+      if (count === 1) ctx.schedule(ctx.now() + 3_600_000, record.key);
+      ctx.emit(topic('b'), record.key, { ...record.value, n: count });
+    },
+  });
+  const second = defineProcessor<Tick>({
+    name: 'second',
+    inputs: [topic('b')],
+    outputs: [topic('c')],
+    stores: ['sums'],
+    process(record, ctx) {
+      const sums = ctx.store<number>('sums');
+      const sum = (sums.get(record.key) ?? 0) + record.value.n;
+      sums.put(record.key, sum);
+      ctx.emit(topic('c'), record.key, { ...record.value, n: sum });
+    },
+  });
+  return { topic, catalog, stages: [first, second] as Processor<never>[] };
 }
 
 describe('fuse', () => {

@@ -66,7 +66,7 @@ const embedded = transportsUnderTest().find((choice) => choice.kind === 'embedde
       logLevel: 'debug',
       limits: { rateLimitPerMinute: 1_000_000 },
     });
-    const intake = new Set(['validate', 'screen-phone', 'screen-email', 'enrich', 'score']);
+    const intake = new Set(['validate', 'screen-phone', 'screen-email', 'enrich-score-match']);
     const stages = topology({ LEADFLOW_DUPLICATE_WINDOW_DAYS: 30, LEADFLOW_CONSENT_MAX_AGE_DAYS: 90 }).filter(
       (p) => intake.has(p.name),
     );

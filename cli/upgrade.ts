@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { openAiServices } from '../app/ai-services';
+import { compileTopology, topologyStages } from '../app/topology';
+import { fusedPlan } from '../runtime/fusion';
+import { upgradeToFused } from '../runtime/fusion-upgrade';
+import { platformCatalog } from '../topics/platform';
+import { action, openContext } from './context';
+
+const OUTCOME = {
+  fresh: 'nothing ran before it; nothing to move',
+  needed: 'drained its stages, moved their state and offsets',
+  done: 'already upgraded',
+} as const;
+
+export function registerUpgrade(program: Command): void {
+  program
+    .command('upgrade')
+    .description(
+      "move a deployment onto this version's fused processors (run once, with every process stopped)",
+    )
+    .action(
+      action(async () => {
+        const { config, log, transport, registry } = openContext();
+        try {
+          // The drain runs score, so with the LLM it is configured with.
+          const stages = topologyStages(config, {}, { llm: openAiServices(config, undefined, log).llm });
+          for (const fused of compileTopology(stages).filter((p) => fusedPlan(p))) {
+            const state = await upgradeToFused({
+              transport,
+              registry,
+              appId: config.LEADFLOW_APP_ID,
+              catalog: platformCatalog(),
+              fused,
+              stages,
+              log,
+            });
+            process.stdout.write(
+              `${fused.name} (${fusedPlan(fused)!.stages.join(' > ')}): ${OUTCOME[state]}\n`,
+            );
+          }
+        } finally {
+          await transport.close();
+        }
+      }),
+    );
+}
