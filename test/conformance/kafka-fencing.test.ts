@@ -178,6 +178,35 @@ suite('kafka transport: fencing and liveness', () => {
     await first.stop();
   });
 
+  test('stopping waits for the commit under way, which lands, and starts nothing after it', async () => {
+    const { topics, start, produce, committed } = await setup('stop');
+    const database = gate();
+    let flushing = false;
+    const transport = member();
+    const clients = watchClients(transport);
+    const pipeline = await start(
+      transport,
+      sink(topics.input, async () => {
+        flushing = true;
+        await database.opened;
+      }),
+      // A long linger: the timer loop commits, outside kafkajs' batch handler, which the
+      // consumer's disconnect would wait for.
+      { commit: { lingerMs: 1000, commitIntervalMs: 1000 } },
+    );
+    await produce(ticks(0, 10));
+    await eventually(() => flushing, 30_000, 'the flush');
+    const stopping = pipeline.stop();
+    await sleep(500);
+    database.open();
+    await stopping;
+    // Left the group first, the member's commit was refused (unknown member) and its task rebuilt,
+    // with a new producer, after the run had stopped.
+    expect(await committed('sink')).toEqual([10]);
+    await sleep(1000);
+    expect(clients.connected.size).toBe(0);
+  });
+
   test('a batch that arrives while its task restores does not stop the heartbeats', async () => {
     const { appId, topics, codec, start, produce } = await setup('restore');
     const transport = member();

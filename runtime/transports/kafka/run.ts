@@ -239,6 +239,9 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.timerLoop);
+    // The commit under way finishes while the member is still in the group, which it must be for
+    // its offsets to be accepted.
+    await this.commits;
     await this.consumer.disconnect();
     await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
     await this.commits;
@@ -293,7 +296,9 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   private startTasks(fresh: number[]): void {
-    if (fresh.length === 0) return;
+    // A commit that fails while the run stops (it left the group, so the broker no longer knows
+    // its member id) must not start tasks again: they would outlive the run.
+    if (fresh.length === 0 || !this.running) return;
     const creation = this.createTasksUntilDone(fresh);
     for (const partition of fresh) {
       const task = creation.then((tasks) => tasks.get(partition)!);
