@@ -591,6 +591,47 @@ for (const choice of transportsUnderTest()) {
       await pipeline.stop();
     });
 
+    test("a failing flush on one partition leaves the other partitions' commits alone", async () => {
+      const prefix = `${harness.prefix}-flush-isolated`;
+      const topics = counterTopics(prefix, 2);
+      const flushes = new Map<number, number>();
+      const partitionsWritten = new Set<number>();
+      let failures = 3;
+      const sink = defineProcessor<Tick>({
+        name: 'sink',
+        inputs: [topics.input],
+        outputs: [],
+        process() {},
+        async flush(records, ctx) {
+          if (ctx.partition === 0 && failures-- > 0) throw new Error('database unavailable');
+          partitionsWritten.add(ctx.partition);
+          for (const record of records) flushes.set(record.value.seq, (flushes.get(record.value.seq) ?? 0) + 1);
+        },
+      });
+      const catalog = topics.catalog;
+      await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
+      const { codec } = await codecFor(client, catalog, [topics.input]);
+      // Commits linger, so that on Kafka both partitions' work goes into the same commit.
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [sink as never],
+        run: { commit: { lingerMs: 500, commitIntervalMs: 500 } },
+        log: testLog,
+      });
+      await client.produce(ticks(0, 50, 10).map((t) => codec.encode(topics.input, t.key, t)));
+      await eventually(() => flushes.size === 50, 60_000, 'every record flushed');
+      await pipeline.waitIdle();
+      expect(partitionsWritten).toEqual(new Set([0, 1]));
+      expect(failures).toBeLessThan(0);
+      // Partition 1 flushed its records once: its commit was not failed (and its task rebuilt and
+      // its input read again) because partition 0's database write failed.
+      expect([...flushes.values()].filter((n) => n !== 1)).toEqual([]);
+      await pipeline.stop();
+    });
+
     test('a timer whose handler keeps failing is dead-lettered with its key and time; the others fire', async () => {
       const { prefix, topics, codec } = await setup('failing-timer');
       const base = counterProcessor(topics, 300);

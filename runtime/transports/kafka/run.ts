@@ -583,12 +583,13 @@ export class KafkaProcessorRun implements ProcessorRun {
     // The generation the work belongs to. A rebalance while the commit is under way (a slow sink
     // flush) may take these tasks elsewhere; the broker then refuses the offsets, as it must.
     const member = this.member;
-    const tasks = candidates.filter((kt) => !kt.closed && kt.task.pendingWork() !== null);
+    const held = candidates.filter((kt) => !kt.closed && kt.task.pendingWork() !== null);
     const started = performance.now();
     let transaction: Transaction | undefined;
+    let tasks: KafkaTask[] = [];
     try {
+      tasks = await this.flushed(held);
       if (tasks.length === 0) return;
-      await Promise.all(tasks.map((kt) => kt.task.flush()));
       const commits = tasks.map((kt) => kt.task.takeCommit());
       const producer = await this.claimedProducer();
       transaction = await producer.transaction();
@@ -632,6 +633,31 @@ export class KafkaProcessorRun implements ProcessorRun {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Flushes each task's sinks and returns the tasks that flushed. A task whose flush failed (its
+   * database is down) is rebuilt on its own and left out of the commit: failing the whole commit
+   * would rebuild every task of the member and make all of them read their input again, which
+   * after an outage slowed catching up to the point of missing the crash suite's deadline.
+   */
+  private async flushed(tasks: readonly KafkaTask[]): Promise<KafkaTask[]> {
+    const results = await Promise.allSettled(tasks.map((kt) => kt.task.flush()));
+    const flushed: KafkaTask[] = [];
+    results.forEach((result, i) => {
+      const kt = tasks[i]!;
+      if (result.status === 'fulfilled') {
+        flushed.push(kt);
+        return;
+      }
+      engineMetrics.commitFailures.inc({ processor: this.processor });
+      this.options.log.warn(
+        { err: result.reason, processor: this.processor, partition: kt.task.partition },
+        'flush failed; rebuilding the task',
+      );
+      this.rebuildTask(kt);
+    });
+    return flushed;
   }
 
   /** The task's offsets to commit: those it processed up to, and its last committed ones for the rest. */
