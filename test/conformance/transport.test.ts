@@ -18,7 +18,7 @@ import { Catalog } from '../../runtime/catalog';
 import { dlqTopic, retryTopic } from '../../runtime/topic-spec';
 import { RetryableError } from '../../runtime/errors';
 import { defineProcessor, type Processor } from '../../runtime/processor';
-import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
+import { type Count, counterProcessor, counterTopics, type Tick, tickSchema } from '../support/counter';
 import {
   codecFor,
   eventually,
@@ -629,6 +629,56 @@ for (const choice of transportsUnderTest()) {
       // Partition 1 flushed its records once: its commit was not failed (and its task rebuilt and
       // its input read again) because partition 0's database write failed.
       expect([...flushes.values()].filter((n) => n !== 1)).toEqual([]);
+      await pipeline.stop();
+    });
+
+    test('batches fetched before a failed flush rewound the task are read again, not skipped', async () => {
+      // More inputs than the consumer handles batches at once (16): batches of the same fetch
+      // that start after the failed flush rebuilt the task reach the new task, fetched before the
+      // rewind. The new task must not count them as read, or it skips them when they come again.
+      const prefix = `${harness.prefix}-flush-rewind`;
+      const inputs = Array.from({ length: 20 }, (_, i) => `${prefix}.ticks-${i}`);
+      const catalog = new Catalog(
+        inputs.map((name) => ({
+          name,
+          partitions: 1,
+          cleanup: 'delete' as const,
+          retentionMs: null,
+          format: 'avro' as const,
+          keySchema: 'string' as const,
+          valueSchema: tickSchema as never,
+          doc: 'test topic',
+        })),
+      );
+      const flushed = new Set<string>();
+      let failures = 1;
+      const sink = defineProcessor<Tick>({
+        name: 'sink',
+        inputs,
+        outputs: [],
+        process() {},
+        async flush(records) {
+          if (failures-- > 0) throw new Error('database unavailable');
+          for (const record of records) flushed.add(`${record.topic}/${record.value.seq}`);
+        },
+      });
+      await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
+      const { codec } = await codecFor(client, catalog, inputs);
+      await client.produce(
+        inputs.flatMap((topic) => ticks(0, 5, 5).map((t) => codec.encode(topic, t.key, t, {}, 0))),
+      );
+      const pipeline = await Pipeline.start({
+        appId: prefix,
+        transport: client,
+        registry: harness.registry(client),
+        catalog,
+        processors: [sink as never],
+        run: { commit: { lingerMs: 0, commitIntervalMs: 0 } },
+        log: testLog,
+      });
+      await pipeline.waitIdle();
+      expect(failures).toBeLessThan(0);
+      expect(flushed.size).toBe(inputs.length * 5);
       await pipeline.stop();
     });
 

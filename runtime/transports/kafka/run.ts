@@ -458,8 +458,14 @@ export class KafkaProcessorRun implements ProcessorRun {
     const kt = await this.heartbeating(heartbeat, () => pending);
     await this.heartbeating(heartbeat, async () => {
       const processed = await this.withTask(kt, async () => {
+        if (kt.closed || !isRunning() || isStale()) {
+          // Fetched before a rewind (a task rebuilt after a failed flush or commit) or for a task
+          // that is gone: the consumer reads them again from the rewound or committed offsets.
+          // Taking them would move the task's position past them, and it would then skip them.
+          this.fetched.delete(batch.partition);
+          return false;
+        }
         const records = this.takeFetched(kt);
-        if (kt.closed || !isRunning() || isStale()) return false;
         await kt.task.processBatch(records);
         kt.caughtUp = batch.offsetLag() === '0';
         resolveOffset(batch.lastOffset());
