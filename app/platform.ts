@@ -4,7 +4,7 @@
  * and dashboard, and an orderly close. `leadflow start` opens it; tests and embedders can too.
  */
 import type { Logger } from 'pino';
-import { type Config, describeConfig } from '../config';
+import { commitPolicy, type Config, describeConfig } from '../config';
 import { buildApp } from '../ingress/app';
 import { openDashboardSource } from '../ingress/dashboard/source';
 import { openIngress } from '../ingress/server';
@@ -67,6 +67,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     catalog: platformCatalog(),
     processors,
     log,
+    run: { commit: commitPolicy(config) },
   });
   const graphJob = graph
     ? await startGraphJob({

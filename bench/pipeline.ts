@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { type Config, loadConfig } from '../config';
+import { commitPolicy, type Config, loadConfig } from '../config';
 import { generateLeads, type LeadBody } from '../tools/generator/generate';
 import { toRawLead } from '../schemas/raw-lead';
 import { RawLeadWriter } from '../ingress/lead-writer';
@@ -24,6 +24,7 @@ import { type Database, dropSchema, openDatabase } from '../sinks/postgres/datab
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { anywhereAgents, simulateAgents } from './agents';
 import { benchEngine } from './engine';
+import { type HopLatency, leadHops } from './hops';
 import { benchTransport, disposeBenchTransport, percentile, RssSampler } from './measure';
 import { WORKER_GROUPS, WorkerFleet } from './workers';
 
@@ -40,6 +41,8 @@ export interface PipelineBenchOptions {
    * of inside the bench process. Kafka only.
    */
   spread?: boolean;
+  /** Also break the latency down hop by hop (leadHops). */
+  hops?: boolean;
   /** Records for the `bench engine` baseline run after the pipeline; 0 skips it. */
   engineRecords: number;
   /** Gives up when no lead reaches a final state for this long. */
@@ -66,6 +69,8 @@ export interface PipelineBenchResult {
   p95_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** With `hops`: p50/p99 of each hop from ingress to the accepted offer. */
+  hops: HopLatency[] | null;
   /** Peak resident memory per process: `bench` (lead source, simulated agents, and the stages unless spread) and each worker. */
   peak_rss_mb: Record<string, number>;
   /** Worker processes the stages ran in (1: all inside the bench process). */
@@ -195,6 +200,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
       p95_ms: percentile(outcomes.latencies, 0.95),
       p99_ms: percentile(outcomes.latencies, 0.99),
       max_ms: percentile(outcomes.latencies, 1),
+      hops: run.hops,
       peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024), ...run.workerPeakRssMb },
       processes: Math.max(1, Object.keys(run.workerPeakRssMb).length),
       engine_records_per_s: engine?.records_per_s ?? null,
@@ -239,7 +245,8 @@ async function runLeads(
     const startedAt = Date.now();
     await sendLeads(new RawLeadWriter(transport, codec), bodies, startedAt, options.rate);
     await outcomes.all(options.stallMs ?? 60_000);
-    return { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
+    const finished = { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
+    return { ...finished, hops: options.hops ? await leadHops(transport, codec) : null };
   } finally {
     await agents.stop();
     await rejections.stop();
@@ -269,6 +276,7 @@ async function startInProcess(
     catalog,
     processors,
     log,
+    run: { commit: commitPolicy(config) },
   });
   return { ready: () => pipeline.waitIdle(120_000), peakRssMb: () => ({}), stop: () => pipeline.stop() };
 }
@@ -301,6 +309,8 @@ async function startWorkers(
     SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL ?? '',
     DATABASE_URL: options.database ? (config.DATABASE_URL ?? '') : '',
     NEO4J_URL: options.database ? (config.NEO4J_URL ?? '') : '',
+    LEADFLOW_COMMIT_LINGER_MS: String(config.LEADFLOW_COMMIT_LINGER_MS ?? ''),
+    LEADFLOW_COMMIT_INTERVAL_MS: String(config.LEADFLOW_COMMIT_INTERVAL_MS ?? ''),
   };
   const fleet = new WorkerFleet(groups, env, where.dir);
   fleet.startAll();

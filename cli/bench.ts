@@ -67,6 +67,7 @@ export function registerBench(program: Command): void {
       20000,
     )
     .option('--no-engine', 'skip the `bench engine` baseline')
+    .option('--hops', 'also break the latency down hop by hop (reads the lead topics afterwards)')
     .option('--json', 'print one JSON line')
     .action(
       action(
@@ -77,6 +78,7 @@ export function registerBench(program: Command): void {
           agents: number;
           database?: boolean;
           spread?: boolean;
+          hops?: boolean;
           engineRecords: number;
           engine: boolean;
           json?: boolean;
@@ -85,6 +87,7 @@ export function registerBench(program: Command): void {
           const result = await benchPipeline({
             ...options,
             database: options.database ?? false,
+            hops: options.hops ?? false,
             engineRecords: options.engine ? options.engineRecords : 0,
             env: process.env,
             log,

@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, loadConfig } from './index';
+import { commitPolicy, ConfigError, describeConfig, loadConfig } from './index';
 
 describe('configuration', () => {
   test('defaults give the embedded platform with nothing set', () => {
@@ -31,6 +31,8 @@ describe('configuration', () => {
     ['DATABASE_URL', 'mysql://x/y'],
     ['REDIS_URL', 'not a url'],
     ['NEO4J_URL', 'http://neo4j:7474'],
+    ['LEADFLOW_COMMIT_LINGER_MS', '-1'],
+    ['LEADFLOW_COMMIT_INTERVAL_MS', 'soon'],
   ])('a bad %s (%s) fails with a message naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {
@@ -39,6 +41,13 @@ describe('configuration', () => {
       expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
       expect((error as Error).message).toContain(variable);
     }
+  });
+
+  test('the commit policy keeps the runtime defaults unless set', () => {
+    expect(commitPolicy(loadConfig({}))).toEqual({ lingerMs: undefined, commitIntervalMs: undefined });
+    expect(
+      commitPolicy(loadConfig({ LEADFLOW_COMMIT_LINGER_MS: '0', LEADFLOW_COMMIT_INTERVAL_MS: '250' })),
+    ).toEqual({ lingerMs: 0, commitIntervalMs: 250 });
   });
 
   test('empty strings count as unset', () => {

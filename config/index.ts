@@ -1,3 +1,4 @@
+import type { CommitPolicy } from '../runtime/task';
 import path from 'node:path';
 
 /** Vendors with their own metric series unless LEADFLOW_METRICS_VENDOR_LABELS says otherwise. */
@@ -49,6 +50,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'may only hold letters, digits, dots, dashes and underscores')
     .optional(),
+  /** How long a caught-up task waits for more input before it commits; unset: CommitPolicy's default. */
+  LEADFLOW_COMMIT_LINGER_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /** Longest a task with input waiting keeps its work uncommitted; unset: CommitPolicy's default. */
+  LEADFLOW_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   /** PostgreSQL schema of the read models, so several deployments can share one database. */
@@ -145,4 +150,9 @@ export function describeConfig(config: Config): Record<string, string> {
 
 function redactUrl(value: string): string {
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+/** The commit policy the configuration asks for; what it leaves unset keeps the runtime's default. */
+export function commitPolicy(config: Config): CommitPolicy {
+  return { lingerMs: config.LEADFLOW_COMMIT_LINGER_MS, commitIntervalMs: config.LEADFLOW_COMMIT_INTERVAL_MS };
 }

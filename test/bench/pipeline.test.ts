@@ -39,6 +39,7 @@ describe('bench pipeline', () => {
       rate: 200,
       agents: 4,
       database: false,
+      hops: true,
       engineRecords: 0,
       env: {},
       log: testLog,
@@ -47,6 +48,22 @@ describe('bench pipeline', () => {
     expect(result.assigned + result.rejected + result.unroutable + result.manual_queue).toBe(100);
     // 100 leads due over half a second cannot all be through sooner.
     expect(result.seconds).toBeGreaterThanOrEqual(0.49);
+    // Every assigned lead passed every hop.
+    expect(result.hops!.map((h) => h.hop)).toEqual([
+      'received > leads.raw',
+      'leads.raw > leads.by-phone',
+      'leads.by-phone > leads.by-email',
+      'leads.by-email > leads.valid',
+      'leads.valid > leads.matched',
+      'leads.matched > offered',
+      'offered > agent.responses',
+      'agent.responses > accepted',
+    ]);
+    for (const hop of result.hops!) {
+      expect(hop.leads).toBe(result.assigned);
+      expect(hop.p50_ms).toBeGreaterThanOrEqual(0);
+      expect(hop.p50_ms).toBeLessThanOrEqual(hop.p99_ms);
+    }
   }, 120_000);
 
   (kafka.run ? test : test.skip)(
