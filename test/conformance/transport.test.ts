@@ -556,31 +556,37 @@ for (const choice of transportsUnderTest()) {
       await pipeline.stop();
     });
 
-    test('flush runs before each commit, and a failing flush commits nothing and sees the records again', async () => {
-      const prefix = `${harness.prefix}-flush`;
-      const topics = counterTopics(prefix, 1);
-      const written = new Set<number>();
-      let failures = 2;
-      const sink = defineProcessor<Tick>({
-        name: 'sink',
-        inputs: [topics.input],
-        outputs: [],
-        process() {},
-        async flush(records) {
-          if (failures-- > 0) throw new Error('database unavailable');
-          for (const record of records) written.add(record.value.seq);
-        },
-      });
-      const catalog = topics.catalog;
+    /** A sink over `inputs` whose flush is `flush`, started alone; resolves to it and a codec. */
+    async function startSink(
+      prefix: string,
+      catalog: Catalog,
+      inputs: string[],
+      flush: NonNullable<Processor<Tick>['flush']>,
+      commit?: { lingerMs: number; commitIntervalMs: number },
+    ) {
+      const sink = defineProcessor<Tick>({ name: 'sink', inputs, outputs: [], process() {}, flush });
       await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
-      const { codec } = await codecFor(client, catalog, [topics.input]);
+      const { codec } = await codecFor(client, catalog, inputs);
       const pipeline = await Pipeline.start({
         appId: prefix,
         transport: client,
         registry: harness.registry(client),
         catalog,
         processors: [sink as never],
+        run: commit ? { commit } : undefined,
         log: testLog,
+      });
+      return { pipeline, codec };
+    }
+
+    test('flush runs before each commit, and a failing flush commits nothing and sees the records again', async () => {
+      const prefix = `${harness.prefix}-flush`;
+      const topics = counterTopics(prefix, 1);
+      const written = new Set<number>();
+      let failures = 2;
+      const { pipeline, codec } = await startSink(prefix, topics.catalog, [topics.input], async (records) => {
+        if (failures-- > 0) throw new Error('database unavailable');
+        for (const record of records) written.add(record.value.seq);
       });
       await client.produce(ticks(0, 50, 5).map((t) => codec.encode(topics.input, t.key, t)));
       await eventually(() => written.size === 50, 60_000, 'flush to succeed after failures');
@@ -597,30 +603,19 @@ for (const choice of transportsUnderTest()) {
       const flushes = new Map<number, number>();
       const partitionsWritten = new Set<number>();
       let failures = 3;
-      const sink = defineProcessor<Tick>({
-        name: 'sink',
-        inputs: [topics.input],
-        outputs: [],
-        process() {},
-        async flush(records, ctx) {
+      // Commits linger, so that on Kafka both partitions' work goes into the same commit.
+      const { pipeline, codec } = await startSink(
+        prefix,
+        topics.catalog,
+        [topics.input],
+        async (records, ctx) => {
           if (ctx.partition === 0 && failures-- > 0) throw new Error('database unavailable');
           partitionsWritten.add(ctx.partition);
-          for (const record of records) flushes.set(record.value.seq, (flushes.get(record.value.seq) ?? 0) + 1);
+          for (const record of records)
+            flushes.set(record.value.seq, (flushes.get(record.value.seq) ?? 0) + 1);
         },
-      });
-      const catalog = topics.catalog;
-      await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
-      const { codec } = await codecFor(client, catalog, [topics.input]);
-      // Commits linger, so that on Kafka both partitions' work goes into the same commit.
-      const pipeline = await Pipeline.start({
-        appId: prefix,
-        transport: client,
-        registry: harness.registry(client),
-        catalog,
-        processors: [sink as never],
-        run: { commit: { lingerMs: 500, commitIntervalMs: 500 } },
-        log: testLog,
-      });
+        { lingerMs: 500, commitIntervalMs: 500 },
+      );
       await client.produce(ticks(0, 50, 10).map((t) => codec.encode(topics.input, t.key, t)));
       await eventually(() => flushes.size === 50, 60_000, 'every record flushed');
       await pipeline.waitIdle();
@@ -652,30 +647,22 @@ for (const choice of transportsUnderTest()) {
       );
       const flushed = new Set<string>();
       let failures = 1;
-      const sink = defineProcessor<Tick>({
-        name: 'sink',
+      // The records are there before the sink starts, so its first fetch holds all 20 batches.
+      await client.applyTopics(catalog.all());
+      const { codec: producing } = await codecFor(client, catalog, inputs);
+      await client.produce(
+        inputs.flatMap((topic) => ticks(0, 5, 5).map((t) => producing.encode(topic, t.key, t, {}, 0))),
+      );
+      const { pipeline } = await startSink(
+        prefix,
+        catalog,
         inputs,
-        outputs: [],
-        process() {},
-        async flush(records) {
+        async (records) => {
           if (failures-- > 0) throw new Error('database unavailable');
           for (const record of records) flushed.add(`${record.topic}/${record.value.seq}`);
         },
-      });
-      await client.applyTopics(catalog.withProcessors(prefix, [sink as never]).all());
-      const { codec } = await codecFor(client, catalog, inputs);
-      await client.produce(
-        inputs.flatMap((topic) => ticks(0, 5, 5).map((t) => codec.encode(topic, t.key, t, {}, 0))),
+        { lingerMs: 0, commitIntervalMs: 0 },
       );
-      const pipeline = await Pipeline.start({
-        appId: prefix,
-        transport: client,
-        registry: harness.registry(client),
-        catalog,
-        processors: [sink as never],
-        run: { commit: { lingerMs: 0, commitIntervalMs: 0 } },
-        log: testLog,
-      });
       await pipeline.waitIdle();
       expect(failures).toBeLessThan(0);
       expect(flushed.size).toBe(inputs.length * 5);
