@@ -1,4 +1,3 @@
-import type { CommitPolicy } from '../runtime/task';
 import path from 'node:path';
 
 /** Vendors with their own metric series unless LEADFLOW_METRICS_VENDOR_LABELS says otherwise. */
@@ -152,7 +151,10 @@ function redactUrl(value: string): string {
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
-/** The commit policy the configuration asks for; what it leaves unset keeps the runtime's default. */
-export function commitPolicy(config: Config): CommitPolicy {
+/**
+ * The commit policy (runtime CommitPolicy) the configuration asks for; what it leaves unset keeps
+ * the runtime's default.
+ */
+export function commitPolicy(config: Config): { lingerMs?: number; commitIntervalMs?: number } {
   return { lingerMs: config.LEADFLOW_COMMIT_LINGER_MS, commitIntervalMs: config.LEADFLOW_COMMIT_INTERVAL_MS };
 }
