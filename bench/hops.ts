@@ -20,8 +20,8 @@ export interface HopLatency {
   p99_ms: number;
 }
 
-/** The stops of an accepted lead, in order; `received` is the time ingress took the lead. */
 const LEAD_TOPICS = [TOPIC.leadsByPhone, TOPIC.leadsByEmail, TOPIC.leadsValid, TOPIC.leadsMatched] as const;
+/** The stops of an accepted lead, in order; `received` is the time ingress took the lead. */
 const STOPS = ['received', TOPIC.leadsRaw, ...LEAD_TOPICS, 'offered', TOPIC.agentResponses, 'accepted'];
 
 export async function leadHops(transport: Transport, codec: RecordCodec): Promise<HopLatency[]> {

@@ -644,8 +644,8 @@ export class KafkaProcessorRun implements ProcessorRun {
   /**
    * Flushes each task's sinks and returns the tasks that flushed. A task whose flush failed (its
    * database is down) is rebuilt on its own and left out of the commit: failing the whole commit
-   * would rebuild every task of the member and make all of them read their input again, which
-   * after an outage slowed catching up to the point of missing the crash suite's deadline.
+   * would rebuild every task of the member and make all of them read their input again because
+   * one partition's write failed.
    */
   private async flushed(tasks: readonly KafkaTask[]): Promise<KafkaTask[]> {
     const results = await Promise.allSettled(tasks.map((kt) => kt.task.flush()));
