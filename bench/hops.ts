@@ -24,7 +24,12 @@ const LEAD_TOPICS = [TOPIC.leadsByPhone, TOPIC.leadsByEmail, TOPIC.leadsValid, T
 /** The stops of an accepted lead, in order; `received` is the time ingress took the lead. */
 const STOPS = ['received', TOPIC.leadsRaw, ...LEAD_TOPICS, 'offered', TOPIC.agentResponses, 'accepted'];
 
-export async function leadHops(transport: Transport, codec: RecordCodec): Promise<HopLatency[]> {
+/** The hops of accepted leads received at or after `measuredFrom` (epoch ms; warm-up before it). */
+export async function leadHops(
+  transport: Transport,
+  codec: RecordCodec,
+  measuredFrom = 0,
+): Promise<HopLatency[]> {
   /** Per stop, the time each lead reached it. */
   const reached = new Map<string, Map<string, number>>(STOPS.map((stop) => [stop, new Map()]));
   const mark = (stop: string, leadId: string, at: number) => {
@@ -57,8 +62,11 @@ export async function leadHops(transport: Transport, codec: RecordCodec): Promis
     const response = (await codec.decode<AgentResponse>(record)).value;
     if (response.response === 'accept') mark(TOPIC.agentResponses, response.leadId, record.timestamp);
   }
-  // Only accepted leads, whose latency `bench pipeline` reports.
-  const accepted = [...reached.get('accepted')!.keys()];
+  // Only accepted leads, whose latency `bench pipeline` reports, and after the warm-up.
+  const received = reached.get('received')!;
+  const accepted = [...reached.get('accepted')!.keys()].filter(
+    (id) => (received.get(id) ?? 0) >= measuredFrom,
+  );
   return STOPS.slice(1).map((to, i) => {
     const from = STOPS[i]!;
     const deltas: number[] = [];

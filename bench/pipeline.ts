@@ -43,6 +43,12 @@ export interface PipelineBenchOptions {
   spread?: boolean;
   /** Also break the latency down hop by hop (leadHops). */
   hops?: boolean;
+  /**
+   * Seconds at the start of the run whose leads are left out of the latency figures (they still
+   * count for throughput): a fresh process runs its first seconds before the JIT has compiled the
+   * hot paths, and at a fixed rate the backlog built then outweighs the steady state in a p99.
+   */
+  warmupSeconds?: number;
   /** Records for the `bench engine` baseline run after the pipeline; 0 skips it. */
   engineRecords: number;
   /** Gives up when no lead reaches a final state for this long. */
@@ -69,6 +75,10 @@ export interface PipelineBenchResult {
   p95_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Seconds of warm-up left out of the latency figures. */
+  warmup_s: number;
+  /** Assigned leads the latency figures count: those received after the warm-up. */
+  measured: number;
   /** With `hops`: p50/p99 of each hop from ingress to the accepted offer. */
   hops: HopLatency[] | null;
   /** Peak resident memory per process: `bench` (lead source, simulated agents, and the stages unless spread) and each worker. */
@@ -85,7 +95,10 @@ class Outcomes {
   readonly rejected = new Set<string>();
   readonly unroutable = new Set<string>();
   readonly manualQueue = new Set<string>();
+  /** Ingress to the accepted offer, for assigned leads received from `measuredFrom` on. */
   readonly latencies: number[] = [];
+  /** Leads received before this (epoch ms) are warm-up: left out of `latencies`. */
+  measuredFrom = 0;
   lastFinishedAt = 0;
   private finished = 0;
   private onAll: (() => void) | undefined;
@@ -94,7 +107,7 @@ class Outcomes {
 
   assignment(event: AssignmentEvent): void {
     if (event.type === 'accepted' && this.add(this.assigned, event.leadId)) {
-      this.latencies.push(event.at - event.lead.receivedAt);
+      if (event.lead.receivedAt >= this.measuredFrom) this.latencies.push(event.at - event.lead.receivedAt);
     } else if (event.type === 'unroutable') this.add(this.unroutable, event.leadId);
     else if (event.type === 'escalated' && event.escalation === 'manual_queue') {
       this.add(this.manualQueue, event.leadId);
@@ -200,6 +213,8 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
       p95_ms: percentile(outcomes.latencies, 0.95),
       p99_ms: percentile(outcomes.latencies, 0.99),
       max_ms: percentile(outcomes.latencies, 1),
+      warmup_s: options.warmupSeconds ?? 0,
+      measured: outcomes.latencies.length,
       hops: run.hops,
       peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024), ...run.workerPeakRssMb },
       processes: Math.max(1, Object.keys(run.workerPeakRssMb).length),
@@ -243,10 +258,12 @@ async function runLeads(
     const bodies = generateLeads({ count: options.leads, seed: 'bench-pipeline' }).leads;
     await stages.ready();
     const startedAt = Date.now();
+    outcomes.measuredFrom = startedAt + (options.warmupSeconds ?? 0) * 1000;
     await sendLeads(new RawLeadWriter(transport, codec), bodies, startedAt, options.rate);
     await outcomes.all(options.stallMs ?? 60_000);
     const finished = { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
-    return { ...finished, hops: options.hops ? await leadHops(transport, codec) : null };
+    const hops = options.hops ? await leadHops(transport, codec, outcomes.measuredFrom) : null;
+    return { ...finished, hops };
   } finally {
     await agents.stop();
     await rejections.stop();

@@ -6,7 +6,7 @@ import { createLogger } from '../runtime/log';
 import { EmbeddedTransport, embeddedLogFile } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
 import { action, openContext } from './context';
-import { positiveInt } from './options';
+import { nonNegativeInt, positiveInt } from './options';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('measure throughput, latency and memory');
@@ -68,6 +68,12 @@ export function registerBench(program: Command): void {
     )
     .option('--no-engine', 'skip the `bench engine` baseline')
     .option('--hops', 'also break the latency down hop by hop (reads the lead topics afterwards)')
+    .option(
+      '--warmup <s>',
+      'seconds at the start whose leads the latency figures leave out (they count for throughput)',
+      (v) => nonNegativeInt(v, '--warmup'),
+      0,
+    )
     .option('--json', 'print one JSON line')
     .action(
       action(
@@ -75,6 +81,7 @@ export function registerBench(program: Command): void {
           transport: 'embedded' | 'kafka';
           leads: number;
           rate?: number;
+          warmup: number;
           agents: number;
           database?: boolean;
           spread?: boolean;
@@ -88,6 +95,7 @@ export function registerBench(program: Command): void {
             ...options,
             database: options.database ?? false,
             hops: options.hops ?? false,
+            warmupSeconds: options.warmup,
             engineRecords: options.engine ? options.engineRecords : 0,
             env: process.env,
             log,
