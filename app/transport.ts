@@ -2,6 +2,7 @@
  * The transport and schema registry the configuration asks for: Kafka or the embedded log, a
  * Confluent-compatible registry or the built-in one.
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Transport } from '../runtime/transport';
@@ -17,6 +18,8 @@ export function createTransport(config: Config, log: Logger): Transport {
         clientId: config.KAFKA_CLIENT_ID,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
         instanceId: config.KAFKA_INSTANCE_ID,
+        stateDir: path.join(config.dataDir, 'state'),
+        checkpointIntervalMs: config.LEADFLOW_CHECKPOINT_INTERVAL_MS,
         log,
       })
     : new EmbeddedTransport({ file: embeddedLogFile(config.dataDir), log });

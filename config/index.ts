@@ -53,6 +53,11 @@ export const configSchema = z.object({
   LEADFLOW_COMMIT_LINGER_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** Longest a task with input waiting keeps its work uncommitted; unset: CommitPolicy's default. */
   LEADFLOW_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /**
+   * How often a task on Kafka checkpoints changed state under LEADFLOW_DATA_DIR/state, so a
+   * restart reads only the changelog written since; 0: only when a task is closed.
+   */
+  LEADFLOW_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   SCHEMA_REGISTRY_URL: url(['http', 'https']).optional(),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   /** PostgreSQL schema of the read models, so several deployments can share one database. */

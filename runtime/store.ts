@@ -70,6 +70,14 @@ export class TaskStore<V = unknown> implements KeyValueStore<V> {
     }
   }
 
+  /**
+   * The entries as of now, unaffected by later writes: for a checkpoint written while the task
+   * goes on (the tree's copy-on-write clone shares every node until one side changes it).
+   */
+  snapshot(): IterableIterator<[string, V]> {
+    return this.tree.clone().entries();
+  }
+
   /** Applies a changelog entry during restore; not recorded as a change. */
   restore(key: string, value: V | null): void {
     if (value === null) this.tree.delete(key);

@@ -8,6 +8,7 @@ import { PermanentError, RetryableError } from './errors';
 import { retry, type RetryPolicy } from './retry';
 import { type ConsumedRecord, HEADER, type Headers, type OutgoingRecord, type RawRecord } from './records';
 import { TaskStore } from './store';
+import type { StoreContents } from './checkpoint';
 
 /** Everything one step of a task wants committed atomically. */
 export interface Commit {
@@ -116,15 +117,23 @@ export class Task {
     for (const record of changelog) {
       const composite = record.key?.toString('utf8') ?? '';
       const slash = composite.indexOf('/');
-      const store = this.stores.get(composite.slice(0, slash));
-      if (slash < 0 || !store) continue; // a store this version no longer declares
-      store.restore(
-        composite.slice(slash + 1),
-        record.value === null ? null : JSON.parse(record.value.toString('utf8')),
-      );
-      applied++;
+      if (slash < 0) continue;
+      const value = record.value === null ? null : JSON.parse(record.value.toString('utf8'));
+      if (this.restoreEntry(composite.slice(0, slash), composite.slice(slash + 1), value)) applied++;
     }
     return applied;
+  }
+
+  /** Applies one entry of a changelog or checkpoint; false for a store this version no longer declares. */
+  restoreEntry(store: string, key: string, value: unknown): boolean {
+    const target = this.stores.get(store);
+    target?.restore(key, value);
+    return target !== undefined;
+  }
+
+  /** Every store's entries as of now, for a checkpoint; later processing does not change them. */
+  storeSnapshots(): StoreContents[] {
+    return [...this.stores].map(([store, contents]) => ({ store, entries: contents.snapshot() }));
   }
 
   /**

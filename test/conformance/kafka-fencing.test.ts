@@ -2,14 +2,19 @@
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
  * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
  * timer commit does not leave a partition without a task, deployments sharing a cluster under
- * different topic prefixes stay apart, a producer claim that fails leaks no producer, and the
- * broker refuses offsets from a stale group generation (KIP-447).
+ * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
+ * broker refuses offsets from a stale group generation (KIP-447), and a restart restores its state
+ * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
  */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Consumer, Producer } from 'kafkajs';
+import { engineMetrics } from '../../runtime/metrics';
 import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
-import { KafkaTransport } from '../../runtime/transports/kafka';
+import { type KafkaOptions, KafkaTransport } from '../../runtime/transports/kafka';
 import { retryConcurrentTransactions } from '../../runtime/transports/kafka/concurrent-transactions';
 import { changelogTopic } from '../../runtime/topic-spec';
 import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
@@ -55,13 +60,18 @@ suite('kafka transport: fencing and liveness', () => {
    * A client of its own, as another process would have. Its client id starts the member ids the
    * broker gives it, and so decides the order in which the assigner deals partitions to members.
    */
-  function member(clientId = 'leadflow-test', topicPrefix = `${harness.prefix}.`): KafkaTransport {
+  function member(
+    clientId = 'leadflow-test',
+    topicPrefix = `${harness.prefix}.`,
+    options: Pick<KafkaOptions, 'stateDir' | 'checkpointIntervalMs'> = {},
+  ): KafkaTransport {
     const transport = new KafkaTransport({
       brokers: kafkaBrokers,
       clientId,
       log: testLog,
       sessionTimeoutMs: SESSION_TIMEOUT_MS.kafka,
       topicPrefix,
+      ...options,
     });
     members.push(transport);
     return transport;
@@ -470,6 +480,139 @@ suite('kafka transport: fencing and liveness', () => {
     } finally {
       await Promise.all([...consumers.map((c) => c.disconnect()), producer.disconnect()]);
     }
+  });
+
+  describe('local state checkpoints', () => {
+    /** A member that checkpoints under `stateDir`, and its checkpoint files. */
+    function checkpointing(appId: string, processor: string, checkpointIntervalMs = 0) {
+      const stateDir = mkdtempSync(path.join(os.tmpdir(), 'leadflow-state-'));
+      const dir = path.join(stateDir, client.names.group(groupId(appId, processor)));
+      return {
+        member: () => member('leadflow-test', `${harness.prefix}.`, { stateDir, checkpointIntervalMs }),
+        files: () => readdirSync(dir).sort(),
+        /** Each partition's checkpoint file: its lines, the header parsed. */
+        read: (partition: number) => {
+          const lines = readFileSync(path.join(dir, `${partition}.ndjson`), 'utf8')
+            .trimEnd()
+            .split('\n');
+          return { lines, header: JSON.parse(lines[0]!) as { changelogOffset: number; writtenAt: number } };
+        },
+        write: (partition: number, lines: string[]) =>
+          writeFileSync(path.join(dir, `${partition}.ndjson`), `${lines.join('\n')}\n`),
+      };
+    }
+
+    async function restoredEntries(processor: string): Promise<number> {
+      const metric = await engineMetrics.restoredEntries.get();
+      return metric.values.find((v) => v.labels.processor === processor)?.value ?? 0;
+    }
+
+    /** The count each key reached in the output, from the records with seq >= `from`. */
+    async function latestCounts(
+      topics: { output: string },
+      codec: Parameters<typeof readValues>[1],
+      from: number,
+    ) {
+      const latest = new Map<string, number>();
+      for (const c of await readValues<Count>(client, codec, topics.output)) {
+        if (c.seq >= from) latest.set(c.key, Math.max(latest.get(c.key) ?? 0, c.count));
+      }
+      return latest;
+    }
+
+    test('a restart loads the checkpoint and reads only the changelog written after it, by anyone', async () => {
+      const { appId, topics, codec, start, produce } = await setup('resume', 2);
+      const local = checkpointing(appId, 'resumer');
+      const processor = () => counterProcessor(topics, 60_000, 'resumer');
+      const first = await start(local.member(), processor());
+      await produce(ticks(0, 200, 20));
+      await first.waitIdle();
+      await first.stop();
+      expect(local.files()).toEqual(['0.ndjson', '1.ndjson']);
+
+      // Another process, without checkpoints, carries the partitions on meanwhile.
+      const other = await start(member(), processor());
+      await produce(ticks(200, 100, 20));
+      await other.waitIdle();
+      await other.stop();
+
+      const changelog = changelogTopic(appId, 'resumer');
+      const from = new Map([0, 1].map((p) => [p, local.read(p).header.changelogOffset]));
+      const tail = (await client.read(changelog, { from })).length;
+      const whole = (await client.read(changelog)).length;
+      expect(tail).toBeGreaterThan(0);
+      expect(tail).toBeLessThan(whole);
+
+      const before = await restoredEntries('resumer');
+      const again = await start(local.member(), processor());
+      await produce(ticks(300, 20, 20));
+      await again.waitIdle();
+      expect((await restoredEntries('resumer')) - before).toBe(tail);
+      // 320 ticks over 20 keys: each key's count went on from its state, through both processes.
+      const counts = await latestCounts(topics, codec, 300);
+      expect(counts.size).toBe(20);
+      for (const count of counts.values()) expect(count).toBe(16);
+      await again.stop();
+    });
+
+    test('an incomplete or too old checkpoint is ignored, and the task restores the whole changelog', async () => {
+      const { appId, topics, codec, start, produce } = await setup('distrust', 2);
+      const local = checkpointing(appId, 'doubter');
+      const processor = () => counterProcessor(topics, 60_000, 'doubter');
+      const first = await start(local.member(), processor());
+      await produce(ticks(0, 100, 10));
+      await first.waitIdle();
+      await first.stop();
+
+      // Partition 0 lost its end line (a write cut short); partition 1 is older than tombstones are kept.
+      const cut = local.read(0).lines;
+      local.write(0, cut.slice(0, -1));
+      const old = local.read(1);
+      const writtenAt = Date.now() - 13 * 3_600_000;
+      local.write(1, [JSON.stringify({ ...old.header, version: 1, writtenAt }), ...old.lines.slice(1)]);
+
+      const whole = (await client.read(changelogTopic(appId, 'doubter'))).length;
+      const before = await restoredEntries('doubter');
+      const again = await start(local.member(), processor());
+      await produce(ticks(100, 10, 10));
+      await again.waitIdle();
+      expect((await restoredEntries('doubter')) - before).toBe(whole);
+      const counts = await latestCounts(topics, codec, 100);
+      expect(counts.size).toBe(10);
+      for (const count of counts.values()) expect(count).toBe(11);
+      await again.stop();
+    });
+
+    test('after a crash, the last periodic checkpoint and the changelog after it give the committed state', async () => {
+      const { appId, topics, codec, start, produce } = await setup('crash', 1);
+      const local = checkpointing(appId, 'survivor', 100);
+      const processor = () => counterProcessor(topics, 60_000, 'survivor');
+      const first = await start(local.member(), processor());
+      await produce(ticks(0, 50, 5));
+      await first.waitIdle();
+      // Written while the member runs, without a close.
+      let periodic: string[] = [];
+      await eventually(
+        () => {
+          if (local.files().includes('0.ndjson')) periodic = local.read(0).lines;
+          return periodic.length === 1 + 5 * 3 + 1; // header, counts and two timer entries per key, end
+        },
+        30_000,
+        'a periodic checkpoint of the 5 keys',
+      );
+      await produce(ticks(50, 50, 5));
+      await first.waitIdle();
+      await first.stop();
+      // As if the process had died after the periodic checkpoint: the later one never written.
+      local.write(0, periodic);
+
+      const again = await start(local.member(), processor());
+      await produce(ticks(100, 5, 5));
+      await again.waitIdle();
+      const counts = await latestCounts(topics, codec, 100);
+      expect([...counts.values()]).toEqual([21, 21, 21, 21, 21]);
+      await again.stop();
+    });
   });
 });
 

@@ -20,6 +20,7 @@ import { PROCESSOR_ASSIGNERS } from './assigner';
 import { createKafka, heartbeatIntervalMs } from './client';
 import { TopicNames, toTopicMessages } from './convert';
 import { KafkaProcessorRun } from './run';
+import { TOMBSTONE_RETENTION_MS } from '../../checkpoint';
 import { followTopic, readPartitions } from './reader';
 
 export interface KafkaOptions {
@@ -37,6 +38,13 @@ export interface KafkaOptions {
    * share one: each would fence the other.
    */
   instanceId?: string;
+  /**
+   * Where tasks checkpoint their in-memory state (runtime/checkpoint.ts), so a restart reads only
+   * the changelog written since; unset: no checkpoints, every restore reads the whole changelog.
+   */
+  stateDir?: string;
+  /** How often a task checkpoints state that changed; 0 (default): only when it is closed. */
+  checkpointIntervalMs?: number;
 }
 
 const SCHEMAS_TOPIC = '_leadflow.schemas';
@@ -311,6 +319,8 @@ export class KafkaTransport implements Transport {
     const run = new KafkaProcessorRun(this, processor, options, {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       instanceId: this.instanceId,
+      stateDir: this.options.stateDir,
+      checkpointIntervalMs: this.options.checkpointIntervalMs,
     });
     await run.start();
     this.runs.add(run);
@@ -367,6 +377,8 @@ function topicConfig(spec: TopicSpec): { name: string; value: string }[] {
     ...(spec.cleanup === 'compact'
       ? [
           { name: 'segment.ms', value: String(COMPACTED_SEGMENT_MS) },
+          // Explicit, because local checkpoints rely on it (CHECKPOINT_MAX_AGE_MS).
+          { name: 'delete.retention.ms', value: String(TOMBSTONE_RETENTION_MS) },
           { name: 'min.cleanable.dirty.ratio', value: '0.2' },
         ]
       : []),

@@ -23,9 +23,13 @@ export async function readPartitions(
   const physical = target.names.physical(topic);
   const result = new Map<number, RawRecord[]>(partitions.map((p) => [p, []]));
   const ends = new Map<number, number>();
+  const starts = new Map<number, number>();
   for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
     const start = Math.max(Number(low), from.get(partition) ?? 0);
-    if (result.has(partition) && Number(offset) > start) ends.set(partition, Number(offset));
+    if (result.has(partition) && Number(offset) > start) {
+      ends.set(partition, Number(offset));
+      starts.set(partition, start);
+    }
   }
   if (ends.size === 0) return result;
 
@@ -85,6 +89,11 @@ export async function readPartitions(
         }
       },
     });
+    // Skips what comes before `from` (a restore after a checkpoint reads only the changelog's
+    // tail); a rejoin would start over from the beginning, which the offset check above covers.
+    for (const [partition, start] of starts) {
+      if (start > 0) consumer.seek({ topic: physical, partition, offset: String(start) });
+    }
     await done;
   } finally {
     await consumer.disconnect().catch(() => undefined);

@@ -1,8 +1,18 @@
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  Producer,
+  RecordMetadata,
+  Transaction,
+} from 'kafkajs';
 import { committedOffsets, topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
+import { StateCheckpoints } from '../../checkpoint';
 import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
@@ -25,6 +35,14 @@ interface KafkaTask {
   /** Serialises batches and timers of one task: a task is single-threaded, like a Streams task. */
   lock: Promise<unknown>;
   closed: boolean;
+  /** Set when the task's state may hold changes that never committed: it must not be checkpointed. */
+  discarded: boolean;
+  /** Every changelog record before this offset is in the task's state (as of its last commit). */
+  changelogOffset: number;
+  /** The changelog offset of the task's last checkpoint, or of the one it was restored from. */
+  checkpointedOffset: number;
+  /** A checkpoint write under way. */
+  checkpointing: boolean;
 }
 
 /** Tells kafkajs' runner to re-join the group: its handler for this error type does exactly that. */
@@ -52,6 +70,10 @@ export interface RunSettings {
   sessionTimeoutMs: number;
   /** This process in the run's transactional id (KafkaOptions.instanceId). */
   instanceId: string;
+  /** Where tasks checkpoint their state (KafkaOptions.stateDir); no checkpoints without it. */
+  stateDir?: string;
+  /** How often a task whose state changed checkpoints it; 0: only when it is closed. */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -112,6 +134,11 @@ export class KafkaProcessorRun implements ProcessorRun {
   private commitsInFlight = 0;
   private readonly sessionTimeoutMs: number;
   private readonly transactionalId: string;
+  private readonly checkpoints: StateCheckpoints | undefined;
+  private readonly checkpointIntervalMs: number;
+  private lastCheckpointRound = Date.now();
+  /** Checkpoint writes under way, which `stop` waits for. */
+  private readonly checkpointWrites = new Set<Promise<void>>();
 
   constructor(
     private readonly transport: KafkaConnection,
@@ -123,6 +150,12 @@ export class KafkaProcessorRun implements ProcessorRun {
     this.transactionalId = `${this.group}-${settings.instanceId}`;
     this.sessionTimeoutMs = settings.sessionTimeoutMs;
     this.inputs = taskInputs(processorDef, options.appId);
+    // One directory per consumer group: the group name holds the topic prefix, app and processor.
+    this.checkpoints =
+      settings.stateDir === undefined
+        ? undefined
+        : new StateCheckpoints(path.join(settings.stateDir, this.group));
+    this.checkpointIntervalMs = settings.checkpointIntervalMs ?? 0;
     this.consumer = this.newConsumer();
   }
 
@@ -254,9 +287,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     // its offsets to be accepted.
     await this.commits;
     await this.consumer.disconnect();
-    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
+    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p, { checkpoint: true })));
     await this.commits;
     await this.dropProducer();
+    await Promise.all(this.checkpointWrites);
   }
 
   /**
@@ -266,7 +300,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private reconcile(assigned: Set<number>): void {
     this.assignment = assigned;
     for (const [partition, pending] of this.tasks) {
-      if (!assigned.has(partition)) void this.closeTask(partition);
+      if (!assigned.has(partition)) void this.closeTask(partition, { checkpoint: true });
       else void this.rebuildIfUncommitted(pending);
     }
     this.startTasks([...assigned].filter((p) => !this.tasks.has(p)));
@@ -299,6 +333,7 @@ export class KafkaProcessorRun implements ProcessorRun {
    * committed offsets.
    */
   private rebuildTask(kt: KafkaTask): void {
+    kt.discarded = true;
     const { partition } = kt.task;
     const current = this.tasks.get(partition);
     if (current && this.ready.get(current) === kt) void this.closeTask(partition);
@@ -361,12 +396,9 @@ export class KafkaProcessorRun implements ProcessorRun {
         starts.get(partition)?.set(topic, offset);
     }
     const changelog = changelogTopic(this.options.appId, this.processor);
-    const restored = this.options.codec.catalog.has(changelog)
-      ? await this.transport.read(changelog, { partitions })
-      : [];
-    const tasks = new Map<number, KafkaTask>();
-    for (const partition of partitions) {
-      const task = new Task({
+    const hasChangelog = this.options.codec.catalog.has(changelog);
+    const newTask = (partition: number) =>
+      new Task({
         appId: this.options.appId,
         processor: this.processorDef,
         partition,
@@ -376,19 +408,67 @@ export class KafkaProcessorRun implements ProcessorRun {
         retry: this.options.retry,
         globals: this.options.globals,
       });
-      const applied = task.restore(restored.filter((r) => r.partition === partition));
+    const built = new Map<number, { task: Task; from?: number }>();
+    for (const partition of partitions) built.set(partition, await this.fromCheckpoint(partition, newTask));
+    const from = new Map<number, number>();
+    for (const [partition, { from: offset }] of built) if (offset !== undefined) from.set(partition, offset);
+    const restored = hasChangelog ? await this.transport.read(changelog, { partitions, from }) : [];
+    const tasks = new Map<number, KafkaTask>();
+    for (const [partition, { task, from: checkpointed }] of built) {
+      const records = restored.filter((r) => r.partition === partition);
+      const applied = task.restore(records);
       engineMetrics.restoredEntries.inc({ processor: this.processor }, applied);
-      log.debug({ partition, applied }, 'task restored');
+      log.debug({ partition, applied, checkpoint: checkpointed ?? null }, 'task restored');
+      const changelogOffset = Math.max(checkpointed ?? 0, (records.at(-1)?.offset ?? -1) + 1);
       tasks.set(partition, {
         task,
         startOffsets: starts.get(partition)!,
         nextOffsets: new Map(starts.get(partition)!),
         lock: Promise.resolve(),
         closed: false,
+        discarded: false,
         caughtUp: true,
+        changelogOffset,
+        checkpointedOffset: checkpointed ?? -1,
+        checkpointing: false,
       });
     }
     return tasks;
+  }
+
+  /**
+   * A new task for the partition, with its checkpoint's state loaded when there is a usable one,
+   * and the changelog offset to restore from after it. A checkpoint is usable when its offset lies
+   * within the changelog (not before its start, nor past its end after a topic was recreated).
+   */
+  private async fromCheckpoint(
+    partition: number,
+    newTask: (partition: number) => Task,
+  ): Promise<{ task: Task; from?: number }> {
+    const task = newTask(partition);
+    const changelog = changelogTopic(this.options.appId, this.processor);
+    if (!this.checkpoints || !this.options.codec.catalog.has(changelog)) return { task };
+    const admin = await this.transport.admin();
+    const bounds = (await topicOffsets(admin, this.names.physical(changelog))).find(
+      (o) => o.partition === partition,
+    );
+    try {
+      const header = await this.checkpoints.load(
+        partition,
+        ({ changelogOffset }) =>
+          bounds !== undefined &&
+          Number(bounds.low) <= changelogOffset &&
+          changelogOffset <= Number(bounds.high),
+        (store, key, value) => task.restoreEntry(store, key, value),
+      );
+      return header ? { task, from: header.changelogOffset } : { task };
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, processor: this.processor, partition },
+        'checkpoint unreadable; restoring from the changelog',
+      );
+      return { task: newTask(partition) };
+    }
   }
 
   /** The run's transactional producer, created and claimed on first use. */
@@ -425,7 +505,12 @@ export class KafkaProcessorRun implements ProcessorRun {
     await producer?.disconnect().catch(() => undefined);
   }
 
-  private async closeTask(partition: number): Promise<void> {
+  /**
+   * Ends a task once it has finished what it is doing. With `checkpoint` (the partition revoked,
+   * the run stopping), a task whose state is all committed writes it to a checkpoint first, so
+   * whoever restores the partition next on this machine reads only the changelog after it.
+   */
+  private async closeTask(partition: number, options: { checkpoint?: boolean } = {}): Promise<void> {
     const pending = this.tasks.get(partition);
     this.tasks.delete(partition);
     this.fetched.delete(partition);
@@ -433,6 +518,46 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!kt || kt.closed) return;
     kt.closed = true;
     await kt.lock.catch(() => undefined);
+    if (options.checkpoint) this.checkpoint(kt);
+  }
+
+  /**
+   * Writes the task's state to its checkpoint when the state is exactly what its last commit made
+   * durable and has changed since the last checkpoint. Called under the task's lock or after the
+   * task closed: a commit holds the lock from taking the work until it is durable, and a failed
+   * one marks the task discarded before it lets go. The write itself runs after the lock is
+   * released, from a copy-on-write snapshot of the stores.
+   */
+  private checkpoint(kt: KafkaTask): void {
+    const { checkpoints } = this;
+    if (
+      !checkpoints ||
+      kt.discarded ||
+      kt.checkpointing ||
+      kt.task.pendingWork() !== null ||
+      kt.changelogOffset === kt.checkpointedOffset
+    )
+      return;
+    const offset = kt.changelogOffset;
+    const stores = kt.task.storeSnapshots();
+    kt.checkpointing = true;
+    const write = checkpoints
+      .save(kt.task.partition, offset, stores)
+      .then(
+        () => {
+          kt.checkpointedOffset = offset;
+        },
+        (error: unknown) =>
+          this.options.log.warn(
+            { err: error, processor: this.processor, partition: kt.task.partition },
+            'checkpoint failed; a restart restores from the changelog',
+          ),
+      )
+      .finally(() => {
+        kt.checkpointing = false;
+        this.checkpointWrites.delete(write);
+      });
+    this.checkpointWrites.add(write);
   }
 
   private withTask<T>(kt: KafkaTask, work: () => Promise<T>): Promise<T> {
@@ -559,6 +684,13 @@ export class KafkaProcessorRun implements ProcessorRun {
     // A failed commit has rebuilt its tasks already: on an idle partition no batch would come to
     // trigger a rejoin, and the partition would have no task, nor fire its timers, until input did.
     if (this.commitDue()) await this.commit().catch(() => undefined);
+    if (this.checkpointIntervalMs > 0 && Date.now() - this.lastCheckpointRound >= this.checkpointIntervalMs) {
+      this.lastCheckpointRound = Date.now();
+      for (const pending of this.tasks.values()) {
+        const kt = this.ready.get(pending);
+        if (kt && !kt.closed) await this.withTask(kt, async () => !kt.closed && this.checkpoint(kt));
+      }
+    }
   }
 
   /** Ready tasks holding work not yet committed. */
@@ -611,8 +743,13 @@ export class KafkaProcessorRun implements ProcessorRun {
       const commits = tasks.map((kt) => kt.task.takeCommit());
       const producer = await this.claimedProducer();
       transaction = await producer.transaction();
+      const changelogEnds = new Map<number, number>();
       for (const chunk of chunkBySize(commits.flatMap((c) => c.records))) {
-        await transaction.sendBatch({ topicMessages: toTopicMessages(chunk, this.names), acks: -1 });
+        const written = await transaction.sendBatch({
+          topicMessages: toTopicMessages(chunk, this.names),
+          acks: -1,
+        });
+        this.noteChangelogEnds(chunk, written, changelogEnds);
       }
       const offsets = tasks.flatMap((kt, i) => this.offsetsToCommit(kt, commits[i]!));
       if (offsets.length > 0) {
@@ -628,6 +765,7 @@ export class KafkaProcessorRun implements ProcessorRun {
       const seconds = (performance.now() - started) / 1000;
       tasks.forEach((kt, i) => {
         kt.task.committed();
+        kt.changelogOffset = changelogEnds.get(kt.task.partition) ?? kt.changelogOffset;
         for (const o of commits[i]!.offsets) kt.startOffsets.set(o.topic, o.offset);
         observeStep(this.processor, commits[i]!, seconds);
       });
@@ -650,6 +788,28 @@ export class KafkaProcessorRun implements ProcessorRun {
       );
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Per changelog partition, the offset after the last changelog record of a sent chunk: what a
+   * checkpoint of the task after this commit reflects. A partition's records of one send form one
+   * batch, numbered on from the batch's base offset.
+   */
+  private noteChangelogEnds(
+    chunk: readonly OutgoingRecord[],
+    written: readonly RecordMetadata[],
+    ends: Map<number, number>,
+  ): void {
+    const changelog = changelogTopic(this.options.appId, this.processor);
+    const counts = new Map<number, number>();
+    for (const record of chunk)
+      if (record.topic === changelog) counts.set(record.partition, (counts.get(record.partition) ?? 0) + 1);
+    const physical = this.names.physical(changelog);
+    for (const { topicName, partition, baseOffset } of written) {
+      const count = counts.get(partition);
+      if (topicName === physical && count !== undefined && baseOffset !== undefined)
+        ends.set(partition, Number(baseOffset) + count);
     }
   }
 

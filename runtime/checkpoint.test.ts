@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHECKPOINT_MAX_AGE_MS, StateCheckpoints } from './checkpoint';
+
+describe('StateCheckpoints', () => {
+  let dir: string;
+  let now: number;
+  let checkpoints: StateCheckpoints;
+  beforeEach(() => {
+    dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'leadflow-checkpoint-')), 'group');
+    now = 1_800_000_000_000;
+    checkpoints = new StateCheckpoints(dir, () => now);
+  });
+
+  const stores = [
+    {
+      store: 'counts',
+      entries: new Map<string, unknown>([
+        ['a', 1],
+        ['b', { nested: [1, 2] }],
+      ]),
+    },
+    { store: 'empty', entries: new Map<string, unknown>() },
+  ];
+
+  async function load(usable = () => true) {
+    const applied: [string, string, unknown][] = [];
+    const header = await checkpoints.load(0, usable, (store, key, value) =>
+      applied.push([store, key, value]),
+    );
+    return { header, applied };
+  }
+
+  test('gives back every entry and the changelog offset, and leaves no temporary file', async () => {
+    await checkpoints.save(0, 42, stores);
+    expect(await load()).toEqual({
+      header: { changelogOffset: 42, writtenAt: now },
+      applied: [
+        ['counts', 'a', 1],
+        ['counts', 'b', { nested: [1, 2] }],
+      ],
+    });
+    expect(readdirSync(dir)).toEqual(['0.ndjson']);
+  });
+
+  test('a later checkpoint replaces the earlier one', async () => {
+    await checkpoints.save(0, 1, stores);
+    await checkpoints.save(0, 9, [{ store: 'counts', entries: new Map([['c', 3]]) }]);
+    expect(await load()).toEqual({
+      header: { changelogOffset: 9, writtenAt: now },
+      applied: [['counts', 'c', 3]],
+    });
+  });
+
+  test('none, unusable for the changelog, or too old: nothing is applied', async () => {
+    expect(await load()).toEqual({ header: undefined, applied: [] });
+    await checkpoints.save(0, 42, stores);
+    expect(await load(() => false)).toEqual({ header: undefined, applied: [] });
+    now += CHECKPOINT_MAX_AGE_MS + 1;
+    expect(await load()).toEqual({ header: undefined, applied: [] });
+  });
+
+  test('a file cut short or with a foreign version is refused', async () => {
+    await checkpoints.save(0, 42, stores);
+    const file = checkpoints.file(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
+    await expect(load()).rejects.toThrow(/ends before its end line/);
+    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n${lines.at(-1)}\n`);
+    await expect(load()).rejects.toThrow(/holds 1 entries/);
+    writeFileSync(
+      file,
+      [JSON.stringify({ version: 2, changelogOffset: 1, writtenAt: now }), ...lines.slice(1)].join('\n'),
+    );
+    expect(await load()).toEqual({ header: undefined, applied: [] });
+  });
+});

@@ -1,0 +1,169 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+/**
+ * Local state checkpoints: a task's stores written to disk with the changelog offset they reflect,
+ * so a restarted process reads only the changelog written after it instead of the whole topic
+ * (Kafka Streams' `.checkpoint` file, for state that lives in memory).
+ *
+ * A checkpoint is only ever an optimisation. It holds committed state only, and the changelog
+ * after its offset brings it up to date whoever wrote there since; a checkpoint that is missing,
+ * unreadable, too old or ahead of the changelog is ignored and the task restores as before.
+ *
+ * File format (NDJSON, one file per task): a header line `{"version":1,"changelogOffset":N,
+ * "writtenAt":ms}`, then one `[store, key, value]` line per entry, then `{"end":count}`, without
+ * which the file is incomplete and ignored. Files are written under a temporary name and renamed,
+ * so a reader sees a whole checkpoint or the previous one.
+ */
+
+/**
+ * How long the compacted changelog keeps a tombstone (its `delete.retention.ms`, set on every
+ * compacted topic). A checkpoint older than that could miss a deletion made after it: the cleaner
+ * may have dropped the tombstone from the changelog, and the checkpoint would bring the key back.
+ */
+export const TOMBSTONE_RETENTION_MS = 24 * 3_600_000;
+
+/** Checkpoints older than this are ignored: half the tombstone retention, to leave a margin. */
+export const CHECKPOINT_MAX_AGE_MS = TOMBSTONE_RETENTION_MS / 2;
+
+const VERSION = 1;
+
+/** Entries written between yields to the event loop, so a large store does not stall the process. */
+const ENTRIES_PER_SLICE = 10_000;
+
+export interface CheckpointHeader {
+  /** The changelog offset the state reflects: every changelog record before it is in the checkpoint. */
+  changelogOffset: number;
+  writtenAt: number;
+}
+
+export interface StoreContents {
+  store: string;
+  entries: Iterable<[string, unknown]>;
+}
+
+export class StateCheckpoints {
+  /**
+   * @param dir a directory of its own per consumer group (processor); one file per partition.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  file(partition: number): string {
+    return path.join(this.dir, `${partition}.ndjson`);
+  }
+
+  /** Writes the partition's checkpoint; `stores` must not change until the returned promise settles. */
+  async save(partition: number, changelogOffset: number, stores: readonly StoreContents[]): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const target = this.file(partition);
+    // Unique per write: two processes sharing a data directory may checkpoint the same partition.
+    const temporary = `${target}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
+    const out = createWriteStream(temporary);
+    try {
+      const header: CheckpointHeader & { version: number } = {
+        version: VERSION,
+        changelogOffset,
+        writtenAt: this.clock(),
+      };
+      let lines = [JSON.stringify(header)];
+      let count = 0;
+      for (const { store, entries } of stores) {
+        for (const [key, value] of entries) {
+          lines.push(JSON.stringify([store, key, value]));
+          if (++count % ENTRIES_PER_SLICE === 0) {
+            await write(out, lines);
+            lines = [];
+          }
+        }
+      }
+      lines.push(JSON.stringify({ end: count }));
+      await write(out, lines);
+      out.end();
+      await once(out, 'close');
+      await rename(temporary, target);
+    } catch (error) {
+      out.destroy();
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the partition's checkpoint: its header, checked by `usable` (the changelog's current
+   * bounds, the age), then every entry handed to `apply`. Undefined when there is no usable
+   * checkpoint; a checkpoint that turns out incomplete or corrupt throws, after `apply` may have
+   * seen some of its entries, so the caller must then start from empty stores.
+   */
+  async load(
+    partition: number,
+    usable: (header: CheckpointHeader) => boolean,
+    apply: (store: string, key: string, value: unknown) => void,
+  ): Promise<CheckpointHeader | undefined> {
+    const input = createReadStream(this.file(partition));
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    try {
+      let header: CheckpointHeader | undefined;
+      let count = 0;
+      for await (const line of lines) {
+        if (!header) {
+          header = parseHeader(line);
+          if (!header || this.clock() - header.writtenAt > CHECKPOINT_MAX_AGE_MS || !usable(header))
+            return undefined;
+          continue;
+        }
+        const parsed: unknown = JSON.parse(line);
+        if (Array.isArray(parsed)) {
+          apply(parsed[0] as string, parsed[1] as string, parsed[2]);
+          count++;
+          continue;
+        }
+        if ((parsed as { end?: unknown }).end !== count)
+          throw new Error(
+            `checkpoint ${this.file(partition)} holds ${count} entries, its end says otherwise`,
+          );
+        return header;
+      }
+      if (!header) return undefined;
+      throw new Error(`checkpoint ${this.file(partition)} ends before its end line`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    } finally {
+      lines.close();
+      input.destroy();
+    }
+  }
+
+  async remove(partition: number): Promise<void> {
+    await rm(this.file(partition), { force: true });
+  }
+}
+
+function parseHeader(line: string): CheckpointHeader | undefined {
+  try {
+    const header = JSON.parse(line) as Partial<CheckpointHeader> & { version?: number };
+    if (
+      header.version !== VERSION ||
+      !Number.isSafeInteger(header.changelogOffset) ||
+      !Number.isSafeInteger(header.writtenAt)
+    )
+      return undefined;
+    return { changelogOffset: header.changelogOffset!, writtenAt: header.writtenAt! };
+  } catch {
+    return undefined;
+  }
+}
+
+async function write(out: NodeJS.WritableStream, lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+  // Lets commits and heartbeats run between slices of a large store.
+  else await new Promise((resolve) => setImmediate(resolve));
+}
