@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { benchEngine, runChainWorker } from '../bench/engine';
 import { benchHttp } from '../bench/http';
 import { benchPipeline } from '../bench/pipeline';
+import { benchRestore } from '../bench/restore';
 import { createLogger } from '../runtime/log';
 import { EmbeddedTransport, embeddedLogFile } from '../runtime/transports/embedded';
 import { KafkaTransport } from '../runtime/transports/kafka';
@@ -136,6 +137,29 @@ export function registerBench(program: Command): void {
           printResult(result, options.json);
         },
       ),
+    );
+
+  bench
+    .command('restore')
+    .description(
+      'start time of a processor holding N state entries: whole changelog vs local checkpoint (Kafka)',
+    )
+    .option('--keys <n>', 'state entries', (v) => positiveInt(v, '--keys'), 1_000_000)
+    .option(
+      '--updates <n>',
+      'changelog records per key (not yet compacted)',
+      (v) => positiveInt(v, '--updates'),
+      1,
+    )
+    .option('--partitions <n>', 'partitions (tasks)', (v) => positiveInt(v, '--partitions'), 4)
+    .option('--json', 'print one JSON line')
+    .action(
+      action(async (options: { keys: number; updates: number; partitions: number; json?: boolean }) => {
+        const { config, log, transport } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+        await transport.close();
+        const result = await benchRestore({ ...options, brokers: config.KAFKA_BROKERS, log });
+        printResult(result, options.json);
+      }),
     );
 
   // Internal: one process of a `bench engine --workers N` run.

@@ -32,10 +32,10 @@ describe('StateCheckpoints', () => {
     return { header, applied };
   }
 
-  test('gives back every entry and the changelog offset, and leaves no temporary file', async () => {
-    await checkpoints.save(0, 42, stores);
+  test('gives back every entry and the offsets, and leaves no temporary file', async () => {
+    await checkpoints.save(0, { changelogOffset: 42, sources: { dnc: 7 } }, stores);
     expect(await load()).toEqual({
-      header: { changelogOffset: 42, writtenAt: now },
+      header: { changelogOffset: 42, sources: { dnc: 7 }, writtenAt: now },
       applied: [
         ['counts', 'a', 1],
         ['counts', 'b', { nested: [1, 2] }],
@@ -45,30 +45,32 @@ describe('StateCheckpoints', () => {
   });
 
   test('a later checkpoint replaces the earlier one', async () => {
-    await checkpoints.save(0, 1, stores);
-    await checkpoints.save(0, 9, [{ store: 'counts', entries: new Map([['c', 3]]) }]);
+    await checkpoints.save(0, { changelogOffset: 1, sources: {} }, stores);
+    await checkpoints.save(0, { changelogOffset: 9, sources: {} }, [
+      { store: 'counts', entries: new Map([['c', 3]]) },
+    ]);
     expect(await load()).toEqual({
-      header: { changelogOffset: 9, writtenAt: now },
+      header: { changelogOffset: 9, sources: {}, writtenAt: now },
       applied: [['counts', 'c', 3]],
     });
   });
 
   test('none, unusable for the changelog, or too old: nothing is applied', async () => {
     expect(await load()).toEqual({ header: undefined, applied: [] });
-    await checkpoints.save(0, 42, stores);
+    await checkpoints.save(0, { changelogOffset: 42, sources: {} }, stores);
     expect(await load(() => false)).toEqual({ header: undefined, applied: [] });
     now += CHECKPOINT_MAX_AGE_MS + 1;
     expect(await load()).toEqual({ header: undefined, applied: [] });
   });
 
   test('a file cut short or with a foreign version is refused', async () => {
-    await checkpoints.save(0, 42, stores);
+    await checkpoints.save(0, { changelogOffset: 42, sources: {} }, stores);
     const file = checkpoints.file(0);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
     await expect(load()).rejects.toThrow(/ends before its end line/);
-    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n${lines.at(-1)}\n`);
-    await expect(load()).rejects.toThrow(/holds 1 entries/);
+    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n${JSON.stringify({ end: 3 })}\n`);
+    await expect(load()).rejects.toThrow(/holds 2 entries/);
     writeFileSync(
       file,
       [JSON.stringify({ version: 2, changelogOffset: 1, writtenAt: now }), ...lines.slice(1)].join('\n'),

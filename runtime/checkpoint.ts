@@ -14,9 +14,10 @@ import { createInterface } from 'node:readline';
  * after its offset brings it up to date whoever wrote there since; a checkpoint that is missing,
  * unreadable, too old or ahead of the changelog is ignored and the task restores as before.
  *
- * File format (NDJSON, one file per task): a header line `{"version":1,"changelogOffset":N,
- * "writtenAt":ms}`, then one `[store, key, value]` line per entry, then `{"end":count}`, without
- * which the file is incomplete and ignored. Files are written under a temporary name and renamed,
+ * File format (NDJSON, one file per task): a header line `{"version":1,"changelogOffset":N,"sources":{topic:offset},
+ * "writtenAt":ms}`, then lines of up to 10,000 entries of one store, `{"store":name,"entries":[[key,
+ * value],...]}` (parsing a few large lines is several times faster than a line per entry), then
+ * `{"end":count}`, without which the file is incomplete and refused. Files are written under a temporary name and renamed,
  * so a reader sees a whole checkpoint or the previous one.
  */
 
@@ -32,12 +33,14 @@ export const CHECKPOINT_MAX_AGE_MS = TOMBSTONE_RETENTION_MS / 2;
 
 const VERSION = 1;
 
-/** Entries written between yields to the event loop, so a large store does not stall the process. */
-const ENTRIES_PER_SLICE = 10_000;
+/** Entries per line, and between yields to the event loop, so a large store does not stall the process. */
+const ENTRIES_PER_LINE = 10_000;
 
 export interface CheckpointHeader {
   /** The changelog offset the state reflects: every changelog record before it is in the checkpoint. */
   changelogOffset: number;
+  /** Per table (Processor.tables), the offset on its source topic that the table reflects. */
+  sources: Record<string, number>;
   writtenAt: number;
 }
 
@@ -60,7 +63,11 @@ export class StateCheckpoints {
   }
 
   /** Writes the partition's checkpoint; `stores` must not change until the returned promise settles. */
-  async save(partition: number, changelogOffset: number, stores: readonly StoreContents[]): Promise<void> {
+  async save(
+    partition: number,
+    offsets: Pick<CheckpointHeader, 'changelogOffset' | 'sources'>,
+    stores: readonly StoreContents[],
+  ): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const target = this.file(partition);
     // Unique per write: two processes sharing a data directory may checkpoint the same partition.
@@ -69,22 +76,25 @@ export class StateCheckpoints {
     try {
       const header: CheckpointHeader & { version: number } = {
         version: VERSION,
-        changelogOffset,
+        ...offsets,
         writtenAt: this.clock(),
       };
-      let lines = [JSON.stringify(header)];
+      await write(out, JSON.stringify(header));
       let count = 0;
       for (const { store, entries } of stores) {
-        for (const [key, value] of entries) {
-          lines.push(JSON.stringify([store, key, value]));
-          if (++count % ENTRIES_PER_SLICE === 0) {
-            await write(out, lines);
-            lines = [];
+        let line: [string, unknown][] = [];
+        for (const entry of entries) {
+          line.push(entry);
+          if (line.length === ENTRIES_PER_LINE) {
+            await write(out, JSON.stringify({ store, entries: line }));
+            count += line.length;
+            line = [];
           }
         }
+        if (line.length > 0) await write(out, JSON.stringify({ store, entries: line }));
+        count += line.length;
       }
-      lines.push(JSON.stringify({ end: count }));
-      await write(out, lines);
+      await write(out, JSON.stringify({ end: count }));
       out.end();
       await once(out, 'close');
       await rename(temporary, target);
@@ -118,13 +128,13 @@ export class StateCheckpoints {
             return undefined;
           continue;
         }
-        const parsed: unknown = JSON.parse(line);
-        if (Array.isArray(parsed)) {
-          apply(parsed[0] as string, parsed[1] as string, parsed[2]);
-          count++;
+        const parsed = JSON.parse(line) as { store?: string; entries?: [string, unknown][]; end?: number };
+        if (parsed.store !== undefined && Array.isArray(parsed.entries)) {
+          for (const [key, value] of parsed.entries) apply(parsed.store, key, value);
+          count += parsed.entries.length;
           continue;
         }
-        if ((parsed as { end?: unknown }).end !== count)
+        if (parsed.end !== count)
           throw new Error(
             `checkpoint ${this.file(partition)} holds ${count} entries, its end says otherwise`,
           );
@@ -149,21 +159,23 @@ export class StateCheckpoints {
 function parseHeader(line: string): CheckpointHeader | undefined {
   try {
     const header = JSON.parse(line) as Partial<CheckpointHeader> & { version?: number };
+    const sources = header.sources ?? {};
     if (
       header.version !== VERSION ||
       !Number.isSafeInteger(header.changelogOffset) ||
-      !Number.isSafeInteger(header.writtenAt)
+      !Number.isSafeInteger(header.writtenAt) ||
+      typeof sources !== 'object' ||
+      !Object.values(sources).every(Number.isSafeInteger)
     )
       return undefined;
-    return { changelogOffset: header.changelogOffset!, writtenAt: header.writtenAt! };
+    return { changelogOffset: header.changelogOffset!, sources, writtenAt: header.writtenAt! };
   } catch {
     return undefined;
   }
 }
 
-async function write(out: NodeJS.WritableStream, lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
-  if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+async function write(out: NodeJS.WritableStream, line: string): Promise<void> {
+  if (!out.write(`${line}\n`)) await once(out, 'drain');
   // Lets commits and heartbeats run between slices of a large store.
   else await new Promise((resolve) => setImmediate(resolve));
 }

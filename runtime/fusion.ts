@@ -45,7 +45,8 @@ export function fusedPlan(processor: Processor<never>): FusedPlan | undefined {
 /**
  * One processor running `stages` in order. A topic written by a stage and read by a later one is
  * an edge: its records go on in memory. Stages that flush (sinks) or park records for retry
- * rounds cannot be fused: their side effects and retries are per stage.
+ * rounds cannot be fused: their side effects and retries are per stage. Nor can stages with tables:
+ * a table is restored from its topic up to the stage's own committed offset.
  */
 export function fuse(name: string, stages: readonly Processor<never>[], catalog: Catalog): Processor<never> {
   if (stages.length < 2) throw new Error(`fused processor ${name}: fuse two stages or more`);
@@ -53,6 +54,8 @@ export function fuse(name: string, stages: readonly Processor<never>[], catalog:
     if (stage.flush) throw new Error(`fused processor ${name}: ${stage.name} flushes, so it runs on its own`);
     if (stage.retryLaterMs?.length)
       throw new Error(`fused processor ${name}: ${stage.name} parks records, so it runs on its own`);
+    if (Object.keys(stage.tables ?? {}).length > 0)
+      throw new Error(`fused processor ${name}: ${stage.name} mirrors a table, so it runs on its own`);
   }
   const written = new Set<string>();
   const edges = new Set<string>();

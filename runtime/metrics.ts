@@ -46,6 +46,12 @@ export const engineMetrics = {
     labelNames: ['processor'] as const,
     registers: [registry],
   }),
+  supersededRecords: new client.Counter({
+    name: 'leadflow_records_superseded_total',
+    help: 'Records to compacted (table) outputs left out of a commit because a later one for the same key replaced them.',
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
   restoredEntries: new client.Counter({
     name: 'leadflow_state_restored_entries_total',
     help: 'Changelog entries applied while restoring task state.',

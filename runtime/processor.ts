@@ -19,6 +19,15 @@ export interface Processor<V = unknown> {
   /** Names of the state stores this processor owns. */
   readonly stores?: readonly string[];
   /**
+   * Stores that mirror one of the inputs, a compacted topic such as the do-not-contact list: store
+   * name -> input topic. The runtime puts each record read from that topic into the store (a
+   * tombstone deletes the key) before `process` sees the record, and the processor may only read
+   * the store. The topic itself is the store's changelog (Kafka Streams' source-topic changelog):
+   * nothing is copied to the processor's changelog, and a restore reads the topic up to the task's
+   * committed offset on it.
+   */
+  readonly tables?: Readonly<Record<string, string>>;
+  /**
    * Compacted topics read as whole tables in every task (reference data such as agents or model
    * versions), through `ctx.global(topic)`. They are not inputs: they never trigger `process`.
    */
@@ -102,6 +111,12 @@ export function defineProcessor<V>(processor: Processor<V>): Processor<V> {
   for (const store of processor.stores ?? []) {
     if (!/^[a-z][a-z0-9-]*$/.test(store))
       throw new Error(`store name "${store}" of ${processor.name} is invalid`);
+  }
+  for (const [store, topic] of Object.entries(processor.tables ?? {})) {
+    if (!processor.stores?.includes(store))
+      throw new Error(`table ${store} of ${processor.name} must be one of its stores`);
+    if (!processor.inputs.includes(topic))
+      throw new Error(`table ${store} of ${processor.name} mirrors ${topic}, which is not one of its inputs`);
   }
   return processor;
 }

@@ -7,6 +7,7 @@ import { PermanentError, RetryableError } from './errors';
 import { defineProcessor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import { Task } from './task';
+import { Catalog } from './catalog';
 import { EmbeddedTransport } from './transports/embedded';
 
 const topics = counterTopics('unit', 1);
@@ -403,5 +404,59 @@ describe('Task retry rounds', () => {
     const { task: rebuilt } = await timerTask({ retryLaterMs: [100], process() {} });
     expect(rebuilt.restore(changelog)).toBe(1);
     expect(rebuilt.storeEntries('__parked')).toHaveLength(1);
+  });
+
+  test('a commit writes only the last record per key to a compacted output, every record to the others', async () => {
+    // `timeouts` as a table (compacted), `output` as a stream.
+    const tables = new Catalog(
+      topics.catalog
+        .all()
+        .map((t) => (t.name === topics.timeouts ? { ...t, cleanup: 'compact' as const } : t)),
+    );
+    const processor = defineProcessor<{ key: string; seq: number }>({
+      name: 'unit',
+      inputs: [topics.input],
+      outputs: [topics.output, topics.timeouts],
+      process(record, ctx) {
+        const value = { key: record.value.key, seq: record.value.seq, count: 1, partition: 0 };
+        ctx.emit(topics.output, record.key, value);
+        ctx.emit(topics.timeouts, record.key, value);
+      },
+    });
+    const codec = new RecordCodec(
+      tables.withProcessors('app', [processor as never]),
+      new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()),
+    );
+    await codec.prepare([topics.input, topics.output, topics.timeouts]);
+    const task = new Task({
+      appId: 'app',
+      processor: processor as never,
+      partition: 0,
+      codec,
+      log: pino({ level: 'silent' }),
+    });
+    const inputs = ['a', 'b', 'a', 'a', 'b', 'c'].map((key, seq): RawRecord => ({
+      ...codec.encode(topics.input, key, { key, seq, n: 1 }, {}, 0),
+      offset: seq,
+    }));
+    const seqs = async (commit: { records: OutgoingRecord[] }, topic: string) =>
+      Promise.all(
+        commit.records
+          .filter((r) => r.topic === topic)
+          .map(async (r) => (await codec.decode<{ key: string; seq: number }>({ ...r, offset: 0 })).value),
+      );
+    await task.processBatch(inputs.slice(0, 4));
+    await task.processBatch(inputs.slice(4));
+    const commit = task.takeCommit();
+    expect((await seqs(commit, topics.output)).map((v) => v.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    // In the order of each key's last record.
+    expect(await seqs(commit, topics.timeouts)).toEqual([
+      expect.objectContaining({ key: 'a', seq: 3 }),
+      expect.objectContaining({ key: 'b', seq: 4 }),
+      expect.objectContaining({ key: 'c', seq: 5 }),
+    ]);
+    // The next commit starts a new cache.
+    await task.processBatch([{ ...inputs[0]!, offset: 6 }]);
+    expect((await seqs(task.takeCommit(), topics.timeouts)).map((v) => v.key)).toEqual(['a']);
   });
 });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import type { RecordCodec } from './codec';
-import type { ReadOnlyTable } from './store';
+import type { KeyValueStore, ReadOnlyTable } from './store';
 import type { Processor, ProcessorContext, Timer } from './processor';
 import { engineMetrics } from './metrics';
 import { PermanentError, RetryableError } from './errors';
@@ -87,7 +87,19 @@ export class Task {
   /** Set when the processor parks records (`retryLaterMs`). */
   private readonly retryTopic: string | undefined;
   private readonly outputs: Set<string>;
+  /** Input topic -> the store that mirrors it (Processor.tables). */
+  private readonly tables: Map<string, TaskStore>;
+  /** Outputs that are compacted topics (tables): a commit writes only the last record per key. */
+  private readonly tableOutputs: Set<string>;
   private pending: Commit = emptyCommit();
+  /**
+   * The record cache in front of table outputs, as Kafka Streams' for KTables: per topic,
+   * partition and key, where the latest pending record sits in `pending.records`. An earlier one
+   * for the same key is superseded: readers of a compacted topic keep only the latest value per
+   * key anyway, so writing it would cost produce, fetch and sink work for nothing.
+   */
+  private readonly latestTableRecord = new Map<string, number>();
+  private readonly superseded = new Set<number>();
   private readonly pendingOffsets = new Map<string, number>();
   private pendingSince: number | undefined;
   /** Records since the last commit, kept only for processors with `flush`. */
@@ -101,10 +113,20 @@ export class Task {
     const parks = (options.processor.retryLaterMs?.length ?? 0) > 0;
     this.retryTopic = parks ? retryTopic(options.appId, options.processor.name) : undefined;
     this.outputs = new Set(options.processor.outputs);
+    const { catalog } = options.codec;
+    this.tableOutputs = new Set(
+      options.processor.outputs.filter((t) => catalog.has(t) && catalog.get(t).cleanup === 'compact'),
+    );
     const internal = parks ? [TIMERS_BY_KEY, TIMERS_DUE, PARKED] : [TIMERS_BY_KEY, TIMERS_DUE];
     for (const name of [...(options.processor.stores ?? []), ...internal]) {
       this.stores.set(name, new TaskStore(name));
     }
+    this.tables = new Map(
+      Object.entries(options.processor.tables ?? {}).map(([store, topic]) => [
+        topic,
+        this.stores.get(store)!,
+      ]),
+    );
   }
 
   get processor(): Processor<never> {
@@ -124,11 +146,44 @@ export class Task {
     return applied;
   }
 
-  /** Applies one entry of a changelog or checkpoint; false for a store this version no longer declares. */
+  /**
+   * Applies one changelog entry; false for a store this version no longer declares, or that is
+   * now a table (its source topic is its changelog: entries copied before would be stale).
+   */
   restoreEntry(store: string, key: string, value: unknown): boolean {
+    const target = this.stores.get(store);
+    if (!target || [...this.tables.values()].includes(target)) return false;
+    target.restore(key, value);
+    return true;
+  }
+
+  /** Applies one entry of a checkpoint, which holds tables too; false for a store no longer declared. */
+  loadEntry(store: string, key: string, value: unknown): boolean {
     const target = this.stores.get(store);
     target?.restore(key, value);
     return target !== undefined;
+  }
+
+  /** The input topics that tables mirror (Processor.tables). */
+  tableTopics(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /**
+   * Rebuilds a table from its source topic's records (oldest first), those before the task's
+   * committed offset on it: exactly the records the task had put into the table. Records that
+   * do not decode were dead-lettered, not put, and are skipped here too.
+   */
+  async restoreTable(topic: string, records: Iterable<RawRecord>): Promise<number> {
+    let applied = 0;
+    for (const raw of records) {
+      const record = await this.options.codec.decode<unknown>(raw).catch(() => undefined);
+      if (record) {
+        this.mirror(topic, record);
+        applied++;
+      }
+    }
+    return applied;
   }
 
   /** Every store's entries as of now, for a checkpoint; later processing does not change them. */
@@ -241,6 +296,12 @@ export class Task {
    */
   takeCommit(): Commit {
     const commit = this.pending;
+    if (this.superseded.size > 0) {
+      engineMetrics.supersededRecords.inc({ processor: this.processor.name }, this.superseded.size);
+      commit.records = commit.records.filter((_, i) => !this.superseded.has(i));
+    }
+    this.superseded.clear();
+    this.latestTableRecord.clear();
     for (const [topic, offset] of this.pendingOffsets)
       commit.offsets.push({ topic, partition: this.partition, offset });
     commit.records.push(...this.changelogRecords());
@@ -279,6 +340,8 @@ export class Task {
       this.pending.deadLettered++;
       return;
     }
+    // First reads only: a parked record coming back must not overwrite a later value of its key.
+    if (!parked) this.mirror(raw.topic, record);
     const round = parked?.round ?? 0;
     const roundsLeft = round < (this.processor.retryLaterMs?.length ?? 0);
     const failure = await this.runStep(
@@ -393,7 +456,7 @@ export class Task {
             this.rollbackRecord();
             throw error;
           }
-          this.pending.records.push(...emitted);
+          for (const record of emitted) this.addOutput(record);
         },
         {
           ...this.retry,
@@ -419,7 +482,9 @@ export class Task {
         if (!store || name.startsWith('__')) {
           throw new Error(`processor ${this.processor.name} has no store "${name}" (declare it in stores)`);
         }
-        return store as TaskStore<T>;
+        return [...this.tables.values()].includes(store)
+          ? readOnly(store as TaskStore<T>)
+          : (store as TaskStore<T>);
       },
       global: <T>(topic: string) => {
         const table = this.options.globals?.get(topic);
@@ -465,6 +530,24 @@ export class Task {
     if (at === undefined) return;
     this.timersByKey.delete(key);
     this.timersDue.delete(dueKey(at, key));
+  }
+
+  /**
+   * Puts a record of a mirrored topic into its table, outside the processor's step: the table
+   * holds the record even if `process` then fails, as a restore from the topic would.
+   */
+  private mirror(topic: string, record: ConsumedRecord<unknown>): void {
+    this.tables.get(topic)?.restore(record.key, record.value ?? null);
+  }
+
+  private addOutput(record: OutgoingRecord): void {
+    if (record.key !== null && this.tableOutputs.has(record.topic)) {
+      const slot = `${record.topic}\0${record.partition}\0${record.key.toString('latin1')}`;
+      const earlier = this.latestTableRecord.get(slot);
+      if (earlier !== undefined) this.superseded.add(earlier);
+      this.latestTableRecord.set(slot, this.pending.records.length);
+    }
+    this.pending.records.push(record);
   }
 
   private beginRecord(): void {
@@ -618,5 +701,21 @@ function fromParked(parked: ParkedRecord, partition: number): RawRecord {
     key: parked.key === null ? null : Buffer.from(parked.key, 'base64'),
     value: parked.value === null ? null : Buffer.from(parked.value, 'base64'),
     headers: parked.headers,
+  };
+}
+
+/** A table's store as processors see it: the runtime alone writes it, from the table's topic. */
+function readOnly<T>(store: TaskStore<T>): KeyValueStore<T> {
+  const refuse = (): never => {
+    throw new Error(`store ${store.name} is a table: the runtime keeps it from its topic`);
+  };
+  return {
+    get: (key) => store.get(key),
+    range: (from, to) => store.range(from, to),
+    get size() {
+      return store.size;
+    },
+    put: refuse,
+    delete: refuse,
   };
 }

@@ -78,13 +78,10 @@ function contactScreen(definition: ScreenDefinition) {
     inputs: [definition.input, TOPIC.doNotContact],
     outputs: [definition.next.topic, TOPIC.leadsRejected],
     stores: ['do-not-contact', 'seen'],
+    // The runtime keeps the list from its topic, which is also its changelog.
+    tables: { 'do-not-contact': TOPIC.doNotContact },
     process(record, ctx) {
-      if (record.topic === TOPIC.doNotContact) {
-        const list = ctx.store<DoNotContact>('do-not-contact');
-        if (record.value === null) list.delete(record.key);
-        else list.put(record.key, record.value as DoNotContact);
-        return;
-      }
+      if (record.topic === TOPIC.doNotContact) return;
       const lead = record.value as ValidLead;
       const seen = ctx.store<Seen>('seen');
       const reason = screenContact(

@@ -1,5 +1,6 @@
 import { benchHttp } from '../../bench/http';
 import { benchPipeline } from '../../bench/pipeline';
+import { benchRestore } from '../../bench/restore';
 import { testLog } from '../support/harness';
 import { kafkaBrokers, kafkaGate } from '../support/services';
 
@@ -94,6 +95,32 @@ describe('bench pipeline', () => {
       for (const mb of Object.values(result.peak_rss_mb)) expect(mb).toBeGreaterThan(20);
     },
     300_000,
+  );
+});
+
+describe('bench restore', () => {
+  (kafka.run ? test : test.skip)(
+    'the first start reads the whole changelog, the restart only its checkpoint',
+    async () => {
+      if (kafka.reason) throw new Error(kafka.reason);
+      const result = await benchRestore({
+        keys: 2000,
+        updates: 2,
+        partitions: 2,
+        brokers: kafkaBrokers,
+        log: testLog,
+      });
+      expect(result).toMatchObject({
+        keys: 2000,
+        updates: 2,
+        partitions: 2,
+        changelog_entries_applied: { full: 4000, checkpoint: 0 },
+      });
+      expect(result.checkpoint_mb).toBeGreaterThan(0);
+      expect(result.full_restore_s).toBeGreaterThan(0);
+      expect(result.checkpoint_restore_s).toBeGreaterThan(0);
+    },
+    120_000,
   );
 });
 

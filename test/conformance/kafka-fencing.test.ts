@@ -17,7 +17,7 @@ import { groupId } from '../../runtime/transport';
 import { type KafkaOptions, KafkaTransport } from '../../runtime/transports/kafka';
 import { retryConcurrentTransactions } from '../../runtime/transports/kafka/concurrent-transactions';
 import { changelogTopic } from '../../runtime/topic-spec';
-import { type Count, counterProcessor, counterTopics, type Tick } from '../support/counter';
+import { type Count, counterProcessor, counterTopics, gatedCounter, type Tick } from '../support/counter';
 import {
   codecFor,
   eventually,
@@ -502,6 +502,12 @@ suite('kafka transport: fencing and liveness', () => {
       };
     }
 
+    /** Entries in a checkpoint's lines (between the header and the end line). */
+    const entries = (lines: string[]) =>
+      lines
+        .slice(1, -1)
+        .reduce((n, line) => n + (JSON.parse(line) as { entries: unknown[] }).entries.length, 0);
+
     async function restoredEntries(processor: string): Promise<number> {
       const metric = await engineMetrics.restoredEntries.get();
       return metric.values.find((v) => v.labels.processor === processor)?.value ?? 0;
@@ -583,6 +589,59 @@ suite('kafka transport: fencing and liveness', () => {
       await again.stop();
     });
 
+    test('a table comes back from the checkpoint and its topic after it, changes by another process included', async () => {
+      const topics = counterTopics(`${harness.prefix}-gated`, 2);
+      const appId = `${harness.prefix}-gated`;
+      const { flags, catalog, gate } = gatedCounter(topics);
+      await client.applyTopics(catalog.withProcessors(appId, [gate]).all());
+      const { codec } = await codecFor(client, catalog, [topics.input, flags]);
+      const start = (transport: KafkaTransport) =>
+        Pipeline.start({
+          appId,
+          transport,
+          registry: harness.registry(transport),
+          catalog,
+          processors: [gate],
+          log: testLog,
+        });
+      const produce = (topic: string, records: [string, Tick | null][]) =>
+        client.produce(records.map(([key, value]) => codec.encode(topic, key, value)));
+      const flag = { key: '', seq: 0, n: 1 };
+      const local = checkpointing(appId, 'gate');
+
+      const first = await start(local.member());
+      await produce(flags, [
+        ['key-0', flag],
+        ['key-1', flag],
+      ]);
+      await first.waitIdle();
+      await first.stop();
+      const sources = [0, 1].map(
+        (p) => (local.read(p).header as { sources?: Record<string, number> }).sources,
+      );
+      expect(sources.every((s) => s![flags] !== undefined)).toBe(true);
+      expect(sources[0]![flags]! + sources[1]![flags]!).toBe(2);
+
+      // Another process without checkpoints unflags key-0 and flags key-2.
+      const other = await start(member());
+      await produce(flags, [
+        ['key-0', null],
+        ['key-2', flag],
+      ]);
+      await other.waitIdle();
+      await other.stop();
+
+      const again = await start(local.member());
+      await produce(
+        topics.input,
+        ticks(0, 8, 4).map((t) => [t.key, t]),
+      );
+      await again.waitIdle();
+      const counted = (await readValues<Count>(client, codec, topics.output)).map((c) => c.key);
+      expect(new Set(counted)).toEqual(new Set(['key-0', 'key-3']));
+      await again.stop();
+    });
+
     test('after a crash, the last periodic checkpoint and the changelog after it give the committed state', async () => {
       const { appId, topics, codec, start, produce } = await setup('crash', 1);
       const local = checkpointing(appId, 'survivor', 100);
@@ -595,7 +654,8 @@ suite('kafka transport: fencing and liveness', () => {
       await eventually(
         () => {
           if (local.files().includes('0.ndjson')) periodic = local.read(0).lines;
-          return periodic.length === 1 + 5 * 3 + 1; // header, counts and two timer entries per key, end
+          // A count and two timer entries (by key, by due time) per key.
+          return entries(periodic) === 5 * 3;
         },
         30_000,
         'a periodic checkpoint of the 5 keys',

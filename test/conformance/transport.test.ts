@@ -18,7 +18,14 @@ import { Catalog } from '../../runtime/catalog';
 import { dlqTopic, retryTopic } from '../../runtime/topic-spec';
 import { RetryableError } from '../../runtime/errors';
 import { defineProcessor, type Processor } from '../../runtime/processor';
-import { type Count, counterProcessor, counterTopics, type Tick, tickSchema } from '../support/counter';
+import {
+  type Count,
+  counterProcessor,
+  counterTopics,
+  gatedCounter,
+  type Tick,
+  tickSchema,
+} from '../support/counter';
 import {
   codecFor,
   eventually,
@@ -769,6 +776,58 @@ for (const choice of transportsUnderTest()) {
       expect(rounds).toEqual(
         expect.arrayContaining([`${topics.input}/1#1`, `${topics.input}/1#2`, `${topics.input}/0#1`]),
       );
+    });
+
+    test('a table mirrors its topic, is rebuilt from it after a restart, and never reaches the changelog', async () => {
+      const prefix = `${harness.prefix}-tables`;
+      const topics = counterTopics(prefix);
+      const { flags, catalog, gate } = gatedCounter(topics);
+      const withInternal = catalog.withProcessors(prefix, [gate as never]);
+      await client.applyTopics(withInternal.all());
+      const { codec } = await codecFor(client, withInternal, [topics.input, flags]);
+      const start = (transport: Transport) =>
+        Pipeline.start({
+          appId: prefix,
+          transport,
+          registry: harness.registry(transport),
+          catalog,
+          processors: [gate as never],
+          log: testLog,
+          run: fastRetries,
+        });
+      const produce = (topic: string, records: [string, Tick | null][]) =>
+        client.produce(records.map(([key, value]) => codec.encode(topic, key, value)));
+      const produceTicks = (list: Tick[]) =>
+        produce(
+          topics.input,
+          list.map((t) => [t.key, t]),
+        );
+
+      let pipeline = await start(client);
+      const flag = { key: '', seq: 0, n: 1 };
+      await produce(flags, [
+        ['key-0', flag],
+        ['key-1', flag],
+        ['key-1', null],
+      ]);
+      await pipeline.waitIdle();
+      await produceTicks(ticks(0, 20, 5));
+      await pipeline.waitIdle();
+      await pipeline.stop();
+
+      // Restarted: the table comes back from its topic, up to the committed offset.
+      pipeline = await start(harness.connect());
+      await produceTicks([...ticks(20, 10, 5), { key: 'key-2', seq: 99, n: -2 }]);
+      await pipeline.waitIdle();
+      const counts = await readValues<Count>(client, codec, topics.output);
+      expect(new Set(counts.map((c) => c.key))).toEqual(new Set(['key-1', 'key-2', 'key-3', 'key-4']));
+      expect(counts).toHaveLength(4 * 6);
+      const changelog = await client.read(`${prefix}.gate.changelog`);
+      expect(changelog.length).toBeGreaterThan(0);
+      expect(changelog.filter((r) => r.key!.toString().startsWith('flags/'))).toEqual([]);
+      const [dead] = await readValues<{ error: string }>(client, codec, dlqTopic(topics.input));
+      expect(dead!.error).toMatch(/store flags is a table: the runtime keeps it from its topic/);
+      await pipeline.stop();
     });
 
     test('fires timers, and timers survive a restart', async () => {

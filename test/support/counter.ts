@@ -96,3 +96,39 @@ export function counterProcessor(
     },
   });
 }
+
+/**
+ * A counter behind a table: `flags`, a compacted topic co-partitioned with the ticks, is mirrored
+ * in the `flags` store (Processor.tables), and ticks of a flagged key are not counted. A tick with
+ * n = -2 tries to write the table, which only the runtime may: it is dead-lettered.
+ */
+export function gatedCounter(topics: ReturnType<typeof counterTopics>) {
+  const flags = topics.input.replace(/\.ticks$/, '.flags');
+  const catalog = new Catalog([
+    ...topics.catalog.all(),
+    { ...topics.catalog.get(topics.input), name: flags, cleanup: 'compact', retentionMs: null },
+  ]);
+  const gate = defineProcessor<Tick | null>({
+    name: 'gate',
+    inputs: [topics.input, flags],
+    outputs: [topics.output],
+    stores: ['flags', 'counts'],
+    tables: { flags },
+    process(record, ctx) {
+      if (record.topic === flags) return;
+      const tick = record.value!;
+      if (tick.n === -2) ctx.store('flags').put(record.key, tick);
+      if (ctx.store<Tick>('flags').get(record.key)) return;
+      const counts = ctx.store<number>('counts');
+      const count = (counts.get(record.key) ?? 0) + 1;
+      counts.put(record.key, count);
+      ctx.emit(topics.output, record.key, {
+        key: record.key,
+        seq: tick.seq,
+        count,
+        partition: ctx.partition,
+      });
+    },
+  }) as Processor<never>;
+  return { flags, catalog, gate };
+}

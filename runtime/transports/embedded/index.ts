@@ -253,6 +253,8 @@ interface OwnedTask {
   positions: Map<string, number>;
   /** A commit the log was too busy to take: retried before the task reads anything more. */
   unwritten?: Commit;
+  /** The task's tables being rebuilt from their topics (decoding is asynchronous); awaited before its first step. */
+  tablesRestored?: Promise<void>;
 }
 
 /** One member of a processor's consumer group on the embedded log. */
@@ -454,7 +456,26 @@ class EmbeddedProcessorRun implements ProcessorRun {
     const positions = new Map<string, number>();
     for (const topic of this.inputs)
       positions.set(topic, storage.committed(this.group, topic, partition) ?? 0);
-    return { task, epoch, positions };
+    const tablesRestored = task.tableTopics().length > 0 ? this.restoreTables(task, positions) : undefined;
+    // Awaited by the task's first step; until then a failure must not count as unhandled.
+    tablesRestored?.catch(() => undefined);
+    return { task, epoch, positions, tablesRestored };
+  }
+
+  /** Rebuilds each table from its topic, up to the committed offset: the records the task had put into it. */
+  private async restoreTables(task: Task, committed: ReadonlyMap<string, number>): Promise<void> {
+    const { log: storage } = this.transport;
+    let mirrored = 0;
+    for (const topic of task.tableTopics()) {
+      const end = committed.get(topic) ?? 0;
+      for (let position = 0; position < end;) {
+        const page = storage.fetch(topic, task.partition, position, 5000).filter((r) => r.offset < end);
+        if (page.length === 0) break;
+        mirrored += await task.restoreTable(topic, page);
+        position = page[page.length - 1]!.offset + 1;
+      }
+    }
+    engineMetrics.restoredEntries.inc({ processor: this.processor }, mirrored);
   }
 
   /**
@@ -464,6 +485,13 @@ class EmbeddedProcessorRun implements ProcessorRun {
   private async step(owned: OwnedTask): Promise<{ worked: boolean; commitDueIn: number | null }> {
     const { log: storage } = this.transport;
     const { task } = owned;
+    if (owned.tablesRestored) {
+      // A failed restore (even a busy log) drops the task, as a failed commit does: it is rebuilt afresh.
+      await owned.tablesRestored.catch((error: unknown) => {
+        throw new Error(`${this.processor}: restoring tables failed`, { cause: error });
+      });
+      owned.tablesRestored = undefined;
+    }
     if (owned.unwritten) {
       this.commit(owned, owned.unwritten);
       return { worked: true, commitDueIn: null };

@@ -12,7 +12,7 @@ import type {
 import { committedOffsets, topicOffsets } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
-import { StateCheckpoints } from '../../checkpoint';
+import { type CheckpointHeader, StateCheckpoints } from '../../checkpoint';
 import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
@@ -39,8 +39,8 @@ interface KafkaTask {
   discarded: boolean;
   /** Every changelog record before this offset is in the task's state (as of its last commit). */
   changelogOffset: number;
-  /** The changelog offset of the task's last checkpoint, or of the one it was restored from. */
-  checkpointedOffset: number;
+  /** The offsets of the task's last checkpoint, or of the one it was restored from (checkpointAt). */
+  checkpointed: string | undefined;
   /** A checkpoint write under way. */
   checkpointing: boolean;
 }
@@ -408,18 +408,39 @@ export class KafkaProcessorRun implements ProcessorRun {
         retry: this.options.retry,
         globals: this.options.globals,
       });
-    const built = new Map<number, { task: Task; from?: number }>();
-    for (const partition of partitions) built.set(partition, await this.fromCheckpoint(partition, newTask));
+    const built = new Map<number, { task: Task; checkpoint?: CheckpointHeader }>();
+    for (const partition of partitions)
+      built.set(partition, await this.fromCheckpoint(partition, newTask, starts.get(partition)!));
     const from = new Map<number, number>();
-    for (const [partition, { from: offset }] of built) if (offset !== undefined) from.set(partition, offset);
+    for (const [partition, { checkpoint }] of built)
+      if (checkpoint) from.set(partition, checkpoint.changelogOffset);
     const restored = hasChangelog ? await this.transport.read(changelog, { partitions, from }) : [];
+    const tables = new Map<string, RawRecord[]>();
+    for (const topic of Object.values(this.processorDef.tables ?? {})) {
+      const sourceFrom = new Map<number, number>();
+      for (const [partition, { checkpoint }] of built)
+        sourceFrom.set(partition, checkpoint?.sources[topic] ?? 0);
+      tables.set(topic, await this.transport.read(topic, { partitions, from: sourceFrom }));
+    }
     const tasks = new Map<number, KafkaTask>();
-    for (const [partition, { task, from: checkpointed }] of built) {
+    for (const [partition, { task, checkpoint }] of built) {
       const records = restored.filter((r) => r.partition === partition);
       const applied = task.restore(records);
-      engineMetrics.restoredEntries.inc({ processor: this.processor }, applied);
-      log.debug({ partition, applied, checkpoint: checkpointed ?? null }, 'task restored');
-      const changelogOffset = Math.max(checkpointed ?? 0, (records.at(-1)?.offset ?? -1) + 1);
+      let mirrored = 0;
+      for (const [topic, source] of tables) {
+        // Up to the committed offset: the records the task had put into the table.
+        const committed = starts.get(partition)!.get(topic) ?? -1;
+        mirrored += await task.restoreTable(
+          topic,
+          source.filter((r) => r.partition === partition && r.offset < committed),
+        );
+      }
+      engineMetrics.restoredEntries.inc({ processor: this.processor }, applied + mirrored);
+      log.debug(
+        { partition, applied, mirrored, checkpoint: checkpoint?.changelogOffset ?? null },
+        'task restored',
+      );
+      const changelogOffset = Math.max(checkpoint?.changelogOffset ?? 0, (records.at(-1)?.offset ?? -1) + 1);
       tasks.set(partition, {
         task,
         startOffsets: starts.get(partition)!,
@@ -429,7 +450,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         discarded: false,
         caughtUp: true,
         changelogOffset,
-        checkpointedOffset: checkpointed ?? -1,
+        checkpointed: checkpoint && checkpointAt(checkpoint),
         checkpointing: false,
       });
     }
@@ -437,14 +458,16 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   /**
-   * A new task for the partition, with its checkpoint's state loaded when there is a usable one,
-   * and the changelog offset to restore from after it. A checkpoint is usable when its offset lies
-   * within the changelog (not before its start, nor past its end after a topic was recreated).
+   * A new task for the partition, with its checkpoint's state loaded when there is a usable one.
+   * A checkpoint is usable when its changelog offset lies within the changelog (not before its
+   * start, nor past its end after a topic was recreated) and each table's source offset is at
+   * most the committed one (a replay may have moved that back; a table cannot go back).
    */
   private async fromCheckpoint(
     partition: number,
     newTask: (partition: number) => Task,
-  ): Promise<{ task: Task; from?: number }> {
+    committed: ReadonlyMap<string, number>,
+  ): Promise<{ task: Task; checkpoint?: CheckpointHeader }> {
     const task = newTask(partition);
     const changelog = changelogTopic(this.options.appId, this.processor);
     if (!this.checkpoints || !this.options.codec.catalog.has(changelog)) return { task };
@@ -452,16 +475,18 @@ export class KafkaProcessorRun implements ProcessorRun {
     const bounds = (await topicOffsets(admin, this.names.physical(changelog))).find(
       (o) => o.partition === partition,
     );
+    const tables = Object.values(this.processorDef.tables ?? {});
     try {
-      const header = await this.checkpoints.load(
+      const checkpoint = await this.checkpoints.load(
         partition,
-        ({ changelogOffset }) =>
+        ({ changelogOffset, sources }) =>
           bounds !== undefined &&
           Number(bounds.low) <= changelogOffset &&
-          changelogOffset <= Number(bounds.high),
-        (store, key, value) => task.restoreEntry(store, key, value),
+          changelogOffset <= Number(bounds.high) &&
+          tables.every((topic) => (sources[topic] ?? Infinity) <= Math.max(0, committed.get(topic) ?? -1)),
+        (store, key, value) => task.loadEntry(store, key, value),
       );
-      return header ? { task, from: header.changelogOffset } : { task };
+      return { task, checkpoint };
     } catch (error) {
       this.options.log.warn(
         { err: error, processor: this.processor, partition },
@@ -530,22 +555,23 @@ export class KafkaProcessorRun implements ProcessorRun {
    */
   private checkpoint(kt: KafkaTask): void {
     const { checkpoints } = this;
-    if (
-      !checkpoints ||
-      kt.discarded ||
-      kt.checkpointing ||
-      kt.task.pendingWork() !== null ||
-      kt.changelogOffset === kt.checkpointedOffset
-    )
-      return;
-    const offset = kt.changelogOffset;
+    if (!checkpoints || kt.discarded || kt.checkpointing || kt.task.pendingWork() !== null) return;
+    // With no work pending, each table holds exactly its topic's records before the committed offset.
+    const offsets = {
+      changelogOffset: kt.changelogOffset,
+      sources: Object.fromEntries(
+        kt.task.tableTopics().map((topic) => [topic, Math.max(0, kt.startOffsets.get(topic) ?? -1)]),
+      ),
+    };
+    const at = checkpointAt(offsets);
+    if (at === kt.checkpointed) return;
     const stores = kt.task.storeSnapshots();
     kt.checkpointing = true;
     const write = checkpoints
-      .save(kt.task.partition, offset, stores)
+      .save(kt.task.partition, offsets, stores)
       .then(
         () => {
-          kt.checkpointedOffset = offset;
+          kt.checkpointed = at;
         },
         (error: unknown) =>
           this.options.log.warn(
@@ -865,6 +891,11 @@ export class KafkaProcessorRun implements ProcessorRun {
     );
     return release;
   }
+}
+
+/** What a checkpoint reflects, to tell whether the state changed since the last one. */
+function checkpointAt({ changelogOffset, sources }: Pick<CheckpointHeader, 'changelogOffset' | 'sources'>) {
+  return JSON.stringify([changelogOffset, sources]);
 }
 
 // A Kafka record batch must stay under the broker's message.max.bytes (1 MiB by default); one
