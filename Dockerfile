@@ -12,7 +12,10 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /app /app
-ENV NODE_ENV=production
+# Local state (checkpoints of the tasks' stores, the embedded log) outside the read-only app
+# directory, writable by the user the process runs as; mount a volume there to keep it.
+RUN mkdir -p /var/lib/leadflow && chown node:node /var/lib/leadflow
+ENV NODE_ENV=production LEADFLOW_DATA_DIR=/var/lib/leadflow
 EXPOSE 8080
 USER node
 CMD ["node", "dist/cli/main.js", "start"]

@@ -54,8 +54,22 @@ export const engineMetrics = {
   }),
   restoredEntries: new client.Counter({
     name: 'leadflow_state_restored_entries_total',
-    help: 'Changelog entries applied while restoring task state.',
+    help: 'Changelog and table-topic entries applied while restoring task state (not those loaded from a checkpoint).',
     labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
+  restoreSeconds: new client.Histogram({
+    name: 'leadflow_state_restore_seconds',
+    help: 'Time to restore the tasks of one assignment, by whether a local checkpoint was used.',
+    labelNames: ['processor', 'from'] as const,
+    buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  }),
+  checkpointSeconds: new client.Histogram({
+    name: 'leadflow_state_checkpoint_seconds',
+    help: "Time to write one task's local state checkpoint.",
+    labelNames: ['processor'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   }),
 };

@@ -4,7 +4,7 @@ import { counterTopics } from '../test/support/counter';
 import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { PermanentError, RetryableError } from './errors';
-import { defineProcessor } from './processor';
+import { defineProcessor, type Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import { Task } from './task';
 import { Catalog } from './catalog';
@@ -23,23 +23,28 @@ async function setup(
     stores: ['s'],
     process: (_record, ctx) => process(++attempts, ctx),
   });
-  const catalog = topics.catalog.withProcessors('app', [processor as never]);
+  const { task, codec } = await taskOf(processor as never, topics.catalog);
+  const encoded = codec.encode(topics.input, 'k', { key: 'k', seq: 0, n: 1 }, {}, 0);
+  const input: RawRecord = { ...encoded, offset: 7 };
+  return { task, input, attempts: () => attempts, codec };
+}
+
+/** A task of partition 0 of `processor`, with a codec over the catalogue and the processor's internal topics. */
+async function taskOf(processor: Processor<never>, catalog: Catalog) {
   const codec = new RecordCodec(
-    catalog,
+    catalog.withProcessors('app', [processor]),
     new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()),
   );
-  await codec.prepare([topics.input, topics.output, dlqTopic(topics.input)]);
+  await codec.prepare([...processor.inputs, ...processor.outputs, dlqTopic(topics.input)]);
   const task = new Task({
     appId: 'app',
-    processor: processor as never,
+    processor,
     partition: 0,
     codec,
     log: pino({ level: 'silent' }),
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
   });
-  const encoded = codec.encode(topics.input, 'k', { key: 'k', seq: 0, n: 1 }, {}, 0);
-  const input: RawRecord = { ...encoded, offset: 7 };
-  return { task, input, attempts: () => attempts, codec };
+  return { task, codec };
 }
 
 describe('Task', () => {
@@ -423,18 +428,7 @@ describe('Task retry rounds', () => {
         ctx.emit(topics.timeouts, record.key, value);
       },
     });
-    const codec = new RecordCodec(
-      tables.withProcessors('app', [processor as never]),
-      new BuiltInSchemaRegistry(new EmbeddedTransport({ file: ':memory:' }).schemaLog()),
-    );
-    await codec.prepare([topics.input, topics.output, topics.timeouts]);
-    const task = new Task({
-      appId: 'app',
-      processor: processor as never,
-      partition: 0,
-      codec,
-      log: pino({ level: 'silent' }),
-    });
+    const { task, codec } = await taskOf(processor as never, tables);
     const inputs = ['a', 'b', 'a', 'a', 'b', 'c'].map((key, seq): RawRecord => ({
       ...codec.encode(topics.input, key, { key, seq, n: 1 }, {}, 0),
       offset: seq,

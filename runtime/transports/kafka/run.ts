@@ -151,8 +151,10 @@ export class KafkaProcessorRun implements ProcessorRun {
     this.sessionTimeoutMs = settings.sessionTimeoutMs;
     this.inputs = taskInputs(processorDef, options.appId);
     // One directory per consumer group: the group name holds the topic prefix, app and processor.
+    // A processor without a changelog (a sink) has no state worth a checkpoint.
+    const stateful = options.codec.catalog.has(changelogTopic(options.appId, processorDef.name));
     this.checkpoints =
-      settings.stateDir === undefined
+      settings.stateDir === undefined || !stateful
         ? undefined
         : new StateCheckpoints(path.join(settings.stateDir, this.group));
     this.checkpointIntervalMs = settings.checkpointIntervalMs ?? 0;
@@ -384,6 +386,7 @@ export class KafkaProcessorRun implements ProcessorRun {
    */
   private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
     await this.claimedProducer();
+    const started = performance.now();
     const log = this.options.log.child({ processor: this.processor });
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
@@ -454,6 +457,10 @@ export class KafkaProcessorRun implements ProcessorRun {
         checkpointing: false,
       });
     }
+    engineMetrics.restoreSeconds.observe(
+      { processor: this.processor, from: from.size > 0 ? 'checkpoint' : 'changelog' },
+      (performance.now() - started) / 1000,
+    );
     return tasks;
   }
 
@@ -470,7 +477,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   ): Promise<{ task: Task; checkpoint?: CheckpointHeader }> {
     const task = newTask(partition);
     const changelog = changelogTopic(this.options.appId, this.processor);
-    if (!this.checkpoints || !this.options.codec.catalog.has(changelog)) return { task };
+    if (!this.checkpoints) return { task };
     const admin = await this.transport.admin();
     const bounds = (await topicOffsets(admin, this.names.physical(changelog))).find(
       (o) => o.partition === partition,
@@ -567,11 +574,16 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (at === kt.checkpointed) return;
     const stores = kt.task.storeSnapshots();
     kt.checkpointing = true;
+    const started = performance.now();
     const write = checkpoints
       .save(kt.task.partition, offsets, stores)
       .then(
         () => {
           kt.checkpointed = at;
+          engineMetrics.checkpointSeconds.observe(
+            { processor: this.processor },
+            (performance.now() - started) / 1000,
+          );
         },
         (error: unknown) =>
           this.options.log.warn(
