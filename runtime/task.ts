@@ -89,6 +89,8 @@ export class Task {
   private readonly outputs: Set<string>;
   /** Input topic -> the store that mirrors it (Processor.tables). */
   private readonly tables: Map<string, TaskStore>;
+  /** Table stores as processors see them: read-only. */
+  private readonly tableViews = new Map<TaskStore, KeyValueStore<unknown>>();
   /** Outputs that are compacted topics (tables): a commit writes only the last record per key. */
   private readonly tableOutputs: Set<string>;
   private pending: Commit = emptyCommit();
@@ -127,6 +129,7 @@ export class Task {
         this.stores.get(store)!,
       ]),
     );
+    for (const table of this.tables.values()) this.tableViews.set(table, readOnly(table));
   }
 
   get processor(): Processor<never> {
@@ -152,7 +155,7 @@ export class Task {
    */
   restoreEntry(store: string, key: string, value: unknown): boolean {
     const target = this.stores.get(store);
-    if (!target || [...this.tables.values()].includes(target)) return false;
+    if (!target || this.tableViews.has(target)) return false;
     target.restore(key, value);
     return true;
   }
@@ -482,9 +485,7 @@ export class Task {
         if (!store || name.startsWith('__')) {
           throw new Error(`processor ${this.processor.name} has no store "${name}" (declare it in stores)`);
         }
-        return [...this.tables.values()].includes(store)
-          ? readOnly(store as TaskStore<T>)
-          : (store as TaskStore<T>);
+        return (this.tableViews.get(store) ?? store) as KeyValueStore<T>;
       },
       global: <T>(topic: string) => {
         const table = this.options.globals?.get(topic);
