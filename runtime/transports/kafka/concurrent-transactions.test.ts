@@ -36,5 +36,5 @@ test('any other error, or a coordinator that stays busy, fails the commit', asyn
   await expect(retryConcurrentTransactions(alwaysBusy.send)).rejects.toMatchObject({
     type: 'CONCURRENT_TRANSACTIONS',
   });
-  expect(alwaysBusy.calls).toBe(14);
+  expect(alwaysBusy.calls).toBe(10);
 });

@@ -10,8 +10,8 @@ import { retry } from '../../retry';
  */
 export function retryConcurrentTransactions(request: () => Promise<void>): Promise<void> {
   return retry(request, {
-    attempts: 14,
-    baseDelayMs: 10,
+    attempts: 10,
+    baseDelayMs: 40,
     maxDelayMs: 1000,
     isRetryable: (error) => (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS',
   });

@@ -84,17 +84,6 @@ export interface RunSettings {
 const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
- * The transactional producer's retries start at 10 ms. A transaction's first write follows the
- * previous commit at once, while the coordinator may still be writing that commit's markers: it
- * answers CONCURRENT_TRANSACTIONS for a few milliseconds, and kafkajs retries the write. At the
- * client's 200 ms first retry each such answer stalled the member for 200 ms (the Java client
- * retries this case after 20 ms). The stalls showed during start-up, not in the steady-state
- * latency (docs/benchmarks.md, 2026-12-06). Doubling from 10 ms, 14 retries still span about
- * 100 s, as the client's default does, so a broker restart is waited out as before.
- */
-const TRANSACTIONAL_RETRY = { initialRetryTime: 10, retries: 14 };
-
-/**
  * One member of a processor's consumer group on Kafka, with one transactional producer for all of
  * its tasks (KIP-447, as a Kafka Streams thread with exactly-once v2): a commit writes every task's
  * outputs, changelog and offsets in one transaction. Zombies are fenced by the group generation:
@@ -512,7 +501,6 @@ export class KafkaProcessorRun implements ProcessorRun {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         transactionTimeout: TRANSACTION_TIMEOUT_MS,
-        retry: TRANSACTIONAL_RETRY,
       });
       try {
         await producer.connect();
