@@ -32,6 +32,15 @@ export class Pipeline {
 
   static async start(options: PipelineOptions): Promise<Pipeline> {
     const catalog = options.catalog.withProcessors(options.appId, options.processors);
+    // A table is restored from its topic: one that deletes old records would lose state silently.
+    for (const processor of options.processors) {
+      for (const [store, topic] of Object.entries(processor.tables ?? {})) {
+        if (catalog.get(topic).cleanup !== 'compact')
+          throw new Error(
+            `table ${store} of ${processor.name} mirrors ${topic}, which must be a compacted topic`,
+          );
+      }
+    }
     await options.transport.applyTopics(catalog.all());
     const codec = new RecordCodec(catalog, options.registry, {
       clock: options.run?.clock,

@@ -782,6 +782,20 @@ for (const choice of transportsUnderTest()) {
       const prefix = `${harness.prefix}-tables`;
       const topics = counterTopics(prefix);
       const { flags, catalog, gate } = gatedCounter(topics);
+      // Its topic must be compacted: a table is restored from it.
+      const deleting = new Catalog(
+        catalog.all().map((t) => (t.name === flags ? { ...t, cleanup: 'delete' as const } : t)),
+      );
+      await expect(
+        Pipeline.start({
+          appId: prefix,
+          transport: client,
+          registry: harness.registry(client),
+          catalog: deleting,
+          processors: [gate as never],
+          log: testLog,
+        }),
+      ).rejects.toThrow(`table flags of gate mirrors ${flags}, which must be a compacted topic`);
       const withInternal = catalog.withProcessors(prefix, [gate as never]);
       await client.applyTopics(withInternal.all());
       const { codec } = await codecFor(client, withInternal, [topics.input, flags]);
