@@ -3,7 +3,8 @@
  * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
  * timer commit does not leave a partition without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
- * broker refuses offsets from a stale group generation (KIP-447), and a restart restores its state
+ * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
+ * of the commit its offsets came from, and a restart restores its state
  * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { Pipeline } from '../../runtime/pipeline';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { type KafkaOptions, KafkaTransport } from '../../runtime/transports/kafka';
+import { encodeCommitMetadata } from '../../runtime/transports/kafka/commit-metadata';
 import { retryConcurrentTransactions } from '../../runtime/transports/kafka/concurrent-transactions';
 import { changelogTopic } from '../../runtime/topic-spec';
 import { type Count, counterProcessor, counterTopics, gatedCounter, type Tick } from '../support/counter';
@@ -479,6 +481,70 @@ suite('kafka transport: fencing and liveness', () => {
       expect(committed!.partitions.find((p) => p.partition === 0)!.offset).toBe('7');
     } finally {
       await Promise.all([...consumers.map((c) => c.disconnect()), producer.disconnect()]);
+    }
+  });
+
+  test('a restore waits for the changelog of the commit its offsets come from, whichever marker lands first', async () => {
+    const { appId, topics, codec, start, produce } = await setup('markers');
+    const processor = () => counterProcessor(topics, 60_000, 'marked');
+    const first = await start(member(), processor());
+    await produce(ticks(0, 10, 1));
+    await first.waitIdle();
+    await first.stop();
+    const group = client.names.group(groupId(appId, 'marked'));
+    const [input] = await (
+      await client.admin()
+    ).fetchOffsets({
+      groupId: group,
+      topics: [client.names.physical(topics.input)],
+    });
+    const inputOffset = input!.partitions[0]!.offset;
+
+    // A commit caught between its markers: the broker has written the offsets' one, not yet the
+    // changelog's. The changelog write sits in a transaction still open, while the offsets it goes
+    // with are committed (by another transaction), naming the changelog end the commit reached.
+    const transactional = async (id: string) => {
+      const producer = client.kafka.producer({
+        transactionalId: `${harness.prefix}.${id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await producer.connect();
+      return producer;
+    };
+    const changelogProducer = await transactional('markers-changelog');
+    const offsetsProducer = await transactional('markers-offsets');
+    try {
+      const open = await changelogProducer.transaction();
+      const [written] = await open.send({
+        topic: client.names.physical(changelogTopic(appId, 'marked')),
+        messages: [{ key: 'counts/key-0', value: '100', partition: 0 }],
+      });
+      const changelogEnd = Number(written!.baseOffset) + 1;
+      // kafkajs sends a partition's metadata, though its types leave it out.
+      const partition = {
+        partition: 0,
+        offset: inputOffset,
+        metadata: encodeCommitMetadata({ changelogEnd }),
+      };
+      const offsets = await offsetsProducer.transaction();
+      await offsets.sendOffsets({
+        consumerGroupId: group,
+        topics: [{ topic: client.names.physical(topics.input), partitions: [partition] }],
+      });
+      await offsets.commit();
+
+      const again = await start(member(), processor());
+      await sleep(1000);
+      await open.commit();
+      await produce(ticks(10, 1, 1));
+      await again.waitIdle();
+      // The restored count is the changelog's last (100), not the one before it (10).
+      const counts = (await readValues<Count>(client, codec, topics.output)).filter((c) => c.seq === 10);
+      expect(counts.map((c) => c.count)).toEqual([101]);
+      await again.stop();
+    } finally {
+      await Promise.all([changelogProducer.disconnect(), offsetsProducer.disconnect()]);
     }
   });
 

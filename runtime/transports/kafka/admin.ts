@@ -36,7 +36,8 @@ export async function offsetsAt(admin: Admin, topic: string, ts: number) {
 }
 
 /**
- * A group's committed offsets for a topic, by partition (-1 where none). OffsetFetch asks for
+ * A group's committed offsets for a topic and their metadata, by partition (offset -1 where none).
+ * OffsetFetch asks for
  * stable offsets (KIP-447, patches/kafkajs+2.2.4.patch): while a transaction that sent offsets for
  * a partition is open, the broker answers UNSTABLE_OFFSET_COMMIT, and this waits for it to end
  * (commit, abort, or the transaction timeout). A new owner reading too early would start where a
@@ -50,6 +51,6 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
     isRetryable: (error) => (error as { type?: string }).type === 'UNSTABLE_OFFSET_COMMIT',
   });
   return (result?.partitions ?? [])
-    .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+    .map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }))
     .sort((a, b) => a.partition - b.partition);
 }

@@ -23,6 +23,7 @@ import { groupId } from '../../transport';
 import { fromKafka, type TopicNames, toTopicMessages } from './convert';
 import { replaceStoppedConsumer } from './replace';
 import { retryConcurrentTransactions } from './concurrent-transactions';
+import { changelogEndOf, encodeCommitMetadata } from './commit-metadata';
 
 interface KafkaTask {
   task: Task;
@@ -84,6 +85,13 @@ export interface RunSettings {
 const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
+ * How long a restore waits for its changelog to become stable up to the last commit's end before
+ * it gives up (and task creation retries): the marker is normally moments late, and even a
+ * transaction the broker must abort itself ends within its timeout.
+ */
+const CHANGELOG_STABLE_WAIT_MS = 3 * TRANSACTION_TIMEOUT_MS;
+
+/**
  * One member of a processor's consumer group on Kafka, with one transactional producer for all of
  * its tasks (KIP-447, as a Kafka Streams thread with exactly-once v2): a commit writes every task's
  * outputs, changelog and offsets in one transaction. Zombies are fenced by the group generation:
@@ -123,6 +131,8 @@ export class KafkaProcessorRun implements ProcessorRun {
   private commitsInFlight = 0;
   private readonly sessionTimeoutMs: number;
   private readonly transactionalId: string;
+  /** Whether the processor has state, and so a changelog. */
+  private readonly stateful: boolean;
   private readonly checkpoints: StateCheckpoints | undefined;
   private readonly checkpointIntervalMs: number;
   private lastCheckpointRound = Date.now();
@@ -141,9 +151,9 @@ export class KafkaProcessorRun implements ProcessorRun {
     this.inputs = taskInputs(processorDef, options.appId);
     // One directory per consumer group: the group name holds the topic prefix, app and processor.
     // A processor without a changelog (a sink) has no state worth a checkpoint.
-    const stateful = options.codec.catalog.has(changelogTopic(options.appId, processorDef.name));
+    this.stateful = options.codec.catalog.has(changelogTopic(options.appId, processorDef.name));
     this.checkpoints =
-      settings.stateDir === undefined || !stateful
+      settings.stateDir === undefined || !this.stateful
         ? undefined
         : new StateCheckpoints(path.join(settings.stateDir, this.group));
     this.checkpointIntervalMs = settings.checkpointIntervalMs ?? 0;
@@ -379,16 +389,22 @@ export class KafkaProcessorRun implements ProcessorRun {
     const log = this.options.log.child({ processor: this.processor });
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
+    /** Per partition, how far its changelog must be stable to hold the state its offsets go with. */
+    const changelogEnds = new Map<number, number>();
     for (const topic of this.inputs) {
-      for (const { partition, offset } of await committedOffsets(
+      for (const { partition, offset, metadata } of await committedOffsets(
         admin,
         this.group,
         this.names.physical(topic),
-      ))
-        starts.get(partition)?.set(topic, offset);
+      )) {
+        if (!starts.has(partition)) continue;
+        starts.get(partition)!.set(topic, offset);
+        const end = changelogEndOf(metadata);
+        if (end !== undefined) changelogEnds.set(partition, Math.max(end, changelogEnds.get(partition) ?? 0));
+      }
     }
     const changelog = changelogTopic(this.options.appId, this.processor);
-    const hasChangelog = this.options.codec.catalog.has(changelog);
+    if (this.stateful) await this.changelogStable(admin, changelog, changelogEnds);
     const newTask = (partition: number) =>
       new Task({
         appId: this.options.appId,
@@ -406,7 +422,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     const from = new Map<number, number>();
     for (const [partition, { checkpoint }] of built)
       if (checkpoint) from.set(partition, checkpoint.changelogOffset);
-    const restored = hasChangelog ? await this.transport.read(changelog, { partitions, from }) : [];
+    const restored = this.stateful ? await this.transport.read(changelog, { partitions, from }) : [];
     const tables = new Map<string, RawRecord[]>();
     for (const topic of Object.values(this.processorDef.tables ?? {})) {
       const sourceFrom = new Map<number, number>();
@@ -451,6 +467,33 @@ export class KafkaProcessorRun implements ProcessorRun {
       (performance.now() - started) / 1000,
     );
     return tasks;
+  }
+
+  /**
+   * Waits until each partition's changelog is stable (read-committed readable) up to the end its
+   * last commit recorded with its offsets (commit-metadata.ts): the commit's changelog marker may
+   * land after the offsets' one. It lands within moments; a changelog that stays short (recreated
+   * while the group's offsets were kept) fails task creation, which is retried and logged, rather
+   * than start the task on state older than its input position.
+   */
+  private async changelogStable(
+    admin: Admin,
+    changelog: string,
+    needed: ReadonlyMap<number, number>,
+  ): Promise<void> {
+    if (needed.size === 0) return;
+    const deadline = Date.now() + CHANGELOG_STABLE_WAIT_MS;
+    for (;;) {
+      const short = (await topicOffsets(admin, this.names.physical(changelog)))
+        .filter(({ partition, offset }) => Number(offset) < (needed.get(partition) ?? 0))
+        .map(({ partition, offset }) => `${partition} (stable to ${offset}, needs ${needed.get(partition)})`);
+      if (short.length === 0) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${changelog} is not stable as far as the committed offsets of ${this.group} need, on partitions ${short.join(', ')}`,
+        );
+      await sleep(20);
+    }
   }
 
   /**
@@ -777,7 +820,9 @@ export class KafkaProcessorRun implements ProcessorRun {
         });
         this.noteChangelogEnds(chunk, written, changelogEnds);
       }
-      const offsets = tasks.flatMap((kt, i) => this.offsetsToCommit(kt, commits[i]!));
+      const offsets = tasks.flatMap((kt, i) =>
+        this.offsetsToCommit(kt, commits[i]!, changelogEnds.get(kt.task.partition) ?? kt.changelogOffset),
+      );
       if (offsets.length > 0) {
         await retryConcurrentTransactions(() =>
           transaction!.sendOffsets({
@@ -864,14 +909,18 @@ export class KafkaProcessorRun implements ProcessorRun {
     return flushed;
   }
 
-  /** The task's offsets to commit: those it processed up to, and its last committed ones for the rest. */
-  private offsetsToCommit(kt: KafkaTask, commit: Commit): Commit['offsets'] {
+  /**
+   * The task's offsets to commit: those it processed up to, and its last committed ones for the
+   * rest, each with the changelog end its state reaches after this commit (a processor with state).
+   */
+  private offsetsToCommit(kt: KafkaTask, commit: Commit, changelogEnd: number): OffsetToCommit[] {
     const offsets = [...commit.offsets];
     for (const [topic, offset] of kt.startOffsets) {
       if (offset >= 0 && !offsets.some((o) => o.topic === topic))
         offsets.push({ topic, partition: kt.task.partition, offset });
     }
-    return offsets;
+    const metadata = this.stateful ? encodeCommitMetadata({ changelogEnd }) : null;
+    return offsets.map((o) => ({ ...o, metadata }));
   }
 
   /** Takes the locks of the given tasks, once each has finished what it is doing; resolves to their release. */
@@ -918,11 +967,13 @@ function* chunkBySize(records: readonly OutgoingRecord[]): Generator<OutgoingRec
   if (chunk.length > 0) yield chunk;
 }
 
-function groupOffsets(offsets: Commit['offsets'], names: TopicNames) {
-  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+type OffsetToCommit = Commit['offsets'][number] & { metadata: string | null };
+
+function groupOffsets(offsets: readonly OffsetToCommit[], names: TopicNames) {
+  const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();
   for (const o of offsets) {
     const list = byTopic.get(o.topic) ?? [];
-    list.push({ partition: o.partition, offset: String(o.offset) });
+    list.push({ partition: o.partition, offset: String(o.offset), metadata: o.metadata });
     byTopic.set(o.topic, list);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic: names.physical(topic), partitions }));
