@@ -482,12 +482,20 @@ export class KafkaProcessorRun implements ProcessorRun {
     needed: ReadonlyMap<number, number>,
   ): Promise<void> {
     if (needed.size === 0) return;
-    const deadline = Date.now() + CHANGELOG_STABLE_WAIT_MS;
-    for (;;) {
+    const started = Date.now();
+    const deadline = started + CHANGELOG_STABLE_WAIT_MS;
+    for (let polls = 0; ; polls++) {
       const short = (await topicOffsets(admin, this.names.physical(changelog)))
         .filter(({ partition, offset }) => Number(offset) < (needed.get(partition) ?? 0))
         .map(({ partition, offset }) => `${partition} (stable to ${offset}, needs ${needed.get(partition)})`);
-      if (short.length === 0) return;
+      if (short.length === 0) {
+        if (polls > 0)
+          this.options.log.info(
+            { processor: this.processor, waitedMs: Date.now() - started },
+            'restore waited for the last commit to become readable on the changelog',
+          );
+        return;
+      }
       if (Date.now() > deadline)
         throw new Error(
           `${changelog} is not stable as far as the committed offsets of ${this.group} need, on partitions ${short.join(', ')}`,
