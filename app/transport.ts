@@ -18,6 +18,7 @@ export function createTransport(config: Config, log: Logger): Transport {
         clientId: config.KAFKA_CLIENT_ID,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
         instanceId: config.KAFKA_INSTANCE_ID,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         stateDir: path.join(config.dataDir, 'state'),
         checkpointIntervalMs: config.LEADFLOW_CHECKPOINT_INTERVAL_MS,
         log,

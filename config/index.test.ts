@@ -21,6 +21,8 @@ describe('configuration', () => {
     });
     expect(config.PORT).toBe(9000);
     expect(config.KAFKA_BROKERS).toEqual(['k1:9092', 'k2:9093']);
+    expect(config.KAFKA_SESSION_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '30000' }).KAFKA_SESSION_TIMEOUT_MS).toBe(30_000);
   });
 
   test.each([
@@ -33,6 +35,8 @@ describe('configuration', () => {
     ['NEO4J_URL', 'http://neo4j:7474'],
     ['LEADFLOW_COMMIT_LINGER_MS', '-1'],
     ['LEADFLOW_COMMIT_INTERVAL_MS', 'soon'],
+    ['KAFKA_SESSION_TIMEOUT_MS', '1000'],
+    ['KAFKA_INSTANCE_ID', 'pod 1'],
   ])('a bad %s (%s) fails with a message naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {

@@ -44,11 +44,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'may only hold letters, digits, dots, dashes and underscores')
     .default(''),
-  /** This process in its transactional ids; see KafkaOptions.instanceId. */
+  /** This process in its transactional ids and, as a static member, its consumer groups; see KafkaOptions.instanceId. */
   KAFKA_INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'may only hold letters, digits, dots, dashes and underscores')
     .optional(),
+  /**
+   * How long the group waits for a silent member before its partitions move: a crash's cost in
+   * stalled partitions; with KAFKA_INSTANCE_ID, also how long a restart may take without moving any.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   /** How long a caught-up task waits for more input before it commits; unset: CommitPolicy's default. */
   LEADFLOW_COMMIT_LINGER_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** Longest a task with input waiting keeps its work uncommitted; unset: CommitPolicy's default. */

@@ -65,6 +65,12 @@ export const engineMetrics = {
     buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   }),
+  groupJoins: new client.Counter({
+    name: 'leadflow_group_joins_total',
+    help: "Joins of a processor's consumer group by this process: each one is a rebalance it took part in.",
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
   checkpointSeconds: new client.Histogram({
     name: 'leadflow_state_checkpoint_seconds',
     help: "Time to write one task's local state checkpoint.",

@@ -4,7 +4,8 @@
  * timer commit does not leave a partition without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
  * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
- * of the commit its offsets came from, and a restart restores its state
+ * of the commit its offsets came from, a static member's restart moves no partitions, and a restart
+ * restores its state
  * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ suite('kafka transport: fencing and liveness', () => {
   function member(
     clientId = 'leadflow-test',
     topicPrefix = `${harness.prefix}.`,
-    options: Pick<KafkaOptions, 'stateDir' | 'checkpointIntervalMs'> = {},
+    options: Pick<KafkaOptions, 'stateDir' | 'checkpointIntervalMs' | 'instanceId'> = {},
   ): KafkaTransport {
     const transport = new KafkaTransport({
       brokers: kafkaBrokers,
@@ -546,6 +547,91 @@ suite('kafka transport: fencing and liveness', () => {
     } finally {
       await Promise.all([changelogProducer.disconnect(), offsetsProducer.disconnect()]);
     }
+  });
+
+  describe('static membership (KAFKA_INSTANCE_ID)', () => {
+    const joins = async (processor: string) =>
+      (await engineMetrics.groupJoins.get()).values.find((v) => v.labels.processor === processor)?.value ?? 0;
+    /** The latest count per key in the output. */
+    const countsByKey = async (topics: { output: string }, codec: Parameters<typeof readValues>[1]) => {
+      const latest = new Map<string, number>();
+      for (const c of await readValues<Count>(client, codec, topics.output))
+        latest.set(c.key, Math.max(latest.get(c.key) ?? 0, c.count));
+      return latest;
+    };
+
+    test('a member restarted within the session timeout takes its partitions back without a rebalance', async () => {
+      const { topics, codec, start, produce } = await setup('static', 4);
+      const processor = () => counterProcessor(topics, 60_000, 'steady');
+      const staticMember = (id: string) => member(`leadflow-test-${id}`, undefined, { instanceId: id });
+      let a = await start(staticMember('a'), processor());
+      const b = await start(staticMember('b'), processor());
+      await eventually(
+        () => a.runs[0]!.assignedPartitions().length === 2 && b.runs[0]!.assignedPartitions().length === 2,
+        30_000,
+        'two partitions each',
+      );
+      const partitionsOfA = a.runs[0]!.assignedPartitions();
+      const partitionsOfB = b.runs[0]!.assignedPartitions();
+      await produce(ticks(0, 100, 20));
+      await a.waitIdle();
+      await b.waitIdle();
+
+      // b's partitions never move while a restarts: sampled every 20 ms throughout.
+      const movedOnB: number[][] = [];
+      const watch = setInterval(() => {
+        const now = b.runs[0]!.assignedPartitions();
+        if (now.join() !== partitionsOfB.join()) movedOnB.push(now);
+      }, 20);
+      try {
+        const before = await joins('steady');
+        await a.stop();
+        a = await start(staticMember('a'), processor());
+        await eventually(
+          () => a.runs[0]!.assignedPartitions().join() === partitionsOfA.join(),
+          30_000,
+          "a's partitions back",
+        );
+        await produce(ticks(100, 100, 20));
+        await a.waitIdle();
+        await b.waitIdle();
+        // One join, the restarted member's own: without static membership the stop and the start
+        // would each rebalance the group, and b would have joined twice and held all four meanwhile.
+        expect((await joins('steady')) - before).toBe(1);
+      } finally {
+        clearInterval(watch);
+      }
+      expect(movedOnB).toEqual([]);
+      const counts = await countsByKey(topics, codec);
+      expect(counts.size).toBe(20);
+      for (const count of counts.values()) expect(count).toBe(10);
+      await Promise.all([a.stop(), b.stop()]);
+    });
+
+    test('of two processes given one instance id, the later one processes and the earlier one stops', async () => {
+      const { topics, codec, start, produce } = await setup('twins', 2);
+      const processor = () => counterProcessor(topics, 60_000, 'twin');
+      const earlier = await start(member('leadflow-test-1', undefined, { instanceId: 'twin' }), processor());
+      await produce(ticks(0, 40, 10));
+      await earlier.waitIdle();
+      const later = await start(member('leadflow-test-2', undefined, { instanceId: 'twin' }), processor());
+      await eventually(
+        () =>
+          later.runs[0]!.assignedPartitions().length === 2 &&
+          earlier.runs[0]!.assignedPartitions().length === 0,
+        30_000,
+        'the later process holds both partitions, the earlier none',
+      );
+      await produce(ticks(40, 40, 10));
+      await later.waitIdle();
+      // The earlier one did not take its place back: the later one keeps both partitions.
+      await sleep(SESSION_TIMEOUT_MS.kafka);
+      expect(later.runs[0]!.assignedPartitions()).toEqual([0, 1]);
+      expect(earlier.runs[0]!.assignedPartitions()).toEqual([]);
+      const counts = await countsByKey(topics, codec);
+      expect([...counts.values()]).toEqual(Array.from({ length: 10 }, () => 8));
+      await Promise.all([earlier.stop(), later.stop()]);
+    });
   });
 
   describe('local state checkpoints', () => {

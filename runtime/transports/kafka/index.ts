@@ -32,10 +32,13 @@ export interface KafkaOptions {
   /** Prepended to every topic, consumer group and transactional id on the cluster (KAFKA_TOPIC_PREFIX). */
   topicPrefix?: string;
   /**
-   * Names this process in its transactional ids (KAFKA_INSTANCE_ID). Stable across restarts (a
-   * StatefulSet's pod name), a restarted process aborts its predecessor's open transaction at once;
-   * random by default, which leaves that to the transaction timeout. Two live processes must never
-   * share one: each would fence the other.
+   * Names this process in its transactional ids and consumer groups (KAFKA_INSTANCE_ID). Given,
+   * it should be stable across restarts (a StatefulSet's pod name): the process is then a static
+   * group member (KIP-345), whose restart within the session timeout takes back its partitions
+   * without a rebalance of the other members, and a restarted process aborts its predecessor's
+   * open transaction at once. Unset, it is random, a stop or crash rebalances the group, and an
+   * open transaction waits for its timeout. Two live processes must never share one: each would
+   * fence the other.
    */
   instanceId?: string;
   /**
@@ -60,11 +63,14 @@ export class KafkaTransport implements Transport {
   private producing = false;
   private readonly runs = new Set<ProcessorRun>();
   private readonly instanceId: string;
+  /** Set with an explicit instance id: the process's consumers are static members under it. */
+  private readonly groupInstanceId: string | undefined;
 
   constructor(readonly options: KafkaOptions) {
     this.kafka = createKafka(options.brokers, options.clientId, options.log);
     this.names = new TopicNames(options.topicPrefix);
     this.instanceId = options.instanceId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+    this.groupInstanceId = options.instanceId;
   }
 
   get topicPrefix(): string {
@@ -319,6 +325,7 @@ export class KafkaTransport implements Transport {
     const run = new KafkaProcessorRun(this, processor, options, {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       instanceId: this.instanceId,
+      groupInstanceId: this.groupInstanceId,
       stateDir: this.options.stateDir,
       checkpointIntervalMs: this.options.checkpointIntervalMs,
     });
@@ -327,9 +334,10 @@ export class KafkaTransport implements Transport {
     return run;
   }
 
-  newConsumer(groupId: string, sessionTimeout: number): Consumer {
+  newConsumer(groupId: string, sessionTimeout: number, groupInstanceId?: string): Consumer {
     return this.kafka.consumer({
       groupId,
+      groupInstanceId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       sessionTimeout,

@@ -57,7 +57,7 @@ export interface KafkaConnection {
   readonly kafka: Kafka;
   readonly names: TopicNames;
   admin(): Promise<Admin>;
-  newConsumer(groupId: string, sessionTimeout: number): Consumer;
+  newConsumer(groupId: string, sessionTimeout: number, groupInstanceId?: string): Consumer;
   read(topic: string, options?: ReadOptions): Promise<RawRecord[]>;
 }
 
@@ -65,12 +65,16 @@ export interface KafkaConnection {
 interface GroupMember {
   generationId: number;
   memberId: string;
+  /** A static member's instance id, which the broker checks its offsets against too. */
+  groupInstanceId: string | undefined;
 }
 
 export interface RunSettings {
   sessionTimeoutMs: number;
   /** This process in the run's transactional id (KafkaOptions.instanceId). */
   instanceId: string;
+  /** Makes the run's consumer a static member of its group (KafkaOptions.instanceId, when given). */
+  groupInstanceId?: string;
   /** Where tasks checkpoint their state (KafkaOptions.stateDir); no checkpoints without it. */
   stateDir?: string;
   /** How often a task whose state changed checkpoints it; 0: only when it is closed. */
@@ -131,6 +135,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private commitsInFlight = 0;
   private readonly sessionTimeoutMs: number;
   private readonly transactionalId: string;
+  private readonly groupInstanceId: string | undefined;
   /** Whether the processor has state, and so a changelog. */
   private readonly stateful: boolean;
   private readonly checkpoints: StateCheckpoints | undefined;
@@ -148,6 +153,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     this.group = transport.names.group(groupId(options.appId, processorDef.name));
     this.transactionalId = `${this.group}-${settings.instanceId}`;
     this.sessionTimeoutMs = settings.sessionTimeoutMs;
+    this.groupInstanceId = settings.groupInstanceId;
     this.inputs = taskInputs(processorDef, options.appId);
     // One directory per consumer group: the group name holds the topic prefix, app and processor.
     // A processor without a changelog (a sink) has no state worth a checkpoint.
@@ -184,9 +190,14 @@ export class KafkaProcessorRun implements ProcessorRun {
   }
 
   private newConsumer(): Consumer {
-    const consumer = this.transport.newConsumer(this.group, this.sessionTimeoutMs);
+    const consumer = this.transport.newConsumer(this.group, this.sessionTimeoutMs, this.groupInstanceId);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.member = { generationId: payload.generationId, memberId: payload.memberId };
+      engineMetrics.groupJoins.inc({ processor: this.processor });
+      this.member = {
+        generationId: payload.generationId,
+        memberId: payload.memberId,
+        groupInstanceId: this.groupInstanceId,
+      };
       const partitions = new Set<number>();
       for (const topic of this.inputs) {
         for (const p of payload.memberAssignment[this.names.physical(topic)] ?? []) partitions.add(p);
@@ -203,7 +214,9 @@ export class KafkaProcessorRun implements ProcessorRun {
         { err: payload.error, processor: this.processor, restart: payload.restart },
         'consumer crashed',
       );
-      if (!payload.restart && this.running && consumer === this.consumer) void this.replaceConsumer();
+      if (payload.restart || !this.running || consumer !== this.consumer) return;
+      if (errorType(payload.error) === 'FENCED_INSTANCE_ID') void this.yieldToNewerInstance();
+      else void this.replaceConsumer();
     });
     return consumer;
   }
@@ -238,6 +251,22 @@ export class KafkaProcessorRun implements ProcessorRun {
       log: this.options.log,
       context: { processor: this.processor },
     });
+  }
+
+  /**
+   * Another process joined the group under this process's instance id, and the broker gave it
+   * this member's place. Joining again would take the place back and fence that process in turn,
+   * so this run stops processing, as the Java consumer does (FencedInstanceIdException), and says
+   * why: two live processes were given one KAFKA_INSTANCE_ID.
+   */
+  private async yieldToNewerInstance(): Promise<void> {
+    this.options.log.error(
+      { processor: this.processor, groupInstanceId: this.groupInstanceId },
+      'another process joined the group with this KAFKA_INSTANCE_ID; this one stops processing',
+    );
+    await this.consumer.disconnect().catch(() => undefined);
+    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p)));
+    this.assignment = undefined;
   }
 
   async waitIdle(timeoutMs = 60_000): Promise<void> {
@@ -948,6 +977,14 @@ export class KafkaProcessorRun implements ProcessorRun {
     );
     return release;
   }
+}
+
+/** A kafkajs error's broker error type, looked for through its causes (retries wrap it). */
+function errorType(error: unknown): string | undefined {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type) return e.type;
+  }
+  return undefined;
 }
 
 /** What a checkpoint reflects, to tell whether the state changed since the last one. */
