@@ -25,6 +25,7 @@ import { platformCatalog, TOPIC } from '../topics/platform';
 import { anywhereAgents, simulateAgents } from './agents';
 import { benchEngine } from './engine';
 import { type HopLatency, leadHops } from './hops';
+import { type Traffic, trafficPerLead } from './traffic';
 import { benchTransport, disposeBenchTransport, percentile, RssSampler } from './measure';
 import { WORKER_GROUPS, WorkerFleet } from './workers';
 
@@ -81,6 +82,8 @@ export interface PipelineBenchResult {
   measured: number;
   /** With `hops`: p50/p99 of each hop from ingress to the accepted offer. */
   hops: HopLatency[] | null;
+  /** Records written and read per lead over the run (bench/traffic.ts). */
+  traffic: Traffic;
   /** Peak resident memory per process: `bench` (lead source, simulated agents, and the stages unless spread) and each worker. */
   peak_rss_mb: Record<string, number>;
   /** Worker processes the stages ran in (1: all inside the bench process). */
@@ -216,6 +219,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
       warmup_s: options.warmupSeconds ?? 0,
       measured: outcomes.latencies.length,
       hops: run.hops,
+      traffic: run.traffic,
       peak_rss_mb: { bench: Math.round(run.peakRss / 1024 / 1024), ...run.workerPeakRssMb },
       processes: Math.max(1, Object.keys(run.workerPeakRssMb).length),
       engine_records_per_s: engine?.records_per_s ?? null,
@@ -239,7 +243,8 @@ async function runLeads(
   const registry = createRegistry(config, transport);
   const processors = topology(config, database ? { database } : {});
   const catalog = platformCatalog();
-  await transport.applyTopics(catalog.withProcessors(config.LEADFLOW_APP_ID, processors).all());
+  const topics = catalog.withProcessors(config.LEADFLOW_APP_ID, processors).all();
+  await transport.applyTopics(topics);
   const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
   // Agents first: match reads them as a global table.
@@ -263,7 +268,14 @@ async function runLeads(
     await outcomes.all(options.stallMs ?? 60_000);
     const finished = { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
     const hops = options.hops ? await leadHops(transport, codec, outcomes.measuredFrom) : null;
-    return { ...finished, hops };
+    const traffic = await trafficPerLead(
+      transport,
+      topics.map((t) => t.name),
+      processors,
+      config.LEADFLOW_APP_ID,
+      options.leads,
+    );
+    return { ...finished, hops, traffic };
   } finally {
     await agents.stop();
     await rejections.stop();

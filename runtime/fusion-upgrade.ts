@@ -124,7 +124,7 @@ function planStages(options: Pick<FusionUpgradeOptions, 'fused' | 'stages'>): Pr
 
 /**
  * A stage's changelog as the fused processor's task restores it: the latest value of each entry,
- * stores renamed `<stage>--<store>`, timers `<stage>:<key>` (in both timer indexes). Changelog
+ * stores renamed `<stage>--<store>`, timers `<stage>:<key>`. Changelog
  * records are `<store>/<key>` with a JSON value (runtime/task.ts).
  */
 export function fusedChangelog(
@@ -140,16 +140,13 @@ export function fusedChangelog(
     const store = composite.slice(0, slash);
     const key = composite.slice(slash + 1);
     let renamed: string;
-    let value = record.value;
+    const { value } = record;
     if (store === '__timers-by-key') {
       renamed = `${store}/${stage}:${key}`;
-    } else if (store === '__timers-due') {
-      // `<due>/<timer key>`, and the value is the timer key.
-      const due = key.slice(0, key.indexOf('/'));
-      renamed = `${store}/${due}/${stage}:${key.slice(due.length + 1)}`;
-      if (value) value = Buffer.from(JSON.stringify(`${stage}:${JSON.parse(value.toString('utf8'))}`));
     } else if (store.startsWith('__')) {
-      continue; // parked records: a stage that parks cannot be fused
+      // The due-time index (a restore rebuilds it from the timers), and parked records (a stage
+      // that parks cannot be fused).
+      continue;
     } else {
       renamed = `${stage}--${store}/${key}`;
     }

@@ -14,15 +14,42 @@ describe('TaskStore', () => {
   test('pending changes hold the latest value per key, deletes as null', () => {
     const store = new TaskStore<number>('s');
     store.put('a', 1);
-    store.put('a', 2);
     store.put('b', 1);
+    store.markCommitted();
+    store.put('a', 2);
+    store.put('a', 3);
     store.delete('b');
     expect(store.pendingChanges()).toEqual([
-      { store: 's', key: 'a', value: 2 },
+      { store: 's', key: 'a', value: 3 },
       { store: 's', key: 'b', value: null },
     ]);
     store.markCommitted();
     expect(store.pendingChanges()).toEqual([]);
+  });
+
+  test('a key put and deleted again between two commits needs no tombstone', () => {
+    const store = new TaskStore<number>('s');
+    store.put('timer', 1);
+    store.delete('timer');
+    store.put('kept', 1);
+    expect(store.pendingChanges()).toEqual([{ store: 's', key: 'kept', value: 1 }]);
+    store.markCommitted();
+    // Present at the last commit: its deletion must reach the changelog, even if it comes back
+    // and goes again in between.
+    store.delete('kept');
+    store.put('kept', 2);
+    store.delete('kept');
+    expect(store.pendingChanges()).toEqual([{ store: 's', key: 'kept', value: null }]);
+  });
+
+  test('an index store is rolled back with the record but logs nothing', () => {
+    const index = new TaskStore<number>('i', false);
+    index.put('a', 1);
+    expect(index.pendingChanges()).toEqual([]);
+    index.beginRecord();
+    index.put('b', 2);
+    index.rollbackRecord();
+    expect([...index.range()]).toEqual([['a', 1]]);
   });
 
   test('a rolled-back record leaves state as it was before the record', () => {

@@ -37,9 +37,22 @@ const ABSENT = Symbol('absent');
 export class TaskStore<V = unknown> implements KeyValueStore<V> {
   private readonly tree = new BTree<string, V>();
   private readonly dirty = new Set<string>();
+  /**
+   * Dirty keys absent at the last commit: deleted again before the next one, they need no
+   * tombstone, since the changelog holds no value for them (a timer set and cancelled in one
+   * commit interval, as most offer timers are).
+   */
+  private readonly newSinceCommit = new Set<string>();
   private undo: [string, V | typeof ABSENT][] = [];
 
-  constructor(readonly name: string) {}
+  /**
+   * `changelogged: false` makes an index the task rebuilds from other state: its writes are undone
+   * with the record's like any store's, but it has no pending changes to log.
+   */
+  constructor(
+    readonly name: string,
+    private readonly changelogged = true,
+  ) {}
 
   get size(): number {
     return this.tree.size;
@@ -100,16 +113,25 @@ export class TaskStore<V = unknown> implements KeyValueStore<V> {
 
   /** Changes since the last commit, one entry per key with its current value. */
   pendingChanges(): ChangelogEntry[] {
-    return [...this.dirty].map((key) => ({ store: this.name, key, value: this.tree.get(key) ?? null }));
+    const changes: ChangelogEntry[] = [];
+    for (const key of this.dirty) {
+      const value = this.tree.get(key) ?? null;
+      if (value !== null || !this.newSinceCommit.has(key)) changes.push({ store: this.name, key, value });
+    }
+    return changes;
   }
 
   markCommitted(): void {
     this.dirty.clear();
+    this.newSinceCommit.clear();
     this.undo = [];
   }
 
   private remember(key: string): void {
-    this.undo.push([key, this.tree.has(key) ? this.tree.get(key)! : ABSENT]);
+    const present = this.tree.has(key);
+    this.undo.push([key, present ? this.tree.get(key)! : ABSENT]);
+    if (!this.changelogged || this.dirty.has(key)) return;
     this.dirty.add(key);
+    if (!present) this.newSinceCommit.add(key);
   }
 }

@@ -4,7 +4,7 @@ import { counterTopics } from '../test/support/counter';
 import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import { RecordCodec } from './codec';
 import { PermanentError, RetryableError } from './errors';
-import { defineProcessor, type Processor } from './processor';
+import { defineProcessor, type Processor, type ProcessorContext, type Timer } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
 import { Task } from './task';
 import { Catalog } from './catalog';
@@ -173,6 +173,52 @@ describe('Task timers', () => {
     expect(fired).toEqual(['A@5', 'B@2000']);
     expect(task.storeEntries('__timers-by-key')).toEqual([]);
     expect(task.storeEntries('__timers-due')).toEqual([]);
+  });
+
+  test('timers come back from the changelog alone, moved and cancelled ones as they were', async () => {
+    const timers = {
+      process(record: { value: unknown }, ctx: ProcessorContext) {
+        const { seq } = record.value as { seq: number };
+        if (seq === 0) {
+          ['A', 'B', 'C', 'D'].forEach((key) => ctx.schedule(100, key));
+        } else {
+          ctx.schedule(300, 'B'); // moved
+          ctx.cancel('C');
+          ctx.schedule(200, 'E');
+          ctx.cancel('E'); // set and cancelled in one commit: no trace in the changelog
+        }
+      },
+      onTimer() {},
+    };
+    const { task, input } = await timerTask(timers);
+    const changelog: RawRecord[] = [];
+    for (const seq of [0, 1]) {
+      await task.processBatch([input(seq)]);
+      const commit = task.takeCommit();
+      task.committed();
+      changelog.push(
+        ...commit.records
+          .filter((r) => r.topic === changelogTopic('app', 'unit'))
+          .map((r) => ({ ...r, offset: 0 })),
+      );
+    }
+    const keys = changelog.map((r) => r.key!.toString());
+    // By key only (the due-time index is rebuilt): A-D set, then B moved and C removed.
+    expect(keys).toEqual([
+      ...['A', 'B', 'C', 'D'].map((k) => `__timers-by-key/${k}`),
+      '__timers-by-key/B',
+      '__timers-by-key/C',
+    ]);
+
+    const fired: string[] = [];
+    const { task: rebuilt, clock } = await timerTask({
+      ...timers,
+      onTimer: (timer: Timer) => void fired.push(`${timer.key}@${timer.at}`),
+    });
+    rebuilt.restore(changelog);
+    clock.now = 1000;
+    await rebuilt.fireDueTimers();
+    expect(fired).toEqual(['A@100', 'D@100', 'B@300']);
   });
 
   test('a timer whose handler throws a RetryableError is retried and its changes kept once', async () => {

@@ -34,8 +34,11 @@ export interface TaskOptions {
   globals?: ReadonlyMap<string, ReadOnlyTable<unknown>>;
 }
 
-// Timers are kept in two internal stores so they are changelogged and rolled back like any state:
-// one by timer key (to move or cancel a timer), one ordered by due time (to find what is due).
+// Timers are kept in two internal stores so they are rolled back like any state: one by timer key
+// (to move or cancel a timer), changelogged, and an index of it ordered by due time (to find what
+// is due), which a restore rebuilds instead of reading it from the changelog: logging it too
+// would double every timer's changelog records (the assign stage's were a third of all records
+// the pipeline wrote per lead).
 const TIMERS_BY_KEY = '__timers-by-key';
 const TIMERS_DUE = '__timers-due';
 // Parked records read back from the retry topic wait here, ordered by due time, until tried again.
@@ -121,7 +124,7 @@ export class Task {
     );
     const internal = parks ? [TIMERS_BY_KEY, TIMERS_DUE, PARKED] : [TIMERS_BY_KEY, TIMERS_DUE];
     for (const name of [...(options.processor.stores ?? []), ...internal]) {
-      this.stores.set(name, new TaskStore(name));
+      this.stores.set(name, new TaskStore(name, name !== TIMERS_DUE));
     }
     this.tables = new Map(
       Object.entries(options.processor.tables ?? {}).map(([store, topic]) => [
@@ -156,15 +159,29 @@ export class Task {
   restoreEntry(store: string, key: string, value: unknown): boolean {
     const target = this.stores.get(store);
     if (!target || this.tableViews.has(target)) return false;
-    target.restore(key, value);
-    return true;
+    return this.applyEntry(target, key, value);
   }
 
   /** Applies one entry of a checkpoint, which holds tables too; false for a store no longer declared. */
   loadEntry(store: string, key: string, value: unknown): boolean {
     const target = this.stores.get(store);
-    target?.restore(key, value);
-    return target !== undefined;
+    return target !== undefined && this.applyEntry(target, key, value);
+  }
+
+  /**
+   * Puts a restored entry into its store and keeps the due-time index in step with the timers.
+   * Index entries themselves (in changelogs and checkpoints written before it was rebuilt) are
+   * skipped: the timers they index rebuild them.
+   */
+  private applyEntry(target: TaskStore, key: string, value: unknown): boolean {
+    if (target === this.timersDue) return false;
+    if (target === this.timersByKey) {
+      const before = this.timersByKey.get(key);
+      if (before !== undefined) this.timersDue.restore(dueKey(before, key), null);
+      if (value !== null) this.timersDue.restore(dueKey(value as number, key), key);
+    }
+    target.restore(key, value);
+    return true;
   }
 
   /** The input topics that tables mirror (Processor.tables). */
@@ -191,7 +208,9 @@ export class Task {
 
   /** Every store's entries as of now, for a checkpoint; later processing does not change them. */
   storeSnapshots(): StoreContents[] {
-    return [...this.stores].map(([store, contents]) => ({ store, entries: contents.snapshot() }));
+    return [...this.stores]
+      .filter(([, contents]) => contents !== this.timersDue)
+      .map(([store, contents]) => ({ store, entries: contents.snapshot() }));
   }
 
   /**

@@ -31,6 +31,10 @@ describe('bench pipeline', () => {
     expect(result.peak_rss_mb.bench).toBeGreaterThan(0);
     expect(result.engine_records_per_s).toBeGreaterThan(0);
     expect(result.engine_baseline_records_per_s).toBeNull();
+    // An assigned lead alone is on leads.raw, .by-phone, .by-email, .valid, .scored, an offer and
+    // its acceptance in assignments, and an agent response: at least 8 records, each read too.
+    expect(result.traffic.written_per_lead).toBeGreaterThan(6);
+    expect(result.traffic.read_per_lead).toBeGreaterThan(6);
   }, 120_000);
 
   test('with a rate, leads are due on a schedule and still all accounted for', async () => {
