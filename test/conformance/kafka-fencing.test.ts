@@ -4,7 +4,8 @@
  * timer commit does not leave a partition without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
  * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
- * of the commit its offsets came from, a static member's restart moves no partitions, and a restart
+ * of the commit its offsets came from, a static member's restart moves no partitions, a produce call
+ * is not held behind another on the wire, and a restart
  * restores its state
  * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
  */
@@ -547,6 +548,53 @@ suite('kafka transport: fencing and liveness', () => {
     } finally {
       await Promise.all([changelogProducer.disconnect(), offsetsProducer.disconnect()]);
     }
+  });
+
+  test('a produce call does not wait behind a request already on the wire, and all of them land', async () => {
+    const topic = `${harness.prefix}.ingress-like`;
+    await (
+      await client.admin()
+    ).createTopics({ topics: [{ topic: client.names.physical(topic), numPartitions: 1 }] });
+    const transport = member();
+    // The first request to reach the broker is held there until the test lets it go.
+    const held = gate();
+    let reached!: () => void;
+    const onWire = new Promise<void>((resolve) => (reached = resolve));
+    let first = true;
+    const newProducer = transport.kafka.producer.bind(transport.kafka);
+    jest.spyOn(transport.kafka, 'producer').mockImplementation((config) => {
+      const producer = newProducer(config);
+      const sendBatch = producer.sendBatch.bind(producer);
+      producer.sendBatch = async (batch) => {
+        if (first) {
+          first = false;
+          reached();
+          await held.opened;
+        }
+        return sendBatch(batch);
+      };
+      return producer;
+    });
+    const record = (n: number) => ({
+      topic,
+      partition: 0,
+      key: Buffer.from(`k${n}`),
+      value: Buffer.from(`v${n}`),
+      headers: {},
+      timestamp: Date.now(),
+    });
+    const onTheWire = transport.produce([record(0)]);
+    let firstDone = false;
+    void onTheWire.then(() => (firstDone = true));
+    await onWire;
+    // Sent and acknowledged while the first request is still held.
+    await transport.produce([record(1)]);
+    await transport.produce([record(2), record(3)]);
+    expect(firstDone).toBe(false);
+    held.open();
+    await onTheWire;
+    const values = (await client.read(topic)).map((r) => r.value!.toString());
+    expect(values.sort()).toEqual(['v0', 'v1', 'v2', 'v3']);
   });
 
   describe('static membership (KAFKA_INSTANCE_ID)', () => {

@@ -58,9 +58,11 @@ export class KafkaTransport implements Transport {
   readonly kafka: Kafka;
   readonly names: TopicNames;
   private adminClient: Promise<Admin> | undefined;
-  private producerClient: Promise<Producer> | undefined;
+  /** The idempotent producers behind `produce`, by slot; created on first use. */
+  private readonly producerClients: (Promise<Producer> | undefined)[] = [];
+  /** Slots of producers with no request on the wire. */
+  private readonly idleProducers = Array.from({ length: PRODUCERS }, (_, slot) => slot);
   private readonly produceQueue: QueuedProduce[] = [];
-  private producing = false;
   private readonly runs = new Set<ProcessorRun>();
   private readonly instanceId: string;
   /** Set with an explicit instance id: the process's consumers are static members under it. */
@@ -184,22 +186,24 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * Appends records with acks from all in-sync replicas. The idempotent producer has one request
-   * in flight, so calls that arrive while one is on the wire are sent together in the next request
-   * (group commit): many concurrent single-lead POSTs cost a few round trips, not one each.
+   * Appends records with acks from all in-sync replicas. An idempotent kafkajs producer has one
+   * request in flight, so a call that finds every producer busy waits for one to return and goes
+   * out with the calls queued meanwhile (group commit: many concurrent single-lead POSTs cost a
+   * few round trips, not one each); a call that finds one idle goes out at once, in one round trip.
+   * One call's records are written in their order; concurrent calls are not ordered.
    */
   produce(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.produceQueue.push({ records, resolve, reject });
-      if (!this.producing) void this.sendQueued();
+      const slot = this.idleProducers.pop();
+      if (slot !== undefined) void this.sendQueued(slot);
     });
   }
 
-  private async sendQueued(): Promise<void> {
-    this.producing = true;
+  private async sendQueued(slot: number): Promise<void> {
     try {
-      this.producerClient ??= (async () => {
+      this.producerClients[slot] ??= (async () => {
         const producer = this.kafka.producer({
           idempotent: true,
           maxInFlightRequests: 1,
@@ -208,8 +212,8 @@ export class KafkaTransport implements Transport {
         await producer.connect();
         return producer;
       })();
-      const producer = await this.producerClient.catch((error: unknown) => {
-        this.producerClient = undefined;
+      const producer = await this.producerClients[slot].catch((error: unknown) => {
+        this.producerClients[slot] = undefined;
         throw error;
       });
       while (this.produceQueue.length > 0) {
@@ -225,7 +229,7 @@ export class KafkaTransport implements Transport {
     } catch (error) {
       for (const call of this.produceQueue.splice(0)) call.reject(error);
     } finally {
-      this.producing = false;
+      this.idleProducers.push(slot);
     }
   }
 
@@ -350,7 +354,7 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.runs].map((run) => run.stop()));
     this.runs.clear();
-    if (this.producerClient) await (await this.producerClient).disconnect();
+    for (const client of this.producerClients) await (await client?.catch(() => undefined))?.disconnect();
     if (this.adminClient) await (await this.adminClient).disconnect();
   }
 }
@@ -363,6 +367,13 @@ interface QueuedProduce {
 
 /** Records per grouped request: well under the broker's 1 MB per-partition batch for lead-sized records. */
 const MAX_RECORDS_PER_REQUEST = 2000;
+
+/**
+ * Producers behind `produce`: while one request is on the wire the next call can still leave at
+ * once (the HTTP ingress answers after one round trip, not two), and under load each carries a
+ * group of calls.
+ */
+const PRODUCERS = 3;
 
 /** Removes and returns the first calls holding up to `max` records (always at least one call). */
 function takeUpTo(queue: QueuedProduce[], max: number): QueuedProduce[] {
