@@ -37,8 +37,8 @@ export interface KafkaOptions {
    * group member (KIP-345), whose restart within the session timeout takes back its partitions
    * without a rebalance of the other members, and a restarted process aborts its predecessor's
    * open transaction at once. Unset, it is random, a stop or crash rebalances the group, and an
-   * open transaction waits for its timeout. Two live processes must never share one: each would
-   * fence the other.
+   * open transaction waits for its timeout. Two live processes must never share one: the later
+   * one fences the earlier, which stops processing.
    */
   instanceId?: string;
   /**
