@@ -74,6 +74,13 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (a
   app.removeAllContentTypeParsers();
   await app.register(multipart, { limits: { fileSize: options.maxBytes, files: 1, fields: 10 } });
 
+  // Answer once this process's table shows the final state, so a status request that follows the
+  // answer (whether 202 or an error) sees it.
+  const recordFinal = async (upload: Upload) => {
+    await options.recorder.record(upload);
+    await untilSeen(options.uploads, upload.uploadId, (u) => u.state !== 'receiving');
+  };
+
   const view = (upload: Upload) => ({
     ...uploadView(upload, now()),
     report_url: `/v1/uploads/${upload.uploadId}/report.csv`,
@@ -143,7 +150,7 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (a
         }
       } catch (error) {
         upload = failUpload(upload, progress, failureOf(error), now());
-        await options.recorder.record(upload);
+        await recordFinal(upload);
         if (error instanceof FileFormatError) {
           throw new ApiError(400, 'unreadable_file', error.message, {
             upload_id: upload.uploadId,
@@ -152,16 +159,13 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (a
         }
         throw error;
       }
-      await options.recorder.record(upload);
+      await recordFinal(upload);
       if (part.file.truncated) {
         throw new ApiError(413, 'file_too_large', upload.error!, {
           upload_id: upload.uploadId,
           accepted: upload.accepted,
         });
       }
-      // Answer once this process's table shows the final state, so a status request that follows
-      // the answer sees it.
-      await untilSeen(options.uploads, upload.uploadId, (u) => u.state !== 'receiving');
       return reply.code(202).send(view(upload));
     },
   );
