@@ -8,6 +8,7 @@ import { commitPolicy, type Config, describeConfig } from '../config';
 import { buildApp } from '../ingress/app';
 import { openDashboardSource } from '../ingress/dashboard/source';
 import { openIngress } from '../ingress/server';
+import { watchEventLoop } from '../runtime/event-loop-watch';
 import { assertFusionUpgraded } from '../runtime/fusion-upgrade';
 import { Pipeline } from '../runtime/pipeline';
 import type { SchemaRegistry } from '../runtime/registry';
@@ -59,6 +60,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
   const processors = all.filter((p) => !wanted || wanted.includes(p.name));
   log.info({ config: describeConfig(config) }, 'starting leadflow');
+  const stopEventLoopWatch = watchEventLoop(log);
   await assertFusionUpgraded({ transport, appId: config.LEADFLOW_APP_ID, processors, stages });
   const pipeline = await Pipeline.start({
     appId: config.LEADFLOW_APP_ID,
@@ -116,6 +118,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await ai.close();
       await database?.close();
       await transport.close();
+      stopEventLoopWatch();
     },
   };
 }

@@ -71,6 +71,11 @@ export const engineMetrics = {
     labelNames: ['processor'] as const,
     registers: [registry],
   }),
+  eventLoopHeld: new client.Counter({
+    name: 'leadflow_event_loop_held_total',
+    help: 'Times the event loop was held a second or more (runtime/event-loop-watch.ts): heartbeats waited.',
+    registers: [registry],
+  }),
   checkpointSeconds: new client.Histogram({
     name: 'leadflow_state_checkpoint_seconds',
     help: "Time to write one task's local state checkpoint.",

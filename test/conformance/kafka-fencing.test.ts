@@ -1,7 +1,8 @@
 /**
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
- * undo its successor's commits, a restore or a slow flush does not get a member expelled, a failed
- * timer commit does not leave a partition without a task, deployments sharing a cluster under
+ * undo its successor's commits, a restore or a slow flush does not get a member expelled, timer
+ * ticks do not pile up behind a slow commit, a failed timer commit does not leave a partition
+ * without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
  * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
  * of the commit its offsets came from, a static member's restart moves no partitions, a produce call
@@ -20,6 +21,7 @@ import { groupId } from '../../runtime/transport';
 import { type KafkaOptions, KafkaTransport } from '../../runtime/transports/kafka';
 import { encodeCommitMetadata } from '../../runtime/transports/kafka/commit-metadata';
 import { retryConcurrentTransactions } from '../../runtime/transports/kafka/concurrent-transactions';
+import { KafkaProcessorRun } from '../../runtime/transports/kafka/run';
 import { changelogTopic } from '../../runtime/topic-spec';
 import { type Count, counterProcessor, counterTopics, gatedCounter, type Tick } from '../support/counter';
 import {
@@ -268,6 +270,46 @@ suite('kafka transport: fencing and liveness', () => {
     expect([...written].sort((a, b) => a - b)).toEqual(range(0, 20));
     expect(await committed('sink')).toEqual([20]);
     await pipeline.stop();
+  });
+
+  test('timer ticks do not pile up behind a slow commit', async () => {
+    const { topics, start, produce } = await setup('tick-pileup');
+    const transport = member();
+    const database = gate();
+    let flushing = false;
+    // Every tick of every run in this process is counted while it is under way.
+    const run = KafkaProcessorRun.prototype as unknown as { tick(): Promise<void> };
+    const tick = run.tick;
+    let ticking = 0;
+    let mostAtOnce = 0;
+    const spy = jest.spyOn(run, 'tick').mockImplementation(async function (this: unknown) {
+      mostAtOnce = Math.max(mostAtOnce, ++ticking);
+      try {
+        return await tick.call(this);
+      } finally {
+        ticking--;
+      }
+    });
+    try {
+      // A linger longer than a batch: the tick commits, and its flush waits for the database.
+      const pipeline = await start(
+        transport,
+        sink(topics.input, async () => {
+          flushing = true;
+          await database.opened;
+        }),
+        { commit: { lingerMs: 200, commitIntervalMs: 200 } },
+      );
+      await produce(ticks(0, 5));
+      await eventually(() => flushing, 30_000, 'the flush to start');
+      await sleep(1000);
+      expect(mostAtOnce).toBe(1);
+      database.open();
+      await pipeline.waitIdle();
+      await pipeline.stop();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('a timer commit that fails on an idle partition rebuilds the task at once', async () => {

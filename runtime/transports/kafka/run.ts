@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type {
   Admin,
   Consumer,
@@ -95,6 +95,12 @@ const TRANSACTION_TIMEOUT_MS = 10_000;
  */
 const CHANGELOG_STABLE_WAIT_MS = 3 * TRANSACTION_TIMEOUT_MS;
 
+/** Changelog records a restore applies before it lets other work run. */
+const RESTORE_SLICE = 2000;
+
+/** The pause between ticks (due timers, commits of idle tasks, checkpoints). */
+const TICK_INTERVAL_MS = 10;
+
 /**
  * One member of a processor's consumer group on Kafka, with one transactional producer for all of
  * its tasks (KIP-447, as a Kafka Streams thread with exactly-once v2): a commit writes every task's
@@ -181,12 +187,25 @@ export class KafkaProcessorRun implements ProcessorRun {
   async start(): Promise<void> {
     this.running = true;
     await this.runConsumer();
-    this.timerLoop = setInterval(() => {
-      // A tick's failures are handled per task inside it; whatever escapes must not end the process.
-      this.tick().catch((error: unknown) =>
-        this.options.log.error({ err: error, processor: this.processor }, 'timer loop failed'),
-      );
-    }, 10);
+    this.scheduleTick();
+  }
+
+  /**
+   * The next tick starts a moment after the last one ended, never beside it: a tick waits for
+   * busy tasks and for the commit it asks for, and ticks started on a fixed interval would pile up
+   * behind a slow commit, thousands of them on a starved machine, each then redoing the work.
+   */
+  private scheduleTick(): void {
+    this.timerLoop = setTimeout(() => {
+      this.tick()
+        // A tick's failures are handled per task inside it; whatever escapes must not end the process.
+        .catch((error: unknown) =>
+          this.options.log.error({ err: error, processor: this.processor }, 'timer loop failed'),
+        )
+        .finally(() => {
+          if (this.running) this.scheduleTick();
+        });
+    }, TICK_INTERVAL_MS);
   }
 
   private newConsumer(): Consumer {
@@ -312,7 +331,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearInterval(this.timerLoop);
+    clearTimeout(this.timerLoop);
     // The commit under way finishes while the member is still in the group, which it must be for
     // its offsets to be accepted.
     await this.commits;
@@ -413,8 +432,18 @@ export class KafkaProcessorRun implements ProcessorRun {
    * restart), whose offsets the stable read below would otherwise wait for.
    */
   private async createTasks(partitions: number[]): Promise<Map<number, KafkaTask>> {
-    await this.claimedProducer();
     const started = performance.now();
+    // How long each step took, for the log line that ends the restore: a slow restore is what gets
+    // a member expelled or holds its partitions back.
+    const stepMs: Record<string, number> = {};
+    let stepStarted = started;
+    const stepDone = (step: string) => {
+      const now = performance.now();
+      stepMs[step] = Math.round(now - stepStarted);
+      stepStarted = now;
+    };
+    await this.claimedProducer();
+    stepDone('claim');
     const log = this.options.log.child({ processor: this.processor });
     const admin = await this.transport.admin();
     const starts = new Map<number, Map<string, number>>(partitions.map((p) => [p, new Map()]));
@@ -432,8 +461,10 @@ export class KafkaProcessorRun implements ProcessorRun {
         if (end !== undefined) changelogEnds.set(partition, Math.max(end, changelogEnds.get(partition) ?? 0));
       }
     }
+    stepDone('offsets');
     const changelog = changelogTopic(this.options.appId, this.processor);
     if (this.stateful) await this.changelogStable(admin, changelog, changelogEnds);
+    stepDone('stable');
     const newTask = (partition: number) =>
       new Task({
         appId: this.options.appId,
@@ -448,6 +479,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     const built = new Map<number, { task: Task; checkpoint?: CheckpointHeader }>();
     for (const partition of partitions)
       built.set(partition, await this.fromCheckpoint(partition, newTask, starts.get(partition)!));
+    stepDone('checkpoints');
     const from = new Map<number, number>();
     for (const [partition, { checkpoint }] of built)
       if (checkpoint) from.set(partition, checkpoint.changelogOffset);
@@ -459,10 +491,18 @@ export class KafkaProcessorRun implements ProcessorRun {
         sourceFrom.set(partition, checkpoint?.sources[topic] ?? 0);
       tables.set(topic, await this.transport.read(topic, { partitions, from: sourceFrom }));
     }
+    stepDone('read');
+    const entries: Record<number, number> = {};
     const tasks = new Map<number, KafkaTask>();
     for (const [partition, { task, checkpoint }] of built) {
       const records = restored.filter((r) => r.partition === partition);
-      const applied = task.restore(records);
+      let applied = 0;
+      // In slices, letting heartbeats and the other runs' work through between them: a changelog
+      // read from its start holds an entry per key ever written.
+      for (let i = 0; i < records.length; i += RESTORE_SLICE) {
+        applied += task.restore(records.slice(i, i + RESTORE_SLICE));
+        await setImmediate();
+      }
       let mirrored = 0;
       for (const [topic, source] of tables) {
         // Up to the committed offset: the records the task had put into the table.
@@ -473,10 +513,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         );
       }
       engineMetrics.restoredEntries.inc({ processor: this.processor }, applied + mirrored);
-      log.debug(
-        { partition, applied, mirrored, checkpoint: checkpoint?.changelogOffset ?? null },
-        'task restored',
-      );
+      entries[partition] = applied + mirrored;
       const changelogOffset = Math.max(checkpoint?.changelogOffset ?? 0, (records.at(-1)?.offset ?? -1) + 1);
       tasks.set(partition, {
         task,
@@ -491,9 +528,19 @@ export class KafkaProcessorRun implements ProcessorRun {
         checkpointing: false,
       });
     }
+    stepDone('apply');
     engineMetrics.restoreSeconds.observe(
       { processor: this.processor, from: from.size > 0 ? 'checkpoint' : 'changelog' },
       (performance.now() - started) / 1000,
+    );
+    log.info(
+      {
+        entries,
+        checkpoints: [...from.keys()],
+        ms: Math.round(performance.now() - started),
+        stepMs,
+      },
+      'tasks restored',
     );
     return tasks;
   }
