@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { changelogTopic, dlqTopic, retryTopic } from './topic-spec';
 import type { RecordCodec } from './codec';
@@ -52,6 +53,25 @@ const dueKey = (at: number, key: string) => `${String(at).padStart(15, '0')}/${k
  */
 export const MAX_DEAD_LETTER_PAYLOAD_BYTES = 256 * 1024;
 const MAX_DEAD_LETTER_ERROR_CHARS = 4096;
+
+/**
+ * How long a task works through a batch or its due timers before it lets the event loop turn.
+ * Processors are synchronous, so without a pause a large batch (a backlog after a restart) holds
+ * the process: its consumers miss their heartbeats, are expelled, and the batch's commit fails,
+ * to be redone from the same backlog (a loop the full crash test fell into).
+ */
+const SLICE_MS = 20;
+
+/** Lets the event loop turn (timers, heartbeats, I/O) once `SLICE_MS` of work has run. */
+class TimeSlice {
+  private started = performance.now();
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.started < SLICE_MS) return;
+    await setImmediate();
+    this.started = performance.now();
+  }
+}
 
 /** A record processed since the last commit, kept for `flush` with its bytes for dead letters. */
 interface FlushPending {
@@ -230,9 +250,11 @@ export class Task {
     if (inputs.length < records.length) {
       for (const raw of records) if (raw.topic === this.retryTopic) this.parkUntilDue(raw);
     }
+    const slice = new TimeSlice();
     for (const raw of inTimestampOrder(inputs, this.processor.inputs)) {
       await this.processOne(raw);
       this.pendingOffsets.set(raw.topic, raw.offset + 1);
+      await slice.pause();
     }
   }
 
@@ -246,7 +268,9 @@ export class Task {
     const now = this.clock();
     const due = [...this.timersDue.range(undefined, dueKey(now + 1, ''))];
     let fired = false;
+    const slice = new TimeSlice();
     for (const [slot, key] of due) {
+      await slice.pause();
       const at = Number(slot.slice(0, 15));
       // An earlier handler of this pass may have moved or cancelled this timer.
       if (this.timersByKey.get(key) !== at) continue;
@@ -265,6 +289,7 @@ export class Task {
     }
     if (this.retryTopic) {
       for (const [slot, parked] of [...this.parked.range(undefined, dueKey(now + 1, ''))]) {
+        await slice.pause();
         fired = true;
         this.pendingSince ??= now;
         await this.processOne(fromParked(parked, this.partition), {

@@ -372,22 +372,26 @@ export class KafkaProcessorRun implements ProcessorRun {
         { processor: this.processor, partition: kt.task.partition },
         'rejoined while holding uncommitted work; rebuilding the task',
       );
-      this.rebuildTask(kt);
+      this.rebuildTasks([kt]);
     });
   }
 
   /**
-   * Drops a task whose state may hold changes that never committed and, while its partition is
-   * still assigned here, builds it again from the changelog and reads its input again from the
-   * committed offsets.
+   * Drops tasks whose state may hold changes that never committed and, for partitions still
+   * assigned here, builds them again from the changelog (in one restore: one read of each topic
+   * for all of them) and reads their input again from the committed offsets.
    */
-  private rebuildTask(kt: KafkaTask): void {
-    kt.discarded = true;
-    const { partition } = kt.task;
-    const current = this.tasks.get(partition);
-    if (current && this.ready.get(current) === kt) void this.closeTask(partition);
-    this.rewind(kt);
-    if (this.assignment?.has(partition) && !this.tasks.has(partition)) this.startTasks([partition]);
+  private rebuildTasks(tasks: readonly KafkaTask[]): void {
+    const again: number[] = [];
+    for (const kt of tasks) {
+      kt.discarded = true;
+      const { partition } = kt.task;
+      const current = this.tasks.get(partition);
+      if (current && this.ready.get(current) === kt) void this.closeTask(partition);
+      this.rewind(kt);
+      if (this.assignment?.has(partition) && !this.tasks.has(partition)) again.push(partition);
+    }
+    this.startTasks(again);
   }
 
   private startTasks(fresh: number[]): void {
@@ -937,7 +941,7 @@ export class KafkaProcessorRun implements ProcessorRun {
         { err: error, processor: this.processor, partitions },
         'commit failed; rebuilding',
       );
-      for (const kt of tasks) this.rebuildTask(kt);
+      this.rebuildTasks(tasks);
       throw new RejoinGroup(
         `${this.processor}: commit failed for partitions ${partitions.join(',')}: ${(error as Error).message}`,
       );
@@ -977,6 +981,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   private async flushed(tasks: readonly KafkaTask[]): Promise<KafkaTask[]> {
     const results = await Promise.allSettled(tasks.map((kt) => kt.task.flush()));
     const flushed: KafkaTask[] = [];
+    const failed: KafkaTask[] = [];
     results.forEach((result, i) => {
       const kt = tasks[i]!;
       if (result.status === 'fulfilled') {
@@ -988,8 +993,9 @@ export class KafkaProcessorRun implements ProcessorRun {
         { err: result.reason, processor: this.processor, partition: kt.task.partition },
         'flush failed; rebuilding the task',
       );
-      this.rebuildTask(kt);
+      failed.push(kt);
     });
+    this.rebuildTasks(failed);
     return flushed;
   }
 
