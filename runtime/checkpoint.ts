@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
  * unreadable, too old or ahead of the changelog is ignored and the task restores as before.
  *
  * File format (NDJSON, one file per task): a header line `{"version":1,"changelogOffset":N,"sources":{topic:offset},
- * "writtenAt":ms}`, then lines of up to 10,000 entries of one store, `{"store":name,"entries":[[key,
+ * "writtenAt":ms}`, then lines of up to 1,000 entries of one store, `{"store":name,"entries":[[key,
  * value],...]}` (parsing a few large lines is several times faster than a line per entry), then
  * `{"end":count}`, without which the file is incomplete and refused. Files are written under a temporary name and renamed,
  * so a reader sees a whole checkpoint or the previous one.
@@ -33,8 +33,18 @@ export const CHECKPOINT_MAX_AGE_MS = TOMBSTONE_RETENTION_MS / 2;
 
 const VERSION = 1;
 
-/** Entries per line, and between yields to the event loop, so a large store does not stall the process. */
-const ENTRIES_PER_LINE = 10_000;
+/**
+ * Entries per line, and between yields to the event loop, so a large store does not stall the
+ * process: a line of 1,000 scored leads (~2 MB) parses in tens of milliseconds, at the same
+ * throughput as lines of 10,000 (measured on score-feedback's checkpoints, 2026-12-07).
+ */
+const ENTRIES_PER_LINE = 1000;
+
+/**
+ * Read in large chunks: each chunk waits for a turn of an event loop that tasks share in 20 ms
+ * slices, and a restore took a minute to read 160 MB in the default 64 KiB chunks.
+ */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface CheckpointHeader {
   /** The changelog offset the state reflects: every changelog record before it is in the checkpoint. */
@@ -116,7 +126,7 @@ export class StateCheckpoints {
     usable: (header: CheckpointHeader) => boolean,
     apply: (store: string, key: string, value: unknown) => void,
   ): Promise<CheckpointHeader | undefined> {
-    const input = createReadStream(this.file(partition));
+    const input = createReadStream(this.file(partition), { highWaterMark: READ_CHUNK_BYTES });
     const lines = createInterface({ input, crlfDelay: Infinity });
     try {
       let header: CheckpointHeader | undefined;
