@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CHECKPOINT_MAX_AGE_MS, StateCheckpoints } from './checkpoint';
@@ -42,6 +42,24 @@ describe('StateCheckpoints', () => {
       ],
     });
     expect(readdirSync(dir)).toEqual(['0.ndjson']);
+  });
+
+  test("a write removes the partition's temporary files left by writes a crash cut off long ago", async () => {
+    await checkpoints.save(0, { changelogOffset: 1, sources: {} }, stores);
+    const stale = path.join(dir, '0.ndjson.4242-deadbeef.tmp');
+    const recent = path.join(dir, '0.ndjson.4343-cafebabe.tmp');
+    const otherPartition = path.join(dir, '1.ndjson.4242-deadbeef.tmp');
+    for (const file of [stale, recent, otherPartition]) writeFileSync(file, '{"version":1');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    utimesSync(otherPartition, twoHoursAgo, twoHoursAgo);
+    await checkpoints.save(0, { changelogOffset: 2, sources: {} }, stores);
+    // A recent one may belong to a write under way in another process sharing the directory.
+    expect(readdirSync(dir).sort()).toEqual([
+      '0.ndjson',
+      '0.ndjson.4343-cafebabe.tmp',
+      '1.ndjson.4242-deadbeef.tmp',
+    ]);
   });
 
   test('a later checkpoint replaces the earlier one', async () => {

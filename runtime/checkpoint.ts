@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -32,6 +32,12 @@ export const TOMBSTONE_RETENTION_MS = 24 * 3_600_000;
 export const CHECKPOINT_MAX_AGE_MS = TOMBSTONE_RETENTION_MS / 2;
 
 const VERSION = 1;
+
+/**
+ * A temporary file this old was left by a write that a crash cut off (a write takes seconds): it
+ * is removed, or every crash during a write would leave up to a whole store's size on disk.
+ */
+const STALE_TEMPORARY_MS = 3_600_000;
 
 /**
  * Entries per line, and between yields to the event loop, so a large store does not stall the
@@ -112,6 +118,21 @@ export class StateCheckpoints {
       out.destroy();
       await rm(temporary, { force: true });
       throw error;
+    }
+    await this.removeStaleTemporaries(partition);
+  }
+
+  /** Removes the partition's temporary files of writes cut off long ago (STALE_TEMPORARY_MS). */
+  private async removeStaleTemporaries(partition: number): Promise<void> {
+    const prefix = `${path.basename(this.file(partition))}.`;
+    for (const name of await readdir(this.dir)) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const file = path.join(this.dir, name);
+      const written = await stat(file).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      );
+      if (Date.now() - written > STALE_TEMPORARY_MS) await rm(file, { force: true });
     }
   }
 
