@@ -1,7 +1,8 @@
 /**
  * Kafka-only guarantees around group membership and fencing: a member that lost a task cannot
  * undo its successor's commits, a restore or a slow flush does not get a member expelled, timer
- * ticks do not pile up behind a slow commit, a failed timer commit does not leave a partition
+ * ticks do not pile up behind a slow commit, a reader's consumer crashing fails the read and not
+ * the process, a failed timer commit does not leave a partition
  * without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
  * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
@@ -10,7 +11,9 @@
  * restores its state
  * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Consumer, Producer } from 'kafkajs';
@@ -310,6 +313,32 @@ suite('kafka transport: fencing and liveness', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  test('a reader whose consumer crashes while joining fails its read, not the process', async () => {
+    const { topics, produce } = await setup('reader-crash');
+    await produce(ticks(0, 5));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, '..', 'support', 'reader-crash-child.ts')],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: kafkaBrokers.join(','),
+          KAFKA_TOPIC_PREFIX: `${harness.prefix}.`,
+          TEST_TOPIC: topics.input,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, output: output.trim().split('\n').at(-1) }).toEqual({
+      code: 0,
+      output: 'read failed: The coordinator is loading (injected)',
+    });
   });
 
   test('a timer commit that fails on an idle partition rebuilds the task at once', async () => {
@@ -731,7 +760,8 @@ suite('kafka transport: fencing and liveness', () => {
       const dir = path.join(stateDir, client.names.group(groupId(appId, processor)));
       return {
         member: () => member('leadflow-test', `${harness.prefix}.`, { stateDir, checkpointIntervalMs }),
-        files: () => readdirSync(dir).sort(),
+        // The directory appears with the first checkpoint.
+        files: () => (existsSync(dir) ? readdirSync(dir).sort() : []),
         /** Each partition's checkpoint file: its lines, the header parsed. */
         read: (partition: number) => {
           const lines = readFileSync(path.join(dir, `${partition}.ndjson`), 'utf8')

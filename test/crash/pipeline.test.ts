@@ -228,6 +228,9 @@ async function openRun(label: string) {
         }
         source.done = true;
       })();
+      // Awaited by the test once the leads are in; a check that fails before then closes the
+      // transport under the source, whose rejection must not end the run before it reports why.
+      source.finished.catch(() => undefined);
       return source;
     },
 

@@ -50,6 +50,9 @@ export async function readPartitions(
     finish = resolve;
     fail = reject;
   });
+  // The consumer can crash while `run` is still joining (a coordinator loading after a broker
+  // restart), before `done` is awaited below: that rejection, unhandled, would end the process.
+  done.catch(() => undefined);
   const progress = (partition: number, lastOffset: number) => {
     if (pending.has(partition) && lastOffset >= ends.get(partition)! - 1) {
       pending.delete(partition);
@@ -127,6 +130,8 @@ export function followTopic(
     markReady = resolve;
     fail = reject;
   });
+  // A caller that never waits for `ready` must not have its failure end the process.
+  ready.catch(() => undefined);
   const progress = (partition: number, lastOffset: number) => {
     const end = pending.get(partition);
     if (end !== undefined && lastOffset >= end - 1) pending.delete(partition);
