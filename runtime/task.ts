@@ -55,7 +55,8 @@ export const MAX_DEAD_LETTER_PAYLOAD_BYTES = 256 * 1024;
 const MAX_DEAD_LETTER_ERROR_CHARS = 4096;
 
 /**
- * How long a task works through a batch or its due timers before it lets the event loop turn.
+ * How long a task works through a batch, its due timers or a restore before it lets the event loop
+ * turn.
  * Processors are synchronous, so without a pause a large batch (a backlog after a restart) holds
  * the process: its consumers miss their heartbeats, are expelled, and the batch's commit fails,
  * to be redone from the same backlog (a loop the full crash test fell into).
@@ -162,14 +163,30 @@ export class Task {
   /** Applies changelog records (oldest first) to rebuild state after assignment. */
   restore(changelog: Iterable<RawRecord>): number {
     let applied = 0;
+    for (const record of changelog) if (this.restoreRecord(record)) applied++;
+    return applied;
+  }
+
+  /**
+   * `restore` for a process whose other tasks go on meanwhile: it lets the event loop turn every
+   * `SLICE_MS`, as processing does (a changelog read from its start holds an entry per key).
+   */
+  async restoreInSlices(changelog: Iterable<RawRecord>): Promise<number> {
+    let applied = 0;
+    const slice = new TimeSlice();
     for (const record of changelog) {
-      const composite = record.key?.toString('utf8') ?? '';
-      const slash = composite.indexOf('/');
-      if (slash < 0) continue;
-      const value = record.value === null ? null : JSON.parse(record.value.toString('utf8'));
-      if (this.restoreEntry(composite.slice(0, slash), composite.slice(slash + 1), value)) applied++;
+      if (this.restoreRecord(record)) applied++;
+      await slice.pause();
     }
     return applied;
+  }
+
+  private restoreRecord(record: RawRecord): boolean {
+    const composite = record.key?.toString('utf8') ?? '';
+    const slash = composite.indexOf('/');
+    if (slash < 0) return false;
+    const value = record.value === null ? null : JSON.parse(record.value.toString('utf8'));
+    return this.restoreEntry(composite.slice(0, slash), composite.slice(slash + 1), value);
   }
 
   /**

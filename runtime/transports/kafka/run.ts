@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Admin,
   Consumer,
@@ -94,9 +94,6 @@ const TRANSACTION_TIMEOUT_MS = 10_000;
  * transaction the broker must abort itself ends within its timeout.
  */
 const CHANGELOG_STABLE_WAIT_MS = 3 * TRANSACTION_TIMEOUT_MS;
-
-/** Changelog records a restore applies before it lets other work run. */
-const RESTORE_SLICE = 2000;
 
 /** The pause between ticks (due timers, commits of idle tasks, checkpoints). */
 const TICK_INTERVAL_MS = 10;
@@ -500,13 +497,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     const tasks = new Map<number, KafkaTask>();
     for (const [partition, { task, checkpoint }] of built) {
       const records = restored.filter((r) => r.partition === partition);
-      let applied = 0;
-      // In slices, letting heartbeats and the other runs' work through between them: a changelog
-      // read from its start holds an entry per key ever written.
-      for (let i = 0; i < records.length; i += RESTORE_SLICE) {
-        applied += task.restore(records.slice(i, i + RESTORE_SLICE));
-        await setImmediate();
-      }
+      const applied = await task.restoreInSlices(records);
       let mirrored = 0;
       for (const [topic, source] of tables) {
         // Up to the committed offset: the records the task had put into the table.
