@@ -26,6 +26,12 @@ export const engineMetrics = {
     labelNames: ['processor'] as const,
     registers: [registry],
   }),
+  hangingTransactionsAborted: new client.Counter({
+    name: 'leadflow_hanging_transactions_aborted_total',
+    help: "Aborts of a transaction that held a group's offsets past the transaction timeout (docs/operations.md).",
+    labelNames: ['processor'] as const,
+    registers: [registry],
+  }),
   stepSeconds: new client.Histogram({
     name: 'leadflow_processor_step_seconds',
     help: 'Time to process and commit one batch.',

@@ -6,7 +6,8 @@
  * without a task, deployments sharing a cluster under
  * different topic prefixes stay apart, a producer claim that fails leaks no producer, the
  * broker refuses offsets from a stale group generation (KIP-447), a restore waits for the changelog
- * of the commit its offsets came from, a static member's restart moves no partitions, a produce call
+ * of the commit its offsets came from, a run frees its group's offsets from a transaction it left
+ * hanging on the broker, a static member's restart moves no partitions, a produce call
  * is not held behind another on the wire, and a restart
  * restores its state
  * from a local checkpoint and the changelog after it, ignoring a checkpoint it cannot trust.
@@ -19,6 +20,7 @@ import path from 'node:path';
 import type { Consumer, Producer } from 'kafkajs';
 import { engineMetrics } from '../../runtime/metrics';
 import { Pipeline } from '../../runtime/pipeline';
+import { retry } from '../../runtime/retry';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { groupId } from '../../runtime/transport';
 import { type KafkaOptions, KafkaTransport } from '../../runtime/transports/kafka';
@@ -122,6 +124,67 @@ suite('kafka transport: fencing and liveness', () => {
     const opened = new Promise<void>((resolve) => (open = resolve));
     gates.push({ open });
     return { open, opened };
+  }
+
+  /**
+   * Leaves what a broker that shut down mid-commit left in the outage crash test: transactional
+   * offsets on the group's offsets partition that no transaction will end. The TxnOffsetCommit goes
+   * out under a fresh producer epoch with no AddOffsetsToTxn before it, so the coordinator never
+   * knows of it; the broker's transaction verification (KIP-890), which would refuse it, is off
+   * for that one request. kafkajs exposes its protocol calls only on its internal cluster.
+   */
+  async function leaveHangingOffsets(transactionalId: string, group: string, topic: string) {
+    const admin = await client.admin();
+    const verification = (value: string) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: 4,
+            name: '1',
+            configEntries: [{ name: 'transaction.partition.verification.enable', value }],
+          },
+        ],
+      });
+    const createCluster = Object.getOwnPropertySymbols(client.kafka).find(
+      (symbol) => symbol.description === 'private:Kafka:createCluster',
+    )!;
+    const cluster = (client.kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[
+      createCluster
+    ]!({});
+    await cluster.connect();
+    await verification('false');
+    try {
+      // Coordinators of ids nobody used yet may still be loading: the whole write is retried.
+      await retry(
+        async () => {
+          const coordinator = await cluster.findGroupCoordinator({
+            groupId: transactionalId,
+            coordinatorType: 1,
+          });
+          const { producerId, producerEpoch } = await coordinator.initProducerId({
+            transactionalId,
+            transactionTimeout: 10_000,
+          });
+          await (
+            await cluster.findGroupCoordinator({ groupId: group })
+          ).txnOffsetCommit({
+            transactionalId,
+            groupId: group,
+            producerId,
+            producerEpoch,
+            generationId: -1,
+            memberId: '',
+            groupInstanceId: null,
+            topics: [{ topic, partitions: [{ partition: 0, offset: '0' }] }],
+          });
+        },
+        { attempts: 20, baseDelayMs: 200, maxDelayMs: 2000 },
+      );
+    } finally {
+      await verification('true');
+      await cluster.disconnect();
+    }
   }
 
   /** Member ids of a group on the broker. */
@@ -621,6 +684,34 @@ suite('kafka transport: fencing and liveness', () => {
     }
   });
 
+  test('offsets a cut-off commit left hanging on the broker are freed by the run that left them', async () => {
+    const { appId, topics, codec, start, produce } = await setup('hanging');
+    const instanceId = 'hanging-a';
+    const transport = member('leadflow-test-hanging', undefined, { instanceId });
+    const group = transport.names.group(groupId(appId, 'hanging'));
+    const input = transport.names.physical(topics.input);
+    // The run's transactional id (run.ts): what the broker keys the pending offsets under.
+    await leaveHangingOffsets(`${group}-${instanceId}`, group, input);
+    const admin = await client.admin();
+    await expect(admin.fetchOffsets({ groupId: group, topics: [input] })).rejects.toMatchObject({
+      type: 'UNSTABLE_OFFSET_COMMIT',
+    });
+    const aborted = async () =>
+      (await engineMetrics.hangingTransactionsAborted.get()).values.find(
+        (v) => v.labels.processor === 'hanging',
+      )?.value ?? 0;
+    const before = await aborted();
+
+    const pipeline = await start(transport, counterProcessor(topics, 60_000, 'hanging'));
+    await produce(ticks(0, 10, 2));
+    // Without the abort, every restore waits for offsets that no marker will ever make stable.
+    await pipeline.waitIdle();
+    const counts = await readValues<Count>(client, codec, topics.output);
+    expect(Math.max(...counts.filter((c) => c.key === 'key-0').map((c) => c.count))).toBe(5);
+    expect(await aborted()).toBe(before + 1);
+    await pipeline.stop();
+  });
+
   test('a produce call does not wait behind a request already on the wire, and all of them land', async () => {
     const topic = `${harness.prefix}.ingress-like`;
     await (
@@ -947,6 +1038,20 @@ suite('kafka transport: fencing and liveness', () => {
     });
   });
 });
+
+/** The part of kafkajs's internal cluster and broker that leaveHangingOffsets uses. */
+interface InternalBroker {
+  initProducerId(request: { transactionalId: string; transactionTimeout: number }): Promise<{
+    producerId: number;
+    producerEpoch: number;
+  }>;
+  txnOffsetCommit(request: object): Promise<unknown>;
+}
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(request: { groupId: string; coordinatorType?: number }): Promise<InternalBroker>;
+}
 
 const ticks = (from: number, count: number, keys = 50): Tick[] =>
   Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));

@@ -36,21 +36,56 @@ export async function offsetsAt(admin: Admin, topic: string, ts: number) {
 }
 
 /**
+ * A group's offsets stayed unstable: some transaction that sent offsets for them has not ended. A
+ * transaction the broker knows ends within its timeout; past that it is hanging (see
+ * docs/operations.md, "Offsets that stay unstable").
+ */
+export class UnstableOffsetsError extends Error {
+  constructor(
+    readonly groupId: string,
+    readonly topic: string,
+    waitedMs: number,
+    options: { cause: unknown },
+  ) {
+    super(
+      `the offsets of group ${groupId} on ${topic} stayed unstable for ${Math.round(waitedMs / 1000)} s: ` +
+        'a transaction that sent them has not ended',
+      options,
+    );
+    this.name = 'UnstableOffsetsError';
+  }
+}
+
+/**
  * A group's committed offsets for a topic and their metadata, by partition (offset -1 where none).
  * OffsetFetch asks for
  * stable offsets (KIP-447, patches/kafkajs+2.2.4.patch): while a transaction that sent offsets for
  * a partition is open, the broker answers UNSTABLE_OFFSET_COMMIT, and this waits for it to end
- * (commit, abort, or the transaction timeout). A new owner reading too early would start where a
- * zombie's commit is about to move the offset, and process those records a second time.
+ * (commit, abort, or the transaction timeout), up to `withinMs`. A new owner reading too early
+ * would start where a zombie's commit is about to move the offset, and process those records a
+ * second time.
  */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string) {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  { withinMs = 90_000 }: { withinMs?: number } = {},
+) {
+  const started = Date.now();
   const [result] = await retry(() => admin.fetchOffsets({ groupId, topics: [topic] }), {
-    attempts: 100,
+    attempts: Infinity,
     baseDelayMs: 50,
     maxDelayMs: 1000,
-    isRetryable: (error) => (error as { type?: string }).type === 'UNSTABLE_OFFSET_COMMIT',
+    deadlineMs: withinMs,
+    isRetryable: isUnstable,
+  }).catch((error: unknown) => {
+    throw isUnstable(error)
+      ? new UnstableOffsetsError(groupId, topic, Date.now() - started, { cause: error })
+      : error;
   });
   return (result?.partitions ?? [])
     .map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }))
     .sort((a, b) => a.partition - b.partition);
 }
+
+const isUnstable = (error: unknown) => (error as { type?: string }).type === 'UNSTABLE_OFFSET_COMMIT';

@@ -9,7 +9,7 @@ import type {
   RecordMetadata,
   Transaction,
 } from 'kafkajs';
-import { committedOffsets, topicOffsets } from './admin';
+import { committedOffsets, topicOffsets, UnstableOffsetsError } from './admin';
 import { heartbeatIntervalMs } from './client';
 import { changelogTopic } from '../../topic-spec';
 import { type CheckpointHeader, StateCheckpoints } from '../../checkpoint';
@@ -94,6 +94,13 @@ const TRANSACTION_TIMEOUT_MS = 10_000;
  * transaction the broker must abort itself ends within its timeout.
  */
 const CHANGELOG_STABLE_WAIT_MS = 3 * TRANSACTION_TIMEOUT_MS;
+
+/**
+ * How long a restore waits for its group's offsets to become stable before it takes the
+ * transaction holding them for a hanging one: the broker aborts a transaction past its timeout on
+ * its next check (every 10 s by default), so a transaction it knows is gone well before this.
+ */
+const HANGING_TRANSACTION_MS = 3 * TRANSACTION_TIMEOUT_MS;
 
 /** The pause between ticks (due timers, commits of idle tasks, checkpoints). */
 const TICK_INTERVAL_MS = 10;
@@ -451,11 +458,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     /** Per partition, how far its changelog must be stable to hold the state its offsets go with. */
     const changelogEnds = new Map<number, number>();
     for (const topic of this.inputs) {
-      for (const { partition, offset, metadata } of await committedOffsets(
-        admin,
-        this.group,
-        this.names.physical(topic),
-      )) {
+      for (const { partition, offset, metadata } of await this.stableOffsets(admin, topic)) {
         if (!starts.has(partition)) continue;
         starts.get(partition)!.set(topic, offset);
         const end = changelogEndOf(metadata);
@@ -612,6 +615,56 @@ export class KafkaProcessorRun implements ProcessorRun {
       );
       return { task: newTask(partition) };
     }
+  }
+
+  /**
+   * The group's committed offsets for an input topic, once no transaction holds them. Offsets held
+   * past the transaction timeout are held by a transaction the broker no longer knows: a
+   * TxnOffsetCommit written while the broker shut down mid-commit, its transaction then forgotten,
+   * so no marker ever ends it (seen on Kafka 4.4 in the outage crash test; `kafka-transactions
+   * find-hanging` lists it). The commit that was cut off was this run's, and the broker keys
+   * pending offsets by producer id, which the run's transactional id keeps: an abort from it that
+   * touches the group writes the marker that ends them.
+   */
+  private async stableOffsets(admin: Admin, topic: string) {
+    const physical = this.names.physical(topic);
+    try {
+      return await committedOffsets(admin, this.group, physical, { withinMs: HANGING_TRANSACTION_MS });
+    } catch (error) {
+      if (!(error instanceof UnstableOffsetsError)) throw error;
+      this.options.log.warn(
+        { processor: this.processor, topic: physical, transactionalId: this.transactionalId },
+        "a transaction holds the group's offsets past its timeout; aborting this run's, which ends one it left hanging " +
+          '(if this repeats, another transactional id holds them: see docs/operations.md)',
+      );
+      await this.abortWithGroupOffsets();
+      engineMetrics.hangingTransactionsAborted.inc({ processor: this.processor });
+      return committedOffsets(admin, this.group, physical, { withinMs: HANGING_TRANSACTION_MS });
+    }
+  }
+
+  /**
+   * Aborts a transaction that adds the group's offsets and sends none: the abort marker lands on
+   * the group's offsets partition and ends whatever the run's producer id left pending there. It
+   * queues behind the commits, as they share the producer.
+   */
+  private abortWithGroupOffsets(): Promise<void> {
+    const abort = this.commits.then(async () => {
+      const producer = await this.claimedProducer();
+      const transaction = await producer.transaction();
+      try {
+        await retryConcurrentTransactions(() =>
+          transaction.sendOffsets({ consumerGroupId: this.group, topics: [], ...this.member }),
+        );
+        await transaction.abort();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        await this.dropProducer();
+        throw error;
+      }
+    });
+    this.commits = abort.catch(() => undefined);
+    return abort;
   }
 
   /** The run's transactional producer, created and claimed on first use. */
