@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Consumer, Producer } from 'kafkajs';
+import { ConfigResourceTypes, type Consumer, type Producer } from 'kafkajs';
 import { engineMetrics } from '../../runtime/metrics';
 import { Pipeline } from '../../runtime/pipeline';
 import { retry } from '../../runtime/retry';
@@ -135,16 +135,17 @@ suite('kafka transport: fencing and liveness', () => {
    */
   async function leaveHangingOffsets(transactionalId: string, group: string, topic: string) {
     const admin = await client.admin();
-    const verification = (value: string) =>
+    const { brokers } = await admin.describeCluster();
+    // AlterConfigs replaces a broker's dynamic configs as a whole: the test brokers have none but
+    // this one, so an empty list puts back the static default (verification on).
+    const brokerConfigs = (configEntries: { name: string; value: string }[]) =>
       admin.alterConfigs({
         validateOnly: false,
-        resources: [
-          {
-            type: 4,
-            name: '1',
-            configEntries: [{ name: 'transaction.partition.verification.enable', value }],
-          },
-        ],
+        resources: brokers.map(({ nodeId }) => ({
+          type: ConfigResourceTypes.BROKER,
+          name: String(nodeId),
+          configEntries,
+        })),
       });
     const createCluster = Object.getOwnPropertySymbols(client.kafka).find(
       (symbol) => symbol.description === 'private:Kafka:createCluster',
@@ -153,7 +154,7 @@ suite('kafka transport: fencing and liveness', () => {
       createCluster
     ]!({});
     await cluster.connect();
-    await verification('false');
+    await brokerConfigs([{ name: 'transaction.partition.verification.enable', value: 'false' }]);
     try {
       // Coordinators of ids nobody used yet may still be loading: the whole write is retried.
       await retry(
@@ -182,7 +183,7 @@ suite('kafka transport: fencing and liveness', () => {
         { attempts: 20, baseDelayMs: 200, maxDelayMs: 2000 },
       );
     } finally {
-      await verification('true');
+      await brokerConfigs([]);
       await cluster.disconnect();
     }
   }
