@@ -56,10 +56,9 @@ const MAX_DEAD_LETTER_ERROR_CHARS = 4096;
 
 /**
  * How long a task works through a batch, its due timers or a restore before it lets the event loop
- * turn.
- * Processors are synchronous, so without a pause a large batch (a backlog after a restart) holds
- * the process: its consumers miss their heartbeats, are expelled, and the batch's commit fails,
- * to be redone from the same backlog (a loop the full crash test fell into).
+ * turn. Processors are synchronous, so without a pause a large batch (a backlog after a restart)
+ * holds the process: its consumers miss their heartbeats, are expelled, and the batch's commit
+ * fails, to be redone from the same backlog (a loop the full crash test fell into).
  */
 const SLICE_MS = 20;
 
