@@ -131,9 +131,16 @@ suite('kafka transport: fencing and liveness', () => {
    * offsets on the group's offsets partition that no transaction will end. The TxnOffsetCommit goes
    * out under a fresh producer epoch with no AddOffsetsToTxn before it, so the coordinator never
    * knows of it; the broker's transaction verification (KIP-890), which would refuse it, is off
-   * for that one request. kafkajs exposes its protocol calls only on its internal cluster.
+   * for that one request. kafkajs exposes its protocol calls only on its internal cluster. Into a
+   * group with a live member the offsets go under that member's generation, as the cut-off
+   * commit's did.
    */
-  async function leaveHangingOffsets(transactionalId: string, group: string, topic: string) {
+  async function leaveHangingOffsets(
+    transactionalId: string,
+    group: string,
+    topic: string,
+    member: { generationId: number; memberId: string } = { generationId: -1, memberId: '' },
+  ) {
     const admin = await client.admin();
     const { brokers } = await admin.describeCluster();
     // AlterConfigs replaces a broker's dynamic configs as a whole: the test brokers have none but
@@ -174,8 +181,7 @@ suite('kafka transport: fencing and liveness', () => {
             groupId: group,
             producerId,
             producerEpoch,
-            generationId: -1,
-            memberId: '',
+            ...member,
             groupInstanceId: null,
             topics: [{ topic, partitions: [{ partition: 0, offset: '0' }] }],
           });
@@ -710,6 +716,54 @@ suite('kafka transport: fencing and liveness', () => {
     const counts = await readValues<Count>(client, codec, topics.output);
     expect(Math.max(...counts.filter((c) => c.key === 'key-0').map((c) => c.count))).toBe(5);
     expect(await aborted()).toBe(before + 1);
+    await pipeline.stop();
+  });
+
+  test('offsets left hanging while a run keeps its partitions are freed without a restart', async () => {
+    const { appId, topics, codec, start, produce } = await setup('hanging-live');
+    const instanceId = 'hanging-live-a';
+    const transport = member('leadflow-test-hanging-live', undefined, { instanceId });
+    const group = transport.names.group(groupId(appId, 'hanging-live'));
+    const input = transport.names.physical(topics.input);
+    // Quiet timers far off: a timer's commit would fail on the fenced producer and restore.
+    const pipeline = await start(transport, counterProcessor(topics, 3_600_000, 'hanging-live'));
+    await produce(ticks(0, 10, 2));
+    await pipeline.waitIdle();
+    const aborted = async () =>
+      (await engineMetrics.hangingTransactionsAborted.get()).values.find(
+        (v) => v.labels.processor === 'hanging-live',
+      )?.value ?? 0;
+    const before = await aborted();
+
+    // The broker restarted mid-commit and no input follows: no restore and no commit of the run's
+    // producer will come along to end what it left.
+    const { member: live } = pipeline.runs[0] as unknown as {
+      member: { generationId: number; memberId: string };
+    };
+    await leaveHangingOffsets(`${group}-${instanceId}`, group, input, live);
+    const admin = await client.admin();
+    await expect(admin.fetchOffsets({ groupId: group, topics: [input] })).rejects.toMatchObject({
+      type: 'UNSTABLE_OFFSET_COMMIT',
+    });
+    await eventually(
+      async () => {
+        try {
+          await admin.fetchOffsets({ groupId: group, topics: [input] });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      120_000,
+      'the group offsets stable again',
+    );
+    expect(await aborted()).toBe(before + 1);
+
+    // The run goes on from its own offsets, not the hanging ones (0).
+    await produce(ticks(10, 2, 2));
+    await pipeline.waitIdle();
+    const counts = await readValues<Count>(client, codec, topics.output);
+    expect(Math.max(...counts.filter((c) => c.key === 'key-0').map((c) => c.count))).toBe(6);
     await pipeline.stop();
   });
 

@@ -102,6 +102,15 @@ const CHANGELOG_STABLE_WAIT_MS = 3 * TRANSACTION_TIMEOUT_MS;
  */
 const HANGING_TRANSACTION_MS = 3 * TRANSACTION_TIMEOUT_MS;
 
+/**
+ * How often a run looks for offsets of its group left hanging. A restore frees those its producer
+ * left, and any commit of that producer ends them too, but offsets left by a commit the broker cut
+ * off at shutdown can hang where no restore or commit follows: the partitions stayed put and no
+ * input came after (seen for the reward stage in the outage crash test, the group's offsets then
+ * held unstable until the end).
+ */
+const HANGING_CHECK_INTERVAL_MS = TRANSACTION_TIMEOUT_MS;
+
 /** The pause between ticks (due timers, commits of idle tasks, checkpoints). */
 const TICK_INTERVAL_MS = 10;
 
@@ -126,6 +135,7 @@ export class KafkaProcessorRun implements ProcessorRun {
   /** Partitions of the latest group generation; undefined until the first join. */
   private assignment: Set<number> | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
+  private hangingCheck: NodeJS.Timeout | undefined;
   /** Read position per topic:partition, past transaction markers (which committed offsets are not). */
   private readonly positions = new Map<string, number>();
   /**
@@ -192,6 +202,31 @@ export class KafkaProcessorRun implements ProcessorRun {
     this.running = true;
     await this.runConsumer();
     this.scheduleTick();
+    this.scheduleHangingCheck();
+  }
+
+  /**
+   * Every run checks, whether or not it holds partitions now: the run that left offsets hanging
+   * is the only one that can end them, and its partitions may have moved to a member that cannot.
+   */
+  private scheduleHangingCheck(): void {
+    this.hangingCheck = setTimeout(() => {
+      void this.freeHangingOffsets().finally(() => {
+        if (this.running) this.scheduleHangingCheck();
+      });
+    }, HANGING_CHECK_INTERVAL_MS);
+  }
+
+  private async freeHangingOffsets(): Promise<void> {
+    try {
+      const admin = await this.transport.admin();
+      for (const topic of this.inputs) if (this.running) await this.stableOffsets(admin, topic);
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, processor: this.processor },
+        'the check for hanging offsets failed',
+      );
+    }
   }
 
   /**
@@ -336,6 +371,7 @@ export class KafkaProcessorRun implements ProcessorRun {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.timerLoop);
+    clearTimeout(this.hangingCheck);
     // The commit under way finishes while the member is still in the group, which it must be for
     // its offsets to be accepted.
     await this.commits;
@@ -646,21 +682,26 @@ export class KafkaProcessorRun implements ProcessorRun {
   /**
    * Aborts a transaction that adds the group's offsets and sends none: the abort marker lands on
    * the group's offsets partition and ends whatever the run's producer id left pending there. It
-   * queues behind the commits, as they share the producer.
+   * queues behind the commits, as they share the producer. A producer the broker restart left
+   * fenced or broken fails it once; a fresh claim then does it.
    */
   private abortWithGroupOffsets(): Promise<void> {
     const abort = this.commits.then(async () => {
-      const producer = await this.claimedProducer();
-      const transaction = await producer.transaction();
-      try {
-        await retryConcurrentTransactions(() =>
-          transaction.sendOffsets({ consumerGroupId: this.group, topics: [], ...this.member }),
-        );
-        await transaction.abort();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        await this.dropProducer();
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        if (!this.running) return;
+        const producer = await this.claimedProducer();
+        const transaction = await producer.transaction();
+        try {
+          await retryConcurrentTransactions(() =>
+            transaction.sendOffsets({ consumerGroupId: this.group, topics: [], ...this.member }),
+          );
+          await transaction.abort();
+          return;
+        } catch (error) {
+          await transaction.abort().catch(() => undefined);
+          await this.dropProducer();
+          if (attempt >= 2) throw error;
+        }
       }
     });
     this.commits = abort.catch(() => undefined);
