@@ -4,7 +4,7 @@
  * and dashboard, and an orderly close. `leadflow start` opens it; tests and embedders can too.
  */
 import type { Logger } from 'pino';
-import { commitPolicy, type Config, describeConfig } from '../config';
+import { commitPolicy, type Config, describeConfig, retentionSettings } from '../config';
 import { buildApp } from '../ingress/app';
 import { openDashboardSource } from '../ingress/dashboard/source';
 import { openIngress } from '../ingress/server';
@@ -14,6 +14,8 @@ import { Pipeline } from '../runtime/pipeline';
 import type { SchemaRegistry } from '../runtime/registry';
 import type { Transport } from '../runtime/transport';
 import { openSinkDatabase, POSTGRES_SINKS } from '../sinks';
+import { LEADS_SINK } from '../sinks/postgres/processors';
+import { scheduleRetentionPurge } from '../sinks/postgres/retention';
 import { reportConsumerLag } from '../sinks/metrics/consumer-lag';
 import { NEO4J_SINKS, openGraph, startGraphJob } from '../sinks/neo4j';
 import { VECTOR_SINK } from '../sinks/vectors/processor';
@@ -66,7 +68,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     appId: config.LEADFLOW_APP_ID,
     transport,
     registry,
-    catalog: platformCatalog(),
+    catalog: platformCatalog(retentionSettings(config)),
     processors,
     log,
     run: { commit: commitPolicy(config) },
@@ -80,6 +82,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         intervalMs: config.LEADFLOW_GRAPH_JOB_INTERVAL_MS,
       })
     : undefined;
+  // Where the lead tables are written, their rows are also purged past retention.
+  const retentionPurge =
+    database && processors.some((p) => p.name === LEADS_SINK)
+      ? scheduleRetentionPurge({ database, retention: retentionSettings(config), log })
+      : undefined;
   const stopLagReport = reportConsumerLag({ transport, appId: config.LEADFLOW_APP_ID, processors });
   const ingress = await openIngress({
     config,
@@ -113,6 +120,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await ingress.close();
       await dashboard.close();
       await graphJob?.stop();
+      await retentionPurge?.stop();
       await pipeline.stop();
       await graph?.close();
       await ai.close();

@@ -19,6 +19,7 @@ import {
 import { VENDOR_ID_PATTERN } from '../ingress/auth/vendors';
 import { RawLeadWriter } from '../ingress/lead-writer';
 import { RecordCodec } from '../runtime/codec';
+import { retentionSettings } from '../config';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { positiveInt } from './options';
 import { action, openContext } from './context';
@@ -66,8 +67,8 @@ export function registerIngest(program: Command): void {
           );
         }
         const size = fs.statSync(file).size;
-        const { transport, registry } = openContext();
-        const catalog = platformCatalog();
+        const { config, transport, registry } = openContext();
+        const catalog = platformCatalog(retentionSettings(config));
         await transport.applyTopics([catalog.get(TOPIC.leadsRaw), catalog.get(TOPIC.uploads)]);
         const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
         await codec.prepare([TOPIC.leadsRaw, TOPIC.uploads]);

@@ -18,6 +18,7 @@ import { CURRENT_MODEL_KEY } from '../processors/score/model-selector';
 import type { ModelRelease, TrainingExample } from '../schemas/score-records';
 import { generatedTrainingRows, LABEL, trainingRowsFromExamples } from '../tools/training-data';
 import { RecordCodec } from '../runtime/codec';
+import { retentionSettings } from '../config';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { action, openContext } from './context';
 import { positiveInt } from './options';
@@ -114,7 +115,7 @@ function csvTrainOptions(flags: CsvTrainingFlags, source: string): TrainOptions 
 async function readTrainingExamples(): Promise<TrainingExample[]> {
   const context = openContext();
   try {
-    const catalog = platformCatalog();
+    const catalog = platformCatalog(retentionSettings(context.config));
     await context.transport.applyTopics([catalog.get(TOPIC.modelTraining)]);
     const codec = new RecordCodec(catalog, context.registry, {
       subjectPrefix: context.transport.topicPrefix,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parsePosition, type ReplayPlan } from '../runtime/replay/plan';
 import { ReplayRunner } from '../runtime/replay/runner';
 import { topologyStages } from '../app/topology';
+import { retentionSettings } from '../config';
 import { platformCatalog } from '../topics/platform';
 import { printTable } from './topics';
 import { action, openContext } from './context';
@@ -40,7 +41,7 @@ export function registerReplay(program: Command): void {
             transport,
             registry,
             appId: config.LEADFLOW_APP_ID,
-            catalog: platformCatalog(),
+            catalog: platformCatalog(retentionSettings(config)),
             stages: topologyStages(config),
             log,
           });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { topology } from '../app/topology';
+import { retentionSettings } from '../config';
 import { platformCatalog } from '../topics/platform';
 import { action, openContext } from './context';
 
@@ -12,7 +13,10 @@ export function registerTopics(program: Command): void {
     .action(
       action(async () => {
         const { config, transport } = openContext();
-        const catalog = platformCatalog().withProcessors(config.LEADFLOW_APP_ID, topology(config));
+        const catalog = platformCatalog(retentionSettings(config)).withProcessors(
+          config.LEADFLOW_APP_ID,
+          topology(config),
+        );
         const changes = await transport.applyTopics(catalog.all());
         for (const change of changes) {
           process.stdout.write(

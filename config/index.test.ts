@@ -1,4 +1,4 @@
-import { commitPolicy, ConfigError, describeConfig, loadConfig } from './index';
+import { commitPolicy, ConfigError, describeConfig, loadConfig, retentionSettings } from './index';
 
 describe('configuration', () => {
   test('defaults give the embedded platform with nothing set', () => {
@@ -37,6 +37,10 @@ describe('configuration', () => {
     ['LEADFLOW_COMMIT_INTERVAL_MS', 'soon'],
     ['KAFKA_SESSION_TIMEOUT_MS', '1000'],
     ['KAFKA_INSTANCE_ID', 'pod 1'],
+    ['RETENTION_RAW_LEADS_DAYS', '0'],
+    ['RETENTION_REJECTED_LEADS_DAYS', 'ninety'],
+    ['RETENTION_TRAINING_DAYS', '1.5'],
+    ['RETENTION_TRAINING_DAYS', '3651'],
   ])('a bad %s (%s) fails with a message naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {
@@ -52,6 +56,29 @@ describe('configuration', () => {
     expect(
       commitPolicy(loadConfig({ LEADFLOW_COMMIT_LINGER_MS: '0', LEADFLOW_COMMIT_INTERVAL_MS: '250' })),
     ).toEqual({ lingerMs: 0, commitIntervalMs: 250 });
+  });
+
+  test('retention per data class is read in days; unset classes keep the catalogue default', () => {
+    expect(retentionSettings(loadConfig({}))).toEqual({
+      rawLeads: undefined,
+      rejectedLeads: undefined,
+      training: undefined,
+    });
+    expect(
+      retentionSettings(
+        loadConfig({
+          RETENTION_RAW_LEADS_DAYS: '30',
+          RETENTION_REJECTED_LEADS_DAYS: '7',
+          RETENTION_TRAINING_DAYS: '730',
+        }),
+      ),
+    ).toEqual({ rawLeads: 30, rejectedLeads: 7, training: 730 });
+    expect(() => loadConfig({ RETENTION_REJECTED_LEADS_DAYS: 'ninety' })).toThrow(
+      'RETENTION_REJECTED_LEADS_DAYS: must be a whole number of days',
+    );
+    expect(() => loadConfig({ RETENTION_RAW_LEADS_DAYS: '0' })).toThrow(
+      'RETENTION_RAW_LEADS_DAYS: must be at least 1 day',
+    );
   });
 
   test('empty strings count as unset', () => {

@@ -29,6 +29,15 @@ const brokerList = z
     message: 'must be a comma-separated list of host:port',
   });
 
+const WHOLE_DAYS = 'must be a whole number of days';
+
+const retentionDays = z.coerce
+  .number({ error: WHOLE_DAYS })
+  .int(WHOLE_DAYS)
+  .min(1, 'must be at least 1 day')
+  .max(3650, 'must be at most 3650 days')
+  .optional();
+
 export const configSchema = z.object({
   LEADFLOW_TRANSPORT: z.enum(['embedded', 'kafka']).default('embedded'),
   LEADFLOW_DATA_DIR: z.string().min(1).default('./.leadflow'),
@@ -85,6 +94,17 @@ export const configSchema = z.object({
   LEADFLOW_LLM_USD_PER_MTOK_OUTPUT: z.coerce.number().min(0).optional(),
   LEADFLOW_DUPLICATE_WINDOW_DAYS: z.coerce.number().positive().max(3650).default(30),
   LEADFLOW_CONSENT_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(90),
+  /** Consent certificates are claimed and checked with their provider once its key or code is set. */
+  TRUSTEDFORM_API_URL: url(['http', 'https']).default('https://cert.trustedform.com'),
+  TRUSTEDFORM_API_KEY: z.string().min(1).optional(),
+  JORNAYA_API_URL: url(['http', 'https']).default('https://api.leadid.com'),
+  JORNAYA_ACCOUNT_CODE: z.string().min(1).optional(),
+  /** With the provider code, the lead audit (age, contact match) instead of Authenticate. */
+  JORNAYA_AUDIT_KEY: z.string().min(1).optional(),
+  JORNAYA_PROVIDER_CODE: z.string().min(1).optional(),
+  /** While a provider cannot answer: hold the lead (retry rounds, then dead letter) or pass it flagged. */
+  LEADFLOW_CONSENT_OUTAGE_POLICY: z.enum(['hold', 'pass-flagged']).default('hold'),
+  LEADFLOW_CONSENT_TEXT_RULE: z.enum(['contains', 'exact']).default('contains'),
   LEADFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LEADFLOW_ROUTING_CONFIG: z.string().min(1).optional(),
   LEADFLOW_REWARDS_CONFIG: z.string().min(1).optional(),
@@ -107,6 +127,13 @@ export const configSchema = z.object({
   LEADFLOW_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
   /** Longest an HTTP connection may stay silent before it is closed, in ms. */
   LEADFLOW_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Days each data class is kept on its topics and in its tables (docs/operations.md#retention);
+   * unset: the catalogue's default (DEFAULT_RETENTION_DAYS in topics/platform.ts).
+   */
+  RETENTION_RAW_LEADS_DAYS: retentionDays,
+  RETENTION_REJECTED_LEADS_DAYS: retentionDays,
+  RETENTION_TRAINING_DAYS: retentionDays,
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -144,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function describeConfig(config: Config): Record<string, string> {
   const secret = new Set([
     'OPENAI_API_KEY',
+    'TRUSTEDFORM_API_KEY',
+    'JORNAYA_ACCOUNT_CODE',
+    'JORNAYA_AUDIT_KEY',
     'LEADFLOW_JWT_SECRET',
     'LEADFLOW_WEBHOOK_SECRET',
     'SMS_AUTH_TOKEN',
@@ -167,4 +197,25 @@ function redactUrl(value: string): string {
  */
 export function commitPolicy(config: Config): { lingerMs?: number; commitIntervalMs?: number } {
   return { lingerMs: config.LEADFLOW_COMMIT_LINGER_MS, commitIntervalMs: config.LEADFLOW_COMMIT_INTERVAL_MS };
+}
+
+export type RetentionConfig = Pick<
+  Config,
+  'RETENTION_RAW_LEADS_DAYS' | 'RETENTION_REJECTED_LEADS_DAYS' | 'RETENTION_TRAINING_DAYS'
+>;
+
+/**
+ * Days each data class is kept, as the configuration asks (topics/platform.ts names the classes);
+ * what it leaves unset keeps the catalogue's default.
+ */
+export function retentionSettings(config: RetentionConfig): {
+  rawLeads?: number;
+  rejectedLeads?: number;
+  training?: number;
+} {
+  return {
+    rawLeads: config.RETENTION_RAW_LEADS_DAYS,
+    rejectedLeads: config.RETENTION_REJECTED_LEADS_DAYS,
+    training: config.RETENTION_TRAINING_DAYS,
+  };
 }

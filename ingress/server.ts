@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { type Config, type RetentionConfig, retentionSettings } from '../config';
 import { UploadRecorder } from '../connectors/files/upload-recorder';
 import type { Upload } from '../connectors/files/upload-status';
 import { RecordCodec } from '../runtime/codec';
@@ -30,7 +30,8 @@ export type IngressConfig = Pick<
   | 'LEADFLOW_BATCH_MAX_LEADS'
   | 'LEADFLOW_RATE_LIMIT_PER_MINUTE'
   | 'LEADFLOW_UPLOAD_MAX_BYTES'
->;
+> &
+  RetentionConfig;
 
 export interface IngressSetup {
   config: IngressConfig;
@@ -58,7 +59,7 @@ export interface Ingress {
  */
 export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   const { config, transport, registry, log } = setup;
-  const catalog = platformCatalog();
+  const catalog = platformCatalog(retentionSettings(config));
   const topics = [
     TOPIC.leadsRaw,
     TOPIC.vendors,

@@ -5,6 +5,7 @@ import {
   dlqTopic,
   RETENTION,
   retryTopic,
+  shortestRetention,
   type TopicSpec,
   UnknownTopicError,
 } from './topic-spec';
@@ -72,13 +73,15 @@ export class Catalog {
         valueSchema: 'bytes',
         doc: `State changelog of the ${processor.name} processor (store/key -> JSON value).`,
       });
+      // Parked and dead-lettered records are copies of input records (leads with contact
+      // details among them): they must not outlive the records they copy.
       if (processor.retryLaterMs?.length) {
         const retry = retryTopic(appId, processor.name);
         specs.set(retry, {
           name: retry,
           partitions,
           cleanup: 'delete',
-          retentionMs: RETENTION.week,
+          retentionMs: shortestRetention(RETENTION.week, ...inputs.map((input) => input.retentionMs)),
           format: 'raw',
           keySchema: 'bytes',
           valueSchema: 'bytes',
@@ -94,7 +97,7 @@ export class Catalog {
             name: dlq,
             partitions: input.partitions,
             cleanup: 'delete',
-            retentionMs: RETENTION.month,
+            retentionMs: shortestRetention(RETENTION.month, input.retentionMs),
             format: 'avro',
             keySchema: 'string',
             valueSchema: loadSchema('dead-letter'),

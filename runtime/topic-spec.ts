@@ -7,10 +7,18 @@ import type { AvroSchema } from '../schemas/avro';
  */
 export type TopicFormat = 'avro' | 'raw';
 
+/**
+ * What the log drops, as Kafka's cleanup.policy: `delete` drops records past retention; `compact`
+ * keeps the latest record per key for good (retention does not apply); `compact,delete` keeps the
+ * latest per key only until it is past retention too (a table of personal data, kept no longer
+ * than its data class allows).
+ */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
 export interface TopicSpec {
   name: string;
   partitions: number;
-  cleanup: 'delete' | 'compact';
+  cleanup: CleanupPolicy;
   /** How long records are kept; null keeps them forever (entity topics, changelogs). */
   retentionMs: number | null;
   format: TopicFormat;
@@ -21,6 +29,12 @@ export interface TopicSpec {
 
 const DAY = 24 * 60 * 60 * 1000;
 export const RETENTION = { week: 7 * DAY, month: 30 * DAY, forever: null } as const;
+
+/** The shortest of some retentions, null meaning forever. */
+export function shortestRetention(...retentions: (number | null)[]): number | null {
+  const finite = retentions.filter((ms): ms is number => ms !== null);
+  return finite.length > 0 ? Math.min(...finite) : null;
+}
 
 export class UnknownTopicError extends Error {
   override name = 'UnknownTopicError';

@@ -1,5 +1,5 @@
 import type { SchemaLog } from './registry';
-import type { TopicSpec } from './topic-spec';
+import type { CleanupPolicy, TopicSpec } from './topic-spec';
 import type { RecordCodec } from './codec';
 import type { Processor } from './processor';
 import type { OutgoingRecord, RawRecord } from './records';
@@ -18,7 +18,7 @@ export interface Follower {
 export interface TopicInfo {
   name: string;
   partitions: number;
-  cleanup: 'delete' | 'compact';
+  cleanup: CleanupPolicy;
   retentionMs: number | null;
   /** Next offset to be written, per partition. */
   endOffsets: number[];

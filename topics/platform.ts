@@ -1,6 +1,6 @@
 import { loadSchema } from '../schemas/avro';
 import { Catalog } from '../runtime/catalog';
-import { RETENTION, type TopicSpec } from '../runtime/topic-spec';
+import { RETENTION, shortestRetention, type TopicSpec } from '../runtime/topic-spec';
 
 /** Partitions of the lead flow. Topics a processor reads together must share this count. */
 export const LEAD_PARTITIONS = 6;
@@ -53,16 +53,56 @@ export const TOPIC = {
 } as const;
 
 /**
+ * The kinds of personal data leadflow keeps, each for a number of days of its own
+ * (RETENTION_*_DAYS), on its topics (DATA_CLASS_TOPICS) and in its tables (sinks/postgres).
+ */
+export type DataClass = 'rawLeads' | 'rejectedLeads' | 'training';
+
+export type RetentionDays = Readonly<Record<DataClass, number>>;
+
+export const DEFAULT_RETENTION_DAYS: RetentionDays = { rawLeads: 90, rejectedLeads: 90, training: 365 };
+
+/** Each class's retention: the one set, else the default. */
+export function dataRetention(settings: Partial<RetentionDays> = {}): RetentionDays {
+  return {
+    rawLeads: settings.rawLeads ?? DEFAULT_RETENTION_DAYS.rawLeads,
+    rejectedLeads: settings.rejectedLeads ?? DEFAULT_RETENTION_DAYS.rejectedLeads,
+    training: settings.training ?? DEFAULT_RETENTION_DAYS.training,
+  };
+}
+
+/**
+ * The topics holding each data class: a record on them is dropped once its class's retention
+ * (RETENTION_*_DAYS) has passed, or sooner where the topic's own retention is shorter. Raw leads
+ * are the lead as received and every later copy of its contact details; from leads.matched on,
+ * topics carry the routable lead (no contact details) and belong to no class. Dead letter and
+ * retry topics hold copies of their inputs and never outlive them (`Catalog.withProcessors`).
+ */
+export const DATA_CLASS_TOPICS: Readonly<Record<DataClass, readonly string[]>> = {
+  rawLeads: [
+    TOPIC.leadsRaw,
+    TOPIC.leadsByPhone,
+    TOPIC.leadsByEmail,
+    TOPIC.leadsValid,
+    TOPIC.leadsEnriched,
+    TOPIC.leadsScored,
+  ],
+  rejectedLeads: [TOPIC.leadsRejected],
+  training: [TOPIC.modelTraining],
+};
+
+/**
  * The platform's topics, in flow order. Each stage adds its topics here; internal topics
  * (changelogs, dead letters) are derived from the processors by `Catalog.withProcessors`.
+ * A topic that keeps a data class `forever` keeps it as long as its class allows.
  */
-export const platformTopics: TopicSpec[] = [
+const platformTopics: TopicSpec[] = [
   avro(
     TOPIC.leadsRaw,
     'lead-raw',
     'Leads as received (HTTP, files, replays), keyed by lead id; the body is kept verbatim.',
     {
-      retentionMs: 90 * 24 * 3_600_000,
+      retentionMs: RETENTION.forever,
     },
   ),
   avro(
@@ -96,7 +136,7 @@ export const platformTopics: TopicSpec[] = [
     'lead-rejected',
     'Leads that failed a rule, with every reason; keyed by lead id.',
     {
-      retentionMs: 90 * 24 * 3_600_000,
+      retentionMs: RETENTION.forever,
     },
   ),
   avro(
@@ -124,7 +164,7 @@ export const platformTopics: TopicSpec[] = [
     TOPIC.modelTraining,
     'training-example',
     'Scored leads joined with their final outcome, keyed by lead id: what `model train --from-topic` learns from.',
-    { cleanup: 'compact', retentionMs: RETENTION.forever },
+    { cleanup: 'compact,delete', retentionMs: RETENTION.forever },
   ),
   avro(TOPIC.vendors, 'vendor', 'Lead vendors and their hashed API keys, keyed by vendor id.', {
     partitions: 1,
@@ -221,4 +261,27 @@ export const platformTopics: TopicSpec[] = [
   ),
 ];
 
-export const platformCatalog = () => new Catalog(platformTopics);
+const DAY_MS = 24 * 3_600_000;
+
+/** The data class whose records a topic holds, if any. */
+export function dataClassOf(topic: string): DataClass | undefined {
+  return (Object.keys(DATA_CLASS_TOPICS) as DataClass[]).find((dataClass) =>
+    DATA_CLASS_TOPICS[dataClass].includes(topic),
+  );
+}
+
+/**
+ * The platform's catalogue, each data class's topics kept no longer than its retention (the
+ * configuration's, `retentionSettings(config)`, else the default).
+ */
+export function platformCatalog(retention: Partial<RetentionDays> = {}): Catalog {
+  const days = dataRetention(retention);
+  return new Catalog(
+    platformTopics.map((spec) => {
+      const dataClass = dataClassOf(spec.name);
+      return dataClass
+        ? { ...spec, retentionMs: shortestRetention(spec.retentionMs, days[dataClass] * DAY_MS) }
+        : spec;
+    }),
+  );
+}

@@ -17,12 +17,10 @@ import { writeDoNotContactChanges, writeLeadEvents } from './writer';
  */
 export const DEFAULT_SINK_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 4000 };
 
-export const POSTGRES_SINKS = [
-  'postgres-leads',
-  'postgres-dnc',
-  'postgres-routing',
-  ...REWARD_SINKS,
-] as const;
+/** The sink of the lead tables (leads, lead_events and the funnel). */
+export const LEADS_SINK = 'postgres-leads';
+
+export const POSTGRES_SINKS = [LEADS_SINK, 'postgres-dnc', 'postgres-routing', ...REWARD_SINKS] as const;
 
 /**
  * The Postgres sinks. Each batch a task commits is first written in one database transaction, so
@@ -34,7 +32,7 @@ export function postgresSinks(
   policy: RetryPolicy = DEFAULT_SINK_RETRY,
 ): Processor<never>[] {
   const leads = defineProcessor<unknown>({
-    name: 'postgres-leads',
+    name: LEADS_SINK,
     inputs: LEAD_EVENT_TOPICS,
     outputs: [],
     // A record that could never be stored goes to the dead letter topic here, instead of failing

@@ -62,6 +62,7 @@ describe.each(databasesUnderTest().map((choice) => [choice.kind, choice] as cons
           '0002_routing_and_rewards',
           '0003_rewards_and_community',
           '0004_do_not_contact_removals',
+          '0005_retention_purge',
         ]);
       } finally {
         await again.close();

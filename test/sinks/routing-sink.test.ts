@@ -3,81 +3,21 @@
  * assign to a sale, agents follow their compacted topic, and assignment transitions and outcomes
  * are stored once each, on PGlite and on real PostgreSQL.
  */
-import { Scorer } from '../../models/artifact';
-import { loadDefaultModel } from '../../models/default-model';
 import { reportedOutcome } from '../../processors/assign/outcomes';
-import type { AssignmentEvent } from '../../schemas/assignment-records';
-import type { LeadMatched } from '../../schemas/routing-records';
-import { routableLead } from '../../processors/match/routable-lead';
 import { testAgent } from '../../tools/routing-fixtures';
-import { scoreLead } from '../../processors/score/score';
-import type { ConsumedRecord } from '../../runtime/records';
 import { toLeadEvent } from '../../sinks/postgres/lead-events';
 import { agentRanking, getLead, scoreAccuracy } from '../../sinks/postgres/read-models';
 import { toRoutingChange, writeRoutingChanges } from '../../sinks/postgres/routing';
 import { writeLeadEvents } from '../../sinks/postgres/writer';
 import { TOPIC } from '../../topics/platform';
 import { databasesUnderTest, removePgliteTemplate } from './databases';
-import { consumed, leadRecords } from './records';
+import { consumed, leadJourney } from './records';
 
 jest.setTimeout(120_000);
 afterAll(() => removePgliteTemplate());
 
-function journey(leadId: string) {
-  const { raw, valid, enriched } = leadRecords(leadId);
-  const scored = scoreLead(enriched, new Scorer(loadDefaultModel()), enriched.enrichedAt + 1_000);
-  // The classifier's line for routing differs from the vendor's: the funnel keeps the vendor's.
-  const lead = { ...routableLead(scored), line: 'home' as const };
-  const matchedAt = scored.scoredAt + 1_000;
-  const matched: LeadMatched = {
-    leadId,
-    matchedAt,
-    outcome: 'routed',
-    routingGroup: 'west',
-    lead,
-    candidates: [],
-    reserve: [],
-    unroutable: null,
-  };
-  const transition = (n: number, type: AssignmentEvent['type'], extra: Partial<AssignmentEvent> = {}) => ({
-    eventId: `${leadId}:${n}`,
-    leadId,
-    type,
-    routingGroup: 'west',
-    agentId: 'agent-7',
-    offerId: `${leadId}:offer:1`,
-    attempt: 1,
-    strategy: 'best_match' as const,
-    at: matchedAt + n * 1_000,
-    matchedAt,
-    expiresAt: null,
-    escalation: null,
-    reason: null,
-    outcome: null,
-    premiumUsd: null,
-    rankScore: 0.8,
-    lead,
-    ...extra,
-  });
-  const assignments: AssignmentEvent[] = [
-    transition(1, 'offered'),
-    transition(2, 'accepted'),
-    transition(3, 'progressed', { outcome: 'contacted' }),
-    transition(4, 'completed', { outcome: 'sold', premiumUsd: 1_240 }),
-  ];
-  const records: ConsumedRecord<unknown>[] = [
-    consumed(TOPIC.leadsRaw, leadId, raw, 0),
-    consumed(TOPIC.leadsValid, leadId, valid, 0),
-    consumed(TOPIC.leadsEnriched, leadId, enriched, 0),
-    consumed(TOPIC.leadsScored, leadId, scored, 0),
-    consumed(TOPIC.leadsMatched, 'west', matched, 0),
-    ...assignments.map((event, i) => consumed(TOPIC.assignments, leadId, event, i)),
-  ];
-  return { scored, assignments, records };
-}
-
 test('only outcome transitions report an outcome, with the premium of a sale', () => {
-  const { assignments } = journey('L-outcome');
+  const { assignments } = leadJourney('L-outcome');
   expect(assignments.map(reportedOutcome).map((o) => o && [o.status, o.premiumUsd, o.eventId])).toEqual([
     null,
     null,
@@ -95,7 +35,7 @@ for (const choice of databasesUnderTest()) {
     test('a lead goes from received to converted; each table holds each event once', async () => {
       const { db, dispose } = await choice.open();
       try {
-        const { scored, assignments, records } = journey('L-sold');
+        const { scored, assignments, records } = leadJourney('L-sold');
         const outcomes = assignments.flatMap((e) => reportedOutcome(e) ?? []);
         const routing = [
           consumed(TOPIC.agents, 'agent-7', testAgent({ agentId: 'agent-7', updatedAt: 1 }), 3),

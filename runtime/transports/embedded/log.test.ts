@@ -41,6 +41,47 @@ describe('embedded log retention', () => {
     log.close();
   });
 
+  test('compact,delete keeps the latest value per key only until it is past retention', async () => {
+    const log = new EmbeddedLog(':memory:');
+    const day = 24 * 3_600_000;
+    const rows = [
+      record('training', 'expired', 'old', 0),
+      record('training', 'updated', 'v1', 0),
+      record('training', 'updated', 'v2', 9 * day),
+      record('training', 'rewritten', 'v1', 8 * day),
+      record('training', 'rewritten', 'v2', 9 * day),
+      record('training', 'fresh', 'new', 9 * day),
+    ];
+    const left = async (cleanup: TopicSpec['cleanup']) => {
+      log.applyTopic(topic(`training-${cleanup}`, cleanup, 5 * day));
+      log.append(rows.map((r) => ({ ...r, topic: `training-${cleanup}` })));
+      await log.enforceRetention(10 * day);
+      return log
+        .fetch(`training-${cleanup}`, 0, 0, 10)
+        .map((r) => `${r.key!.toString()}=${r.value!.toString()}`);
+    };
+    expect(await left('compact,delete')).toEqual(['updated=v2', 'rewritten=v2', 'fresh=new']);
+    // Compaction alone ignores retention, as on Kafka.
+    expect(await left('compact')).toEqual(['expired=old', 'updated=v2', 'rewritten=v2', 'fresh=new']);
+    log.close();
+  });
+
+  test('applying a topic again brings its cleanup policy and retention to the new spec', async () => {
+    const log = new EmbeddedLog(':memory:');
+    const day = 24 * 3_600_000;
+    log.applyTopic(topic('training', 'compact', null));
+    log.append([record('training', 'a', 'old', 0)]);
+    expect(log.applyTopic(topic('training', 'compact,delete', 5 * day))).toEqual({
+      topic: 'training',
+      action: 'updated',
+      detail: `cleanup compact -> compact,delete, retention null -> ${5 * day}`,
+    });
+    expect(log.describe(['training'])[0]).toMatchObject({ cleanup: 'compact,delete', retentionMs: 5 * day });
+    await log.enforceRetention(10 * day);
+    expect(log.fetch('training', 0, 0, 10)).toEqual([]);
+    log.close();
+  });
+
   test('a retention pass deletes in chunks, letting another connection write between them', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-log-'));
     const file = path.join(dir, 'log.sqlite');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { TopicSpec } from '../../topic-spec';
+import type { CleanupPolicy, TopicSpec } from '../../topic-spec';
 import { UnknownTopicError } from '../../topic-spec';
 import type { OutgoingRecord, RawRecord } from '../../records';
 import { retry } from '../../retry';
@@ -69,7 +69,7 @@ interface TopicRow {
   id: number;
   name: string;
   partitions: number;
-  cleanup: 'delete' | 'compact';
+  cleanup: CleanupPolicy;
   retention_ms: number | null;
 }
 
@@ -481,21 +481,26 @@ export class EmbeddedLog {
   }
 
   /**
-   * Offsets retention may remove from a partition. They stay removable whatever is appended
-   * after this read: a superseded version stays superseded, an expired record stays expired.
+   * Offsets retention may remove from a partition, in order. They stay removable whatever is
+   * appended after this read: a superseded version stays superseded, an expired record stays
+   * expired.
    */
   private removable(topic: TopicRow, partition: number, now: number): number[] {
-    const rows =
-      topic.cleanup === 'compact'
-        ? this.stmt.superseded.all({
+    const superseded =
+      topic.cleanup === 'delete'
+        ? []
+        : this.stmt.superseded.all({
             1: topic.id,
             2: partition,
             3: now - TOMBSTONE_RETENTION_MS,
             4: RETENTION_MAX_PER_PASS,
-          })
-        : topic.retention_ms === null
-          ? []
-          : this.stmt.expired.all(topic.id, partition, now - topic.retention_ms, RETENTION_MAX_PER_PASS);
-    return rows.map(([offset]) => offset);
+          });
+    // As on Kafka, a compacted topic with no delete in its policy ignores retention.
+    const expired =
+      topic.cleanup === 'compact' || topic.retention_ms === null
+        ? []
+        : this.stmt.expired.all(topic.id, partition, now - topic.retention_ms, RETENTION_MAX_PER_PASS);
+    const offsets = new Set([...superseded, ...expired].map(([offset]) => offset));
+    return [...offsets].sort((a, b) => a - b);
   }
 }

@@ -4,7 +4,7 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { committedOffsets, offsetsAt, topicOffsets } from './admin';
 import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../registry';
-import type { TopicSpec } from '../../topic-spec';
+import type { CleanupPolicy, TopicSpec } from '../../topic-spec';
 import type { Processor } from '../../processor';
 import type { Follower } from '../../transport';
 import type { OutgoingRecord, RawRecord } from '../../records';
@@ -116,6 +116,7 @@ export class KafkaTransport implements Transport {
     const present = specs.filter((s) => existing.has(s.name));
     if (present.length === 0) return changes;
     const current = await this.describeTopics(present.map((s) => s.name));
+    const currentConfigs = await this.topicConfigs(present.map((s) => s.name));
     for (const spec of present) {
       const info = current.find((i) => i.name === spec.name)!;
       const detail: string[] = [];
@@ -130,14 +131,18 @@ export class KafkaTransport implements Transport {
         });
         detail.push(`partitions ${info.partitions} -> ${spec.partitions}`);
       }
-      if (spec.cleanup !== info.cleanup || spec.retentionMs !== info.retentionMs) {
+      const wanted = topicConfig(spec);
+      const configs = currentConfigs.get(spec.name)!;
+      const drifted = wanted.filter(({ name, value }) =>
+        name === 'cleanup.policy' ? cleanupPolicy(configs.get(name)) !== value : configs.get(name) !== value,
+      );
+      if (drifted.length > 0) {
+        // Not incremental: the entries given replace the topic's own settings, so all are sent.
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [
-            { type: 2 /* TOPIC */, name: this.names.physical(spec.name), configEntries: topicConfig(spec) },
-          ],
+          resources: [{ type: 2 /* TOPIC */, name: this.names.physical(spec.name), configEntries: wanted }],
         });
-        detail.push(`cleanup ${info.cleanup}/${info.retentionMs} -> ${spec.cleanup}/${spec.retentionMs}`);
+        detail.push(...drifted.map(({ name, value }) => `${name} ${configs.get(name)} -> ${value}`));
       }
       changes.push(
         detail.length > 0
@@ -157,32 +162,42 @@ export class KafkaTransport implements Transport {
           .map((t) => this.names.logical(t))
           .sort();
     if (topics.length === 0) return [];
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: topics.map((name) => ({
-        type: 2,
-        name: this.names.physical(name),
-        configNames: ['cleanup.policy', 'retention.ms'],
-      })),
-    });
+    const configs = await this.topicConfigs(topics);
     const infos: TopicInfo[] = [];
     for (const name of topics) {
-      const physical = this.names.physical(name);
-      const offsets = await topicOffsets(admin, physical);
-      const entries = resources.find((r) => r.resourceName === physical)?.configEntries ?? [];
-      const retention = Number(entries.find((e) => e.configName === 'retention.ms')?.configValue ?? -1);
+      const offsets = await topicOffsets(admin, this.names.physical(name));
+      const topicConfigs = configs.get(name)!;
+      const retention = Number(topicConfigs.get('retention.ms') ?? -1);
       infos.push({
         name,
         partitions: offsets.length,
-        cleanup:
-          entries.find((e) => e.configName === 'cleanup.policy')?.configValue === 'compact'
-            ? 'compact'
-            : 'delete',
+        cleanup: cleanupPolicy(topicConfigs.get('cleanup.policy')),
         retentionMs: retention < 0 ? null : retention,
         endOffsets: offsets.map((o) => Number(o.offset)),
       });
     }
     return infos;
+  }
+
+  /** The settings `topicConfig` manages, as the broker has them, by logical topic name. */
+  private async topicConfigs(topics: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const { resources } = await (
+      await this.admin()
+    ).describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({
+        type: 2,
+        name: this.names.physical(name),
+        configNames: [...MANAGED_CONFIGS],
+      })),
+    });
+    return new Map(
+      topics.map((name) => {
+        const entries =
+          resources.find((r) => r.resourceName === this.names.physical(name))?.configEntries ?? [];
+        return [name, new Map(entries.map((e) => [e.configName, e.configValue]))];
+      }),
+    );
   }
 
   /**
@@ -386,22 +401,46 @@ function takeUpTo(queue: QueuedProduce[], max: number): QueuedProduce[] {
   return queue.splice(0, n);
 }
 
-function topicConfig(spec: TopicSpec): { name: string; value: string }[] {
-  return [
+const MANAGED_CONFIGS = [
+  'cleanup.policy',
+  'retention.ms',
+  'segment.ms',
+  'delete.retention.ms',
+  'min.cleanable.dirty.ratio',
+] as const;
+
+type ManagedConfig = (typeof MANAGED_CONFIGS)[number];
+
+function topicConfig(spec: TopicSpec): { name: ManagedConfig; value: string }[] {
+  const config: { name: ManagedConfig; value: string }[] = [
     { name: 'cleanup.policy', value: spec.cleanup },
     { name: 'retention.ms', value: String(spec.retentionMs ?? -1) },
+  ];
+  if (spec.cleanup !== 'delete') {
     // The cleaner never compacts the active segment, and by default a segment stays active for
     // 7 days or 1 GiB: a restarted task would replay every state change ever made. Rolling every
     // 10 minutes keeps a restore close to the size of the live state.
-    ...(spec.cleanup === 'compact'
-      ? [
-          { name: 'segment.ms', value: String(COMPACTED_SEGMENT_MS) },
-          // Explicit, because local checkpoints rely on it (CHECKPOINT_MAX_AGE_MS).
-          { name: 'delete.retention.ms', value: String(TOMBSTONE_RETENTION_MS) },
-          { name: 'min.cleanable.dirty.ratio', value: '0.2' },
-        ]
-      : []),
-  ];
+    config.push(
+      { name: 'segment.ms', value: String(COMPACTED_SEGMENT_MS) },
+      // Explicit, because local checkpoints rely on it (CHECKPOINT_MAX_AGE_MS).
+      { name: 'delete.retention.ms', value: String(TOMBSTONE_RETENTION_MS) },
+      { name: 'min.cleanable.dirty.ratio', value: '0.2' },
+    );
+  } else if (spec.retentionMs !== null) {
+    // Retention drops whole segments once their newest record has expired, and never the active
+    // one: a record outlives its retention by up to a segment's lifetime, 7 days by default, which
+    // personal data must not. Rolling daily (or sooner, for a shorter retention) bounds that.
+    config.push({ name: 'segment.ms', value: String(Math.min(EXPIRING_SEGMENT_MS, spec.retentionMs)) });
+  }
+  return config;
+}
+
+/** The policy a broker's cleanup.policy value names, whatever order it lists them in. */
+function cleanupPolicy(value: string | undefined): CleanupPolicy {
+  const policies = new Set(value?.split(',').map((p) => p.trim()));
+  if (!policies.has('compact')) return 'delete';
+  return policies.has('delete') ? 'compact,delete' : 'compact';
 }
 
 const COMPACTED_SEGMENT_MS = 10 * 60_000;
+const EXPIRING_SEGMENT_MS = 24 * 3_600_000;

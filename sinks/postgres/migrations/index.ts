@@ -3,6 +3,7 @@ import * as leadReadModels from './0001_lead_read_models';
 import * as routingAndRewards from './0002_routing_and_rewards';
 import * as rewardsAndCommunity from './0003_rewards_and_community';
 import * as doNotContactRemovals from './0004_do_not_contact_removals';
+import * as retentionPurge from './0005_retention_purge';
 
 /**
  * The versioned migrations, oldest first. A stage that needs tables adds a module
@@ -15,6 +16,7 @@ const MIGRATIONS: readonly (readonly [name: string, migration: Knex.Migration])[
   ['0002_routing_and_rewards', routingAndRewards],
   ['0003_rewards_and_community', rewardsAndCommunity],
   ['0004_do_not_contact_removals', doNotContactRemovals],
+  ['0005_retention_purge', retentionPurge],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
