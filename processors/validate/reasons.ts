@@ -5,8 +5,9 @@ export type { Reason };
 /**
  * Every reason code the intake stages emit. `reject` codes stop a lead (leads.rejected); `warn`
  * codes ride along on a valid lead. Input-schema codes (required, invalid_type, ...) come from
- * parseLeadInput and also reject. The stateful checks (duplicate_contact, do_not_contact) are
- * decided by the validate processor; their codes live here so the catalogue is complete.
+ * parseLeadInput and also reject. The stateful checks (duplicate_contact, do_not_contact,
+ * phone_reassigned) are decided by the validate processor; their codes live here so the catalogue
+ * is complete.
  */
 export const REASON_CODES = {
   // input schema (parseLeadInput)
@@ -81,6 +82,14 @@ export const REASON_CODES = {
   consent_certificate_invalid: { severity: 'reject', doc: 'The certificate id is malformed.' },
   consent_certificate_unrecognised: { severity: 'warn', doc: 'Certificate id of an unknown provider.' },
   consent_stale: { severity: 'reject', doc: 'Consent older than the configured maximum age.' },
+  consent_unverified: {
+    severity: 'reject',
+    doc: "The certificate's provider refused it (enrich, with a provider configured): not found, expired or too old, or its page, text, time or contact do not match the lead.",
+  },
+  consent_unchecked: {
+    severity: 'warn',
+    doc: 'The certificate provider could not answer and the outage policy is pass-flagged: the consent is unproven.',
+  },
   consent_in_future: {
     severity: 'reject',
     doc: 'Consent timestamp is in the future beyond the clock-skew allowance.',
@@ -92,6 +101,10 @@ export const REASON_CODES = {
   // stateful (decided by the validate processor with its stores)
   duplicate_contact: { severity: 'reject', doc: 'Same phone or email seen within the duplicate window.' },
   do_not_contact: { severity: 'reject', doc: 'Phone or email is on the do-not-contact list.' },
+  phone_reassigned: {
+    severity: 'reject',
+    doc: 'The FCC Reassigned Numbers Database has the phone permanently disconnected on or after the day of the consent: the consent came from a previous holder of the number.',
+  },
 
   // enrich warnings
   geo_zip_unknown: { severity: 'warn', doc: 'ZIP not found in the offline geo data.' },

@@ -312,3 +312,23 @@ export function rejectedLead(
     raw,
   };
 }
+
+/**
+ * A lead a later stage rejects: it has the validated lead, not the raw record, whose body
+ * leads.raw keeps under the same lead id. The lead's warnings go with it.
+ */
+export function rejectedValidLead(
+  lead: ValidLead,
+  reasons: Reason[],
+  options: { now: number; stage: string },
+): RejectedLead {
+  const raw = {
+    leadId: lead.leadId,
+    receivedAt: lead.receivedAt,
+    vendorId: lead.vendorId,
+    channel: lead.channel,
+    body: JSON.stringify(lead.lead),
+    lead: null,
+  };
+  return rejectedLead(raw, reasons, { ...options, warnings: lead.warnings });
+}

@@ -1,17 +1,28 @@
 import { defineProcessor } from '../../runtime/processor';
 import type { Reason, ValidLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
-import { rejectedLead } from './rules';
+import { reason } from './reasons';
+import { rejectedValidLead } from './rules';
 
 export interface ScreenSettings {
   duplicateWindowDays: number;
 }
 
-interface DoNotContact {
+/** The lists `leadflow dnc import` fills from publishers' files; other kinds are entries added by hand. */
+export const SUPPRESSION_LISTS = ['national-dnc', 'litigator', 'reassigned'] as const;
+export type SuppressionList = (typeof SUPPRESSION_LISTS)[number];
+
+/** An entry of the do-not-contact list (contacts.dnc). */
+export interface DoNotContact {
   key: string;
+  /** The list it comes from (SUPPRESSION_LISTS), or phone/email for an entry added by hand. */
   kind: string;
   reason: string | null;
   source: string;
+  /**
+   * Epoch ms it was added. On a `reassigned` entry, the day the number is known to have been
+   * permanently disconnected on or after (the day asked of the FCC database, UTC midnight).
+   */
   addedAt: number;
 }
 
@@ -20,11 +31,18 @@ interface Seen {
   at: number;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+/**
+ * The FCC database answers for calendar days, while a consent is an instant: the day asked about
+ * ends, in the last US time zone (UTC-11), 35 hours after its UTC midnight.
+ */
+const US_DAY_END = DAY + 11 * HOUR;
 
 /**
  * Decides whether a lead may be contacted given earlier leads and the do-not-contact list, for
- * one contact identity. Pure: the processor below supplies the state.
+ * one contact identity. Pure: the processor below supplies the state. An entry of the reassigned
+ * list blocks only a consent given before the number changed hands.
  */
 export function screenContact(
   lead: ValidLead,
@@ -33,7 +51,10 @@ export function screenContact(
   windowMs: number,
 ): Reason | null {
   const field = key.startsWith('email:') ? 'contact.email' : 'contact.phone';
-  if (state.blocked) {
+  if (state.blocked?.kind === ('reassigned' satisfies SuppressionList)) {
+    const reassigned = consentFromPreviousHolder(lead, state.blocked);
+    if (reassigned) return reassigned;
+  } else if (state.blocked) {
     return {
       code: 'do_not_contact',
       field,
@@ -56,6 +77,24 @@ export function screenContact(
   }
   return null;
 }
+
+/**
+ * A "yes" from the FCC database says the number was permanently disconnected on or after the day
+ * asked about, so a consent given by the end of that day came from the number's previous holder.
+ * A consent given later is not blocked: the number may have changed hands before it, which only
+ * asking the database about the consent's own day can tell.
+ */
+function consentFromPreviousHolder(lead: ValidLead, entry: DoNotContact): Reason | null {
+  const consentAt = lead.lead.consent.timestamp;
+  if (consentAt >= entry.addedAt + US_DAY_END) return null;
+  return reason(
+    'phone_reassigned',
+    'contact.phone',
+    `phone was permanently disconnected on or after ${isoDay(entry.addedAt)} (${entry.source}); the consent of ${isoDay(consentAt)} came from its previous holder`,
+  );
+}
+
+const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 interface ScreenDefinition {
   name: string;
@@ -91,20 +130,10 @@ function contactScreen(definition: ScreenDefinition) {
         windowMs,
       );
       if (reason) {
-        // The screen has the validated lead, not the raw record; leads.raw keeps the original
-        // body under the same lead id.
-        const raw = {
-          leadId: lead.leadId,
-          receivedAt: lead.receivedAt,
-          vendorId: lead.vendorId,
-          channel: lead.channel,
-          body: JSON.stringify(lead.lead),
-          lead: null,
-        };
         ctx.emit(
           TOPIC.leadsRejected,
           lead.leadId,
-          rejectedLead(raw, [reason], { now: ctx.now(), stage: definition.name, warnings: lead.warnings }),
+          rejectedValidLead(lead, [reason], { now: ctx.now(), stage: definition.name }),
         );
         return;
       }
