@@ -15,6 +15,7 @@ import { vectorSinkProcessor } from '../sinks/vectors/processor';
 import { type RoutingSettings, routingProcessors } from './routing-stages';
 import { type RewardSettings, rewardProcessors } from '../processors/reward/processor';
 import { enrichProcessor } from '../processors/enrich/processor';
+import { type ConsentSettings, consentVerifierFrom } from './consent';
 import { scoreFeedbackProcessor } from '../processors/score/feedback';
 import { scoreProcessor } from '../processors/score/processor';
 import { validateProcessor } from '../processors/validate/processor';
@@ -26,6 +27,7 @@ export type TopologySettings = Pick<
   'LEADFLOW_DUPLICATE_WINDOW_DAYS' | 'LEADFLOW_CONSENT_MAX_AGE_DAYS'
 > &
   Partial<Pick<Config, 'LEADFLOW_METRICS_VENDOR_LABELS'>> &
+  Partial<ConsentSettings> &
   RoutingSettings &
   RewardSettings;
 
@@ -68,7 +70,7 @@ export function topologyStages(
     validateProcessor({ consentMaxAgeDays: settings.LEADFLOW_CONSENT_MAX_AGE_DAYS }),
     phoneScreenProcessor(screen),
     emailScreenProcessor(screen),
-    enrichProcessor(),
+    enrichProcessor({ consent: consentVerifierFrom(settings) }),
     scoreProcessor({ defaultModel: loadDefaultModel(), llm: ai.llm }),
     scoreFeedbackProcessor(),
     ...routingProcessors(settings),

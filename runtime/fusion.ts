@@ -44,16 +44,18 @@ export function fusedPlan(processor: Processor<never>): FusedPlan | undefined {
 
 /**
  * One processor running `stages` in order. A topic written by a stage and read by a later one is
- * an edge: its records go on in memory. Stages that flush (sinks) or park records for retry
- * rounds cannot be fused: their side effects and retries are per stage. Nor can stages with tables:
- * a table is restored from its topic up to the stage's own committed offset.
+ * an edge: its records go on in memory. Stages that flush (sinks) cannot be fused: their side
+ * effects are per stage. Only the first stage may park records for retry rounds: a parked record
+ * is an input of the fused processor, and the step that failed, whichever stage threw, is undone
+ * whole, so the record's next round runs the chain again from the start. Nor can stages with
+ * tables be fused: a table is restored from its topic up to the stage's own committed offset.
  */
 export function fuse(name: string, stages: readonly Processor<never>[], catalog: Catalog): Processor<never> {
   if (stages.length < 2) throw new Error(`fused processor ${name}: fuse two stages or more`);
   for (const stage of stages) {
     if (stage.flush) throw new Error(`fused processor ${name}: ${stage.name} flushes, so it runs on its own`);
-    if (stage.retryLaterMs?.length)
-      throw new Error(`fused processor ${name}: ${stage.name} parks records, so it runs on its own`);
+    if (stage.retryLaterMs?.length && stage !== stages[0])
+      throw new Error(`fused processor ${name}: ${stage.name} parks records, so it runs on its own or first`);
     if (Object.keys(stage.tables ?? {}).length > 0)
       throw new Error(`fused processor ${name}: ${stage.name} mirrors a table, so it runs on its own`);
   }
@@ -157,6 +159,7 @@ export function fuse(name: string, stages: readonly Processor<never>[], catalog:
     stores: stages.flatMap((stage) => (stage.stores ?? []).map((store) => storeName(stage, store))),
     globals: [...new Set(stages.flatMap((s) => s.globals ?? []))],
     replayRefused: refused.length > 0 ? refused.join('; ') : undefined,
+    ...(stages[0]!.retryLaterMs ? { retryLaterMs: stages[0]!.retryLaterMs } : {}),
     process: (record, ctx) => run(record, 0, ctx),
     async onTimer(timer, ctx) {
       const colon = timer.key.indexOf(':');

@@ -382,12 +382,31 @@ export function leadEnrichedSchema(): Json {
           req('allowedNow', 'boolean'),
           req('nextAllowedAt', 'long', 'Epoch ms; enrichedAt when allowed now.'),
           req('localTime', 'string', 'Lead-local time at enrichedAt, ISO 8601 with offset.'),
-          req('startHour', 'int'),
-          req('endHour', 'int'),
+          req('startHour', 'int', 'Local hour the window open now, or the next one, opens.'),
+          req('endHour', 'int', 'Local hour that window closes.'),
+          opt('rule', 'string', 'The calling rule that set the window: a state code (e.g. FL) or federal.'),
+          opt('citation', 'string', 'Where that rule is written, e.g. Fla. Stat. 501.616(6)(a).'),
         ]),
         'Null when no time zone is known (military addresses).',
       ),
       opt('age', 'int'),
+      opt(
+        'consentVerification',
+        record('ConsentVerification', [
+          req('provider', 'string', 'trustedform or jornaya.'),
+          req('certificateId', 'string'),
+          req(
+            'verdict',
+            'string',
+            'verified, or unavailable (the provider could not answer; the lead passed flagged).',
+          ),
+          list('reasons', 'string', 'Stable code, colon, detail; never a contact detail.'),
+          req('checkedAt', 'long', 'Epoch ms.'),
+          opt('ageSeconds', 'long', "The certificate's age when checked."),
+          opt('pageUrl', 'string', 'The page the provider recorded, not the one the lead claims.'),
+        ]),
+        'The consent certificate as its provider answered for it; null when certificates are not checked (no provider configured). Leads whose certificate is refused are rejected, not enriched.',
+      ),
       req(
         'dataQuality',
         record('DataQuality', [

@@ -293,8 +293,13 @@ export interface ContactWindow {
   nextAllowedAt: number;
   /** Lead-local wall time at `now`, ISO 8601 with offset. */
   localTime: string;
+  /** Local hours of the window open now, or of the next one (calling rule and operator hours combined). */
   startHour: number;
   endHour: number;
+  /** The calling rule that set the window: the lead's state code (e.g. FL) or `federal`; null in older records. */
+  rule: string | null;
+  /** Where that rule is written, e.g. Fla. Stat. § 501.616(6)(a); null in older records. */
+  citation: string | null;
 }
 
 export interface DataQuality {
@@ -318,8 +323,43 @@ export interface EnrichedLead {
   contactWindow: ContactWindow | null;
   /** Whole years at enrichedAt. */
   age: number | null;
+  /** Null when certificates are not checked (no provider configured). */
+  consentVerification: ConsentVerification | null;
   dataQuality: DataQuality;
   warnings: Reason[];
+}
+
+export type ConsentVerdict = 'verified' | 'mismatch' | 'expired' | 'not_found' | 'unavailable';
+
+/** A consent certificate as its provider answered for it, flat so it travels on the lead. */
+export interface ConsentVerification {
+  provider: CertificateType;
+  certificateId: string;
+  verdict: ConsentVerdict;
+  /** `code: detail`, stable codes; never a contact detail or a key. */
+  reasons: string[];
+  /** Epoch ms. */
+  checkedAt: number;
+  ageSeconds: number | null;
+  /** The page the provider recorded, not the one the lead claims. */
+  pageUrl: string | null;
+}
+
+/** A certificate's check: answered, or to be held because the provider could not answer. */
+export type ConsentCheck =
+  | { status: 'checked'; verification: ConsentVerification }
+  | {
+      status: 'hold';
+      provider: Exclude<CertificateType, 'other'>;
+      certificateId: string;
+      reason: string;
+      /** A delay the provider asked for (Retry-After), when it named one. */
+      retryAfterMs: number | null;
+    };
+
+/** Consent certificates as the enrich stage sees them (connectors/consent checks them). */
+export interface ConsentChecker {
+  check(lead: ValidLead): Promise<ConsentCheck>;
 }
 
 // ---------------------------------------------------------------------------------------------

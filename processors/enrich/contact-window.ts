@@ -1,24 +1,42 @@
 /**
- * Lead-local contact window (TCPA quiet hours): calls only between startHour (default 8:00) and
- * endHour (default 21:00) in the lead's time zone. Uses Intl with the IANA zone, so DST changes
- * and midnight are handled by the platform's time zone data.
+ * Lead-local contact window: when a sales call may reach a lead, under the federal quiet hours
+ * (8:00-21:00, 47 CFR 64.1200(c)(1)), the lead's state rule (state-contact-rules.ts: shorter
+ * hours, closed Sundays and holidays) and the operator's own calling hours, each of which can only
+ * narrow the others. Uses Intl with the IANA zone, so DST changes and midnight are handled by the
+ * platform's time zone data.
  */
+import { addDays, dayOfWeek, isHoliday, SATURDAY, SUNDAY, type CalendarDate } from './holidays';
+import {
+  callingRuleFor,
+  FEDERAL_CALLING_RULE,
+  type CallingRule,
+  type WindowHours,
+} from './state-contact-rules';
 
-export interface WindowHours {
-  /** Local hour the window opens (inclusive). Default 8. */
-  startHour: number;
-  /** Local hour the window closes (exclusive). Default 21. */
-  endHour: number;
-}
+export type { WindowHours };
 
-export const DEFAULT_WINDOW: WindowHours = { startHour: 8, endHour: 21 };
+/** The federal window, which is also the widest an operator's hours can ask for. */
+export const DEFAULT_WINDOW: WindowHours = FEDERAL_CALLING_RULE.weekday!;
 
 export interface WindowResult {
   allowedNow: boolean;
-  /** `now` when allowed now, else the next instant the window opens (startHour:00 local). */
+  /** `now` when allowed now, else the next instant a window opens. */
   nextAllowedAt: number;
   /** Local wall time at `now`, ISO 8601 with offset, e.g. 2024-03-10T07:59:00-04:00. */
   localTime: string;
+  /** Local hours of the window open now, or of the next one. */
+  startHour: number;
+  endHour: number;
+  /** The rule that set the window: the lead's state code, or `federal`. */
+  rule: string;
+  citation: string;
+}
+
+export interface ContactWindowOptions {
+  /** The lead's two-letter state; null or a state without its own rule means the federal rule. */
+  state?: string | null;
+  /** The operator's calling hours, e.g. an agency that calls 9-17 only. */
+  hours?: WindowHours;
 }
 
 export interface LocalParts {
@@ -124,28 +142,57 @@ export function formatLocalTime(epochMs: number, timeZone: string): string {
   );
 }
 
-/** Whether a lead may be called at `now`, and when next. */
+// Long enough for any weekly pattern and the holidays that close it: in some years Christmas and
+// New Year's Day are both Saturdays, so a Saturday-only window can stay shut for three weeks.
+const LOOKAHEAD_DAYS = 31;
+
+function ruleHours(rule: CallingRule, date: CalendarDate): WindowHours | null {
+  const weekday = dayOfWeek(date);
+  const weekend = weekday === SUNDAY || weekday === SATURDAY;
+  const hours = weekday === SUNDAY ? rule.sunday : weekday === SATURDAY ? rule.saturday : rule.weekday;
+  if (!hours) return null;
+  const closure = rule.holidays;
+  if (closure && !(closure.weekdaysOnly && weekend) && isHoliday(closure.days, date)) return null;
+  return hours;
+}
+
+/** The hours every rule and the operator allow on a local date; null when the day is closed. */
+function openHours(rule: CallingRule, operator: WindowHours, date: CalendarDate): WindowHours | null {
+  let startHour = operator.startHour;
+  let endHour = operator.endHour;
+  for (const applied of [FEDERAL_CALLING_RULE, rule]) {
+    const hours = ruleHours(applied, date);
+    if (!hours) return null;
+    startHour = Math.max(startHour, hours.startHour);
+    endHour = Math.min(endHour, hours.endHour);
+  }
+  return startHour < endHour ? { startHour, endHour } : null;
+}
+
+/**
+ * Whether a lead may be called at `now`, and when next; null when the state's rule and the
+ * operator's hours never overlap, so the lead can never be called.
+ */
 export function contactWindow(
   now: number,
   timeZone: string,
-  hours: WindowHours = DEFAULT_WINDOW,
-): WindowResult {
+  options: ContactWindowOptions = {},
+): WindowResult | null {
+  const rule = callingRuleFor(options.state);
+  const operator = options.hours ?? DEFAULT_WINDOW;
   const p = localParts(now, timeZone);
-  const localTime = formatLocalTime(now, timeZone);
-  if (p.hour >= hours.startHour && p.hour < hours.endHour)
-    return { allowedNow: true, nextAllowedAt: now, localTime };
-  // Before the window: today at startHour; after it: tomorrow at startHour.
-  const day = p.hour < hours.startHour ? { year: p.year, month: p.month, day: p.day } : nextDay(p);
-  let next = zonedTimeToEpoch({ ...day, hour: hours.startHour }, timeZone);
-  if (next <= now) next = zonedTimeToEpoch({ ...nextDay({ ...day }), hour: hours.startHour }, timeZone);
-  return { allowedNow: false, nextAllowedAt: next, localTime };
-}
-
-function nextDay(date: { year: number; month: number; day: number }): {
-  year: number;
-  month: number;
-  day: number;
-} {
-  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + 1));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  const today = { year: p.year, month: p.month, day: p.day };
+  const about = { localTime: formatLocalTime(now, timeZone), rule: rule.rule, citation: rule.citation };
+  for (let days = 0; days <= LOOKAHEAD_DAYS; days++) {
+    const date = addDays(today, days);
+    const open = openHours(rule, operator, date);
+    if (!open) continue;
+    if (days === 0 && p.hour >= open.startHour) {
+      if (p.hour < open.endHour) return { allowedNow: true, nextAllowedAt: now, ...open, ...about };
+      continue;
+    }
+    const opensAt = zonedTimeToEpoch({ ...date, hour: open.startHour }, timeZone);
+    if (opensAt > now) return { allowedNow: false, nextAllowedAt: opensAt, ...open, ...about };
+  }
+  return null;
 }

@@ -37,6 +37,8 @@ describe('enrichLead', () => {
         localTime: '2025-06-02T08:00:00-07:00',
         startHour: 8,
         endHour: 21,
+        rule: 'federal',
+        citation: '47 CFR 64.1200(c)(1)',
       },
       age: 40,
       dataQuality: { score: 100, missing: [] },
@@ -112,6 +114,44 @@ describe('enrichLead', () => {
       'timezone_from_state',
     ]);
     expect(enriched.dataQuality.missing).toContain('geo');
+  });
+
+  it("applies the lead's state calling rule, and the operator's hours on top of it", () => {
+    const miami = valid((b) =>
+      Object.assign(b.contact, { zip: '33131', state: 'FL', city: 'Miami', phone: '305-867-5309' }),
+    );
+    // Monday 2025-06-02 20:30 EDT: open under the federal rule, closed in Florida until 8:00.
+    const evening = Date.UTC(2025, 5, 3, 0, 30);
+    expect(enrichLead(miami, evening).contactWindow).toEqual({
+      timeZone: 'America/New_York',
+      timeZoneSource: 'zip',
+      allowedNow: false,
+      nextAllowedAt: Date.UTC(2025, 5, 3, 12),
+      localTime: '2025-06-02T20:30:00-04:00',
+      startHour: 8,
+      endHour: 20,
+      rule: 'FL',
+      citation: 'Fla. Stat. § 501.616(6)(a)',
+    });
+    expect(enrichLead(miami, evening, { hours: { startHour: 9, endHour: 17 } }).contactWindow).toMatchObject({
+      nextAllowedAt: Date.UTC(2025, 5, 3, 13),
+      startHour: 9,
+      endHour: 17,
+      rule: 'FL',
+    });
+  });
+
+  it('has no contact window, with a warning, when the operator never calls inside the state hours', () => {
+    const miami = valid((b) =>
+      Object.assign(b.contact, { zip: '33131', state: 'FL', city: 'Miami', phone: '305-867-5309' }),
+    );
+    const enriched = enrichLead(miami, SAMPLE_NOW, { hours: { startHour: 20, endHour: 21 } });
+    expect(enriched.contactWindow).toBeNull();
+    expect(enriched.warnings).toContainEqual({
+      code: 'contact_window_unknown',
+      field: 'contact.state',
+      message: "the configured calling hours 20-21 never fall inside FL's calling hours; no contact window",
+    });
   });
 
   it('scores data quality by completeness', () => {

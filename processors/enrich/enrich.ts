@@ -3,7 +3,7 @@
  * and time zone, the lead-local contact window, age, normalised names and address lines, and a
  * data-quality score. Lookup misses become warnings, never failures.
  */
-import type { EnrichedLead, Geo, Lead, Reason, ValidLead } from '../../schemas/lead';
+import type { ConsentVerification, EnrichedLead, Geo, Lead, Reason, ValidLead } from '../../schemas/lead';
 import { ageOn, parseDateOnly } from '../common/dates';
 import { normaliseAddressLine, normaliseCity } from './address';
 import {
@@ -31,9 +31,11 @@ export { dataQuality } from './quality';
 export { zipDb, type ZipDb, type ZipRecord } from './zipdb';
 
 export interface EnrichOptions {
-  /** Contact window hours; default 8:00-21:00 local. */
+  /** The operator's calling hours; they narrow the federal and state windows, never widen them. */
   hours?: WindowHours;
   zipDb?: ZipDb;
+  /** The certificate's check with its provider, made before (I/O stays out of this function). */
+  consentVerification?: ConsentVerification | null;
 }
 
 const warning = reason;
@@ -82,7 +84,6 @@ export function normaliseLead(lead: Lead, geo: Geo | null): Lead {
 
 export function enrichLead(valid: ValidLead, now: number, options: EnrichOptions = {}): EnrichedLead {
   const db = options.zipDb ?? zipDb();
-  const hours = options.hours ?? DEFAULT_WINDOW;
   const warnings: Reason[] = [...valid.warnings];
   const { contact } = valid.lead;
 
@@ -128,13 +129,19 @@ export function enrichLead(valid: ValidLead, now: number, options: EnrichOptions
       ),
     );
   } else {
-    window = {
-      timeZone,
-      timeZoneSource,
-      ...contactWindow(now, timeZone, hours),
-      startHour: hours.startHour,
-      endHour: hours.endHour,
-    };
+    const open = contactWindow(now, timeZone, { state: contact.state, hours: options.hours });
+    if (open) {
+      window = { timeZone, timeZoneSource, ...open };
+    } else {
+      const { startHour, endHour } = options.hours ?? DEFAULT_WINDOW;
+      warnings.push(
+        warning(
+          'contact_window_unknown',
+          'contact.state',
+          `the configured calling hours ${startHour}-${endHour} never fall inside ${contact.state}'s calling hours; no contact window`,
+        ),
+      );
+    }
   }
 
   let age: number | null = null;
@@ -150,6 +157,16 @@ export function enrichLead(valid: ValidLead, now: number, options: EnrichOptions
     age = Math.max(0, ageOn(dob, today));
   }
 
+  const consent = options.consentVerification;
+  if (consent?.verdict === 'unavailable')
+    warnings.push(
+      warning(
+        'consent_unchecked',
+        'consent.certificateId',
+        `the ${consent.provider} certificate could not be checked: ${consent.reasons.join('; ')}`,
+      ),
+    );
+
   const lead = normaliseLead(valid.lead, geo);
   return {
     leadId: valid.leadId,
@@ -163,6 +180,7 @@ export function enrichLead(valid: ValidLead, now: number, options: EnrichOptions
     geo,
     contactWindow: window,
     age,
+    consentVerification: options.consentVerification ?? null,
     dataQuality: dataQuality(lead, geo),
     warnings,
   };

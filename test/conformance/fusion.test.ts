@@ -5,6 +5,7 @@
  * a deployment that ran the stages apart moves onto the fused processor with each record once.
  */
 import { Catalog } from '../../runtime/catalog';
+import { RetryableError } from '../../runtime/errors';
 import type { RecordCodec } from '../../runtime/codec';
 import { fuse, fusedPlan, subTopologies } from '../../runtime/fusion';
 import { fusionUpgradeState, upgradeToFused } from '../../runtime/fusion-upgrade';
@@ -127,6 +128,34 @@ for (const choice of transportsUnderTest()) {
       expect(apart.b).toHaveLength(220); // 200 records and 20 timers
       expect(apart.d).toHaveLength(420); // c's 220 and a's 200
       expect(fused).toEqual(apart);
+    });
+
+    test('a record the first fused stage parks runs the whole chain once, a round later', async () => {
+      let failures = 0;
+      const fused = await runOver('parking', (c) => {
+        const [first, ...rest] = c.stages as [Processor<never>, ...Processor<never>[]];
+        // A provider down for the in-place attempts (5), then back.
+        const parking: Processor<never> = {
+          ...first,
+          retryLaterMs: [100],
+          process(record, ctx) {
+            if ((record.value as Tick).seq === 7 && failures < 5) {
+              failures++;
+              throw new RetryableError('provider down');
+            }
+            return first.process(record, ctx);
+          },
+        };
+        return [fuse('chain', [parking, ...rest], c.catalog)];
+      });
+      expect(failures).toBe(5);
+      expect(fused.deadLetters).toEqual([]);
+      expect(fused.b).toHaveLength(220);
+      expect(fused.d).toHaveLength(420);
+      const seventh = (records: string[]) => records.filter((r) => r.split('/')[1] === '7');
+      expect(seventh(fused.b)).toHaveLength(1);
+      expect(seventh(fused.c)).toHaveLength(1);
+      expect(seventh(fused.d)).toHaveLength(2); // from c and from a
     });
 
     test('a stage that changes the key inside a fused chain is refused for those records', async () => {
@@ -281,6 +310,7 @@ describe('fuse', () => {
     expect(() => fuse('x', [first, sink], c.catalog)).toThrow(/second flushes/);
     const parking = { ...second, retryLaterMs: [1000] };
     expect(() => fuse('x', [first, parking], c.catalog)).toThrow(/second parks records/);
+    expect(fuse('x', [{ ...first, retryLaterMs: [1000] }, second], c.catalog).retryLaterMs).toEqual([1000]);
     expect(() => fuse('x', [first, third], c.catalog)).toThrow(/third reads nothing an earlier stage writes/);
   });
 });

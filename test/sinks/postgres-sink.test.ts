@@ -45,7 +45,7 @@ const intakeProcessors = () =>
     validateProcessor({ consentMaxAgeDays: 90 }),
     phoneScreenProcessor({ duplicateWindowDays: 30 }),
     emailScreenProcessor({ duplicateWindowDays: 30 }),
-    enrichProcessor(),
+    enrichProcessor({ consent: null }),
   ] as Processor<never>[];
 
 async function setUp(harness: TransportHarness, processors: Processor<never>[]) {
