@@ -33,13 +33,21 @@ export function openContext(overrides: Partial<Record<string, string>> = {}): Cl
   return { config, log, transport, registry: createRegistry(config, transport) };
 }
 
-/** Runs a command body, turning any error into one line on stderr and exit code 1. */
-export function action<A extends unknown[]>(body: (...args: A) => Promise<void>) {
+/**
+ * Runs a command body, turning any error into one line on stderr and exit code 1. With
+ * `exitOnFailure` (a long-running command) the process exits then: whatever the body opened before
+ * it failed (broker, database and cache connections) would otherwise keep it running, unserving.
+ */
+export function action<A extends unknown[]>(
+  body: (...args: A) => Promise<void>,
+  options: { exitOnFailure?: boolean } = {},
+) {
   return async (...args: A) => {
     try {
       await body(...args);
     } catch (error) {
       process.stderr.write(`leadflow: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (options.exitOnFailure) process.exit(1);
       process.exitCode = 1;
     }
   };

@@ -14,30 +14,34 @@ export function registerStart(program: Command): void {
       'development mode: on the embedded log, generate the JWT secret if LEADFLOW_JWT_SECRET is unset',
     )
     .action(
-      action(async (options: { processors?: string | false; dev?: boolean }) => {
-        // Refused before anything connects, so the process just exits.
-        const jwt = jwtSecret(loadCliConfig(), options.dev === true);
-        const { config, log, transport, registry } = openContext();
-        if (jwt.source === 'development')
-          log.warn('development mode: JWTs use a secret generated in the data dir');
-        const platform = await startPlatform({
-          config,
-          log,
-          transport,
-          registry,
-          jwtSecret: jwt.secret,
-          processors: options.processors === false ? [] : options.processors?.split(',').map((s) => s.trim()),
-        });
-        let stopping = false;
-        const shutdown = async (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log.info({ signal }, 'stopping leadflow');
-          await platform.close();
-          process.exit(0);
-        };
-        process.on('SIGINT', () => void shutdown('SIGINT'));
-        process.on('SIGTERM', () => void shutdown('SIGTERM'));
-      }),
+      action(
+        async (options: { processors?: string | false; dev?: boolean }) => {
+          // Refused before anything connects, so the process just exits.
+          const jwt = jwtSecret(loadCliConfig(), options.dev === true);
+          const { config, log, transport, registry } = openContext();
+          if (jwt.source === 'development')
+            log.warn('development mode: JWTs use a secret generated in the data dir');
+          const platform = await startPlatform({
+            config,
+            log,
+            transport,
+            registry,
+            jwtSecret: jwt.secret,
+            processors:
+              options.processors === false ? [] : options.processors?.split(',').map((s) => s.trim()),
+          });
+          let stopping = false;
+          const shutdown = async (signal: string) => {
+            if (stopping) return;
+            stopping = true;
+            log.info({ signal }, 'stopping leadflow');
+            await platform.close();
+            process.exit(0);
+          };
+          process.on('SIGINT', () => void shutdown('SIGINT'));
+          process.on('SIGTERM', () => void shutdown('SIGTERM'));
+        },
+        { exitOnFailure: true },
+      ),
     );
 }

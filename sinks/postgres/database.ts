@@ -216,6 +216,15 @@ async function openPglite(dir: string, schema: string): Promise<Database> {
 async function migrate(knex: Knex): Promise<void> {
   try {
     await knex.migrate.latest({ migrationSource });
+  } catch (error) {
+    // knex's words for it ("the migration directory is corrupt") send people looking for files.
+    const missing = /following files are missing: (.*)$/.exec((error as Error).message)?.[1];
+    if (missing === undefined) throw error;
+    throw new Error(
+      `the database schema was migrated by a newer leadflow (${missing}, unknown to this version): ` +
+        'run that version or newer, or point LEADFLOW_DATABASE_SCHEMA at another schema',
+      { cause: error },
+    );
   } finally {
     await knex.destroy();
   }

@@ -2,16 +2,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../support/harness';
+import { dropSchema, openDatabase } from '../../sinks/postgres/database';
 import { runCli, spawnCli } from '../support/cli';
+import { databaseUrl, postgresGate } from '../support/services';
 
 jest.setTimeout(120_000);
 
 describe('leadflow start', () => {
+  const schema = `start_${Date.now().toString(36)}`;
   test('serves /healthz and /metrics on PORT with the embedded default and stops on SIGTERM', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-start-'));
     const port = 20000 + Math.floor(Math.random() * 20000);
-    // --dev: the API would refuse to start without LEADFLOW_JWT_SECRET otherwise.
-    const child = spawnCli(['start', '--dev'], { LEADFLOW_DATA_DIR: dataDir, PORT: String(port) });
+    // --dev: the API would refuse to start without LEADFLOW_JWT_SECRET otherwise. Its own
+    // database schema (when DATABASE_URL is set): tests of other versions share the database.
+    const child = spawnCli(['start', '--dev'], {
+      LEADFLOW_DATA_DIR: dataDir,
+      PORT: String(port),
+      LEADFLOW_DATABASE_SCHEMA: schema,
+    });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
@@ -40,8 +48,42 @@ describe('leadflow start', () => {
       expect(code).toBe(0);
       expect(stderr).not.toMatch(/error/i);
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (process.env.DATABASE_URL) await dropSchema(databaseUrl, schema);
     }
   });
+
+  (postgresGate().run ? test : test.skip)(
+    'a database migrated by a newer version stops it at start, with the reason',
+    async () => {
+      const gate = postgresGate();
+      if (gate.reason) throw new Error(gate.reason);
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-start-'));
+      // Opening migrates the schema; then a migration of a later version is recorded in it.
+      const database = await openDatabase({ DATABASE_URL: databaseUrl, dataDir, schema });
+      try {
+        await database.query(
+          `INSERT INTO knex_migrations (name, batch, migration_time) VALUES ($1, 99, now())`,
+          ['9999_from_a_newer_version'],
+        );
+        const child = spawnCli(['start', '--dev'], {
+          LEADFLOW_DATA_DIR: dataDir,
+          PORT: String(20000 + Math.floor(Math.random() * 20000)),
+          DATABASE_URL: databaseUrl,
+          LEADFLOW_DATABASE_SCHEMA: schema,
+        });
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+        // Before, it printed knex's "migration directory is corrupt" and kept running, unserving.
+        const code = await new Promise((resolve) => child.once('exit', resolve));
+        expect(code).toBe(1);
+        expect(stderr).toContain('migrated by a newer leadflow (9999_from_a_newer_version');
+      } finally {
+        await database.close();
+        await dropSchema(databaseUrl, schema);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('a bad setting stops it at start with a message naming the variable', () => {
     const result = runCli(['start'], { PORT: 'eighty', LEADFLOW_TRANSPORT: 'carrier-pigeon' });
