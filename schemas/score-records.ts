@@ -109,7 +109,10 @@ export interface LeadOutcomeEvent {
 /** A scored lead with its final outcome: one labelled row for retraining (topic model.training). */
 export interface TrainingExample {
   leadId: string;
+  /** Contact details withheld (processors/score/withheld.ts). */
   lead: EnrichedLead;
+  /** Null in examples written before it was kept: classify the lead then. */
+  classification: Classification | null;
   converted: boolean;
   outcome: OutcomeStatus;
   probability: number;

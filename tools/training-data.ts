@@ -12,7 +12,7 @@ import { enrichLead } from '../processors/enrich/enrich';
 import { validateLead } from '../processors/validate/rules';
 import { classifyLead } from '../processors/score/classify';
 import { leadFeatures } from '../processors/score/features';
-import type { TrainingExample } from '../schemas/score-records';
+import type { Classification, TrainingExample } from '../schemas/score-records';
 
 export const LABEL = 'converted';
 
@@ -23,8 +23,12 @@ export interface GeneratedTrainingOptions {
   now: number;
 }
 
-export function labelledRow(lead: EnrichedLead, converted: boolean): Row {
-  return { ...leadFeatures(lead, classifyLead(lead)), [LABEL]: converted ? 1 : 0 };
+export function labelledRow(
+  lead: EnrichedLead,
+  converted: boolean,
+  classification: Classification = classifyLead(lead),
+): Row {
+  return { ...leadFeatures(lead, classification), [LABEL]: converted ? 1 : 0 };
 }
 
 export function generatedTrainingRows(options: GeneratedTrainingOptions): {
@@ -62,4 +66,4 @@ export function generatedTrainingRows(options: GeneratedTrainingOptions): {
 }
 
 export const trainingRowsFromExamples = (examples: readonly TrainingExample[]): Row[] =>
-  examples.map((e) => labelledRow(e.lead, e.converted));
+  examples.map((e) => labelledRow(e.lead, e.converted, e.classification ?? undefined));

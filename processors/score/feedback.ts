@@ -1,6 +1,7 @@
 /**
  * score-feedback: joins each lead's final outcome (sold or lost, from lead.outcomes) back to the
- * lead as the score stage saw it, and writes the labelled example to model.training, which
+ * lead as the score stage saw it, contact details withheld, and writes the labelled example to
+ * model.training, which
  * `leadflow model train --from-topic` learns from. leads.scored and lead.outcomes are both keyed
  * by lead id with the same partition count, so both sides of a lead meet in one task, in whichever
  * order they arrive. Live AUC and calibration gap over recent outcomes are exported as metrics;
@@ -11,13 +12,21 @@ import { HEADER, type Headers } from '../../runtime/records';
 import type { EnrichedLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
 import { recordOutcome, RollingEvaluation } from './drift';
-import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../schemas/score-records';
+import type {
+  Classification,
+  LeadOutcomeEvent,
+  ScoredLead,
+  TrainingExample,
+} from '../../schemas/score-records';
+import { withContactDetailsWithheld } from './withheld';
 
 /** How long either side waits for the other. */
 export const JOIN_WINDOW_MS = 180 * 24 * 3_600_000;
 
+/** What the join keeps of a scored lead for up to JOIN_WINDOW_MS: no contact details. */
 interface ScoredSide {
   lead: EnrichedLead;
+  classification: Classification;
   probability: number;
   modelVersion: string;
   scoredAt: number;
@@ -39,6 +48,7 @@ export function trainingExample(
   return {
     leadId,
     lead: side.lead,
+    classification: side.classification,
     converted: outcome.status === 'sold',
     outcome: outcome.status,
     probability: side.probability,
@@ -70,7 +80,8 @@ export const scoreFeedbackProcessor = () => {
       if (record.topic === TOPIC.leadsScored) {
         const scored = record.value as ScoredLead;
         const side: ScoredSide = {
-          lead: enrichedPart(scored),
+          lead: withContactDetailsWithheld(enrichedPart(scored)),
+          classification: scored.classification,
           probability: scored.score.probability,
           modelVersion: scored.score.modelVersion,
           scoredAt: scored.scoredAt,

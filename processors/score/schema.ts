@@ -44,17 +44,7 @@ export function leadScoredSchema(): Json {
           req('modelVersion', 'string', 'Content hash of the model artifact that scored the lead.'),
         ]),
       ),
-      req(
-        'classification',
-        record('Classification', [
-          req('line', 'string', 'Insurance line after checking details and notes.'),
-          req('statedLine', 'string', 'The line the vendor sent.'),
-          req('intent', 'string', 'shopping, switching, renewal or just_browsing.'),
-          req('urgency', 'string', 'immediate (within a week), soon (weeks), later or unknown.'),
-          req('source', 'string', 'rules or llm.'),
-          list('signals', 'string', 'Why, in short phrases.'),
-        ]),
-      ),
+      req('classification', classificationRecord()),
       opt(
         'llm',
         record('LlmInsight', [
@@ -78,6 +68,18 @@ export function leadScoredSchema(): Json {
       ),
     ] as unknown as Json[],
   };
+}
+
+/** The rules' (or the LLM's) reading of a lead, as leads.scored and model.training carry it. */
+function classificationRecord(): Json {
+  return record('Classification', [
+    req('line', 'string', 'Insurance line after checking details and notes.'),
+    req('statedLine', 'string', 'The line the vendor sent.'),
+    req('intent', 'string', 'shopping, switching, renewal or just_browsing.'),
+    req('urgency', 'string', 'immediate (within a week), soon (weeks), later or unknown.'),
+    req('source', 'string', 'rules or llm.'),
+    list('signals', 'string', 'Why, in short phrases.'),
+  ]);
 }
 
 export function modelReleaseSchema(): Json {
@@ -124,7 +126,12 @@ export function trainingExampleSchema(): Json {
     doc: 'A scored lead with its final outcome, for retraining (topic model.training, keyed by lead id).',
     fields: [
       req('leadId', 'string'),
-      req('lead', leadType, 'The lead as the score stage saw it.'),
+      req('lead', leadType, 'The lead as the score stage saw it, its contact details withheld.'),
+      opt(
+        'classification',
+        classificationRecord(),
+        'Made from the notes, which are withheld; null in examples written before it was kept.',
+      ),
       req('converted', 'boolean'),
       req('outcome', 'string', 'sold or lost.'),
       req('probability', 'double', 'What the model predicted.'),
