@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
 import { generateLeads } from '../tools/generator/generate';
 import { toRawLead } from '../schemas/raw-lead';
 import { demoAgents } from './demo-agents';
@@ -11,7 +13,7 @@ import { RecordCodec } from '../runtime/codec';
 import { Pipeline } from '../runtime/pipeline';
 import type { Transport } from '../runtime/transport';
 import { EmbeddedTransport } from '../runtime/transports/embedded';
-import { BuiltInSchemaRegistry } from '../runtime/registry';
+import { BuiltInSchemaRegistry, type SchemaRegistry } from '../runtime/registry';
 import { type Funnel, readFunnel } from '../sinks/funnel';
 import { demoGraphFigures, type Graph, openGraph } from '../sinks/neo4j';
 import { type Database, dropSchema, openDatabase } from '../sinks/postgres/database';
@@ -38,81 +40,13 @@ export function registerDemo(program: Command): void {
     )
     .option('--json', 'print one JSON object')
     .action(
-      action(async (options: { leads: number; seed: string; badShare: number; json?: boolean }) => {
+      action(async (options: DemoOptions & { json?: boolean }) => {
         const { config, log } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-demo-'));
         const transport = new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
-        let database: Database | undefined;
-        let graph: Graph | undefined;
         try {
-          const started = Date.now();
-          database = await openDemoDatabase(config.DATABASE_URL, dir);
-          graph = await openGraph(config);
           const registry = new BuiltInSchemaRegistry(transport.schemaLog());
-          const pipeline = await Pipeline.start({
-            appId: config.LEADFLOW_APP_ID,
-            transport,
-            registry,
-            catalog: platformCatalog(),
-            processors: topology(config, { database, graph }),
-            log,
-          });
-          const codec = new RecordCodec(pipeline.catalog, registry);
-          await codec.prepare([
-            TOPIC.leadsRaw,
-            TOPIC.partners,
-            TOPIC.agents,
-            TOPIC.referrals,
-            TOPIC.leadOutcomes,
-            TOPIC.communityEvents,
-          ]);
-          const { leads } = generateLeads({
-            count: options.leads,
-            seed: options.seed,
-            badShare: options.badShare,
-          });
-          const receivedAt = Date.now();
-          const leadIds: string[] = [];
-          // Partners and agents first: reward-leads looks each referral's partner up, match the agents.
-          await transport.produce([
-            ...demoActivity([], options.seed, receivedAt).partners.map((p) =>
-              codec.encode(TOPIC.partners, p.partnerId, p),
-            ),
-            ...demoAgents(receivedAt).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
-          ]);
-          for (let i = 0; i < leads.length; i += 1000) {
-            const chunk = leads.slice(i, i + 1000).map((body) => {
-              const raw = toRawLead(body, {
-                vendorId: body.source?.vendorId ?? 'demo',
-                channel: 'demo',
-                receivedAt,
-              });
-              leadIds.push(raw.leadId);
-              return codec.encode(TOPIC.leadsRaw, raw.leadId, raw);
-            });
-            await transport.produce(chunk);
-          }
-          const activity = demoActivity(leadIds, options.seed, receivedAt);
-          await transport.produce([
-            ...activity.referrals.map((r) => codec.encode(TOPIC.referrals, r.leadId, r)),
-            ...activity.outcomes.map((o) => codec.encode(TOPIC.leadOutcomes, o.leadId, o)),
-            ...activity.community.map(({ key, event }) => codec.encode(TOPIC.communityEvents, key, event)),
-          ]);
-          await pipeline.waitIdle(600_000);
-          const funnel = await readFunnel(transport, codec);
-          const graphFigures = graph
-            ? await demoGraphFigures(graph, { transport, registry, log, leadIds })
-            : null;
-          await pipeline.stop();
-          const stored = await storedAgainstTopics(database, funnel, await leadEventsOnTopics(transport));
-          const summary = {
-            ...funnel,
-            funnel_identity_holds: funnel.raw === funnel.valid + funnel.rejected,
-            ...stored,
-            rewards: await rewardFigures(database),
-            graph: graphFigures,
-            seconds: (Date.now() - started) / 1000,
-          };
+          const summary = await runDemo(options, { config, log, transport, registry, dir });
           if (options.json) {
             process.stdout.write(`${JSON.stringify(summary)}\n`);
           } else {
@@ -123,13 +57,107 @@ export function registerDemo(program: Command): void {
           if (!summary.db_matches_topics)
             throw new Error('the database does not hold exactly the leads and events on the topics');
         } finally {
-          await database?.close();
-          await graph?.close();
           await transport.close();
           fs.rmSync(dir, { recursive: true, force: true });
         }
       }),
     );
+}
+
+export interface DemoOptions {
+  leads: number;
+  seed: string;
+  badShare: number;
+}
+
+export interface DemoContext {
+  config: Config;
+  log: Logger;
+  /** A fresh log; the caller closes it, so a test can read what the run left on the topics. */
+  transport: Transport;
+  registry: SchemaRegistry;
+  /** Where PGlite keeps the demo's database. */
+  dir: string;
+}
+
+/**
+ * The demo's run: generates the leads, sends them with partners, agents and activity through
+ * every stage, waits until the pipeline is idle and says what the topics and the database hold.
+ */
+export async function runDemo(options: DemoOptions, context: DemoContext): Promise<DemoSummary> {
+  const { config, log, transport, registry, dir } = context;
+  let database: Database | undefined;
+  let graph: Graph | undefined;
+  try {
+    const started = Date.now();
+    database = await openDemoDatabase(config.DATABASE_URL, dir);
+    graph = await openGraph(config);
+    const pipeline = await Pipeline.start({
+      appId: config.LEADFLOW_APP_ID,
+      transport,
+      registry,
+      catalog: platformCatalog(),
+      processors: topology(config, { database, graph }),
+      log,
+    });
+    const codec = new RecordCodec(pipeline.catalog, registry);
+    await codec.prepare([
+      TOPIC.leadsRaw,
+      TOPIC.partners,
+      TOPIC.agents,
+      TOPIC.referrals,
+      TOPIC.leadOutcomes,
+      TOPIC.communityEvents,
+    ]);
+    const { leads } = generateLeads({
+      count: options.leads,
+      seed: options.seed,
+      badShare: options.badShare,
+    });
+    const receivedAt = Date.now();
+    const leadIds: string[] = [];
+    // Partners and agents first: reward-leads looks each referral's partner up, match the agents.
+    await transport.produce([
+      ...demoActivity([], options.seed, receivedAt).partners.map((p) =>
+        codec.encode(TOPIC.partners, p.partnerId, p),
+      ),
+      ...demoAgents(receivedAt).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
+    ]);
+    for (let i = 0; i < leads.length; i += 1000) {
+      const chunk = leads.slice(i, i + 1000).map((body) => {
+        const raw = toRawLead(body, {
+          vendorId: body.source?.vendorId ?? 'demo',
+          channel: 'demo',
+          receivedAt,
+        });
+        leadIds.push(raw.leadId);
+        return codec.encode(TOPIC.leadsRaw, raw.leadId, raw);
+      });
+      await transport.produce(chunk);
+    }
+    const activity = demoActivity(leadIds, options.seed, receivedAt);
+    await transport.produce([
+      ...activity.referrals.map((r) => codec.encode(TOPIC.referrals, r.leadId, r)),
+      ...activity.outcomes.map((o) => codec.encode(TOPIC.leadOutcomes, o.leadId, o)),
+      ...activity.community.map(({ key, event }) => codec.encode(TOPIC.communityEvents, key, event)),
+    ]);
+    await pipeline.waitIdle(600_000);
+    const funnel = await readFunnel(transport, codec);
+    const graphFigures = graph ? await demoGraphFigures(graph, { transport, registry, log, leadIds }) : null;
+    await pipeline.stop();
+    const stored = await storedAgainstTopics(database, funnel, await leadEventsOnTopics(transport));
+    return {
+      ...funnel,
+      funnel_identity_holds: funnel.raw === funnel.valid + funnel.rejected,
+      ...stored,
+      rewards: await rewardFigures(database),
+      graph: graphFigures,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await database?.close();
+    await graph?.close();
+  }
 }
 
 /**
@@ -175,7 +203,7 @@ async function storedAgainstTopics(database: Database, funnel: Funnel, topicEven
   };
 }
 
-type Summary = Funnel &
+export type DemoSummary = Funnel &
   Awaited<ReturnType<typeof storedAgainstTopics>> & {
     funnel_identity_holds: boolean;
     seconds: number;
@@ -183,7 +211,7 @@ type Summary = Funnel &
     graph: Awaited<ReturnType<typeof demoGraphFigures>> | null;
   };
 
-function printFunnel(f: Summary) {
+function printFunnel(f: DemoSummary) {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`raw        ${f.raw}`);
   out(`valid      ${f.valid}   (${pct(f.valid, f.raw)})`);

@@ -1,11 +1,15 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * The process logger. PII fields are masked wherever they appear in a logged object, so a log
- * line that includes a lead never carries its contact details.
+ * line that includes a lead never carries its contact details. `destination` (default stdout)
+ * lets a test read what the process would have written.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'leadflow' },
     redact: {
@@ -23,7 +27,8 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
       ],
       censor: '[masked]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 let root: Logger | undefined;

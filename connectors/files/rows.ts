@@ -97,7 +97,7 @@ async function* ndjsonRows(lines: AsyncIterable<Line>, mapping: ColumnMapping | 
     try {
       value = JSON.parse(text);
     } catch (error) {
-      yield { row, problem: problem(row, '', 'invalid_json', `line is not valid JSON: ${short(error)}`) };
+      yield { row, problem: problem(row, '', 'invalid_json', `line is not valid JSON: ${jsonFault(error)}`) };
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -333,7 +333,12 @@ function problem(row: number, field: string, code: UnreadableCode, reason: strin
 const tooLong = (row: number, maxBytes: number) =>
   problem(row, '', 'line_too_long', `row is longer than ${maxBytes} bytes`);
 
-function short(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+/**
+ * What JSON.parse found wrong, without the excerpt of the line V8 quotes after an unexpected token
+ * (`Unexpected token 'j', "{"email":john.smith"... is not valid JSON`): the report is stored and
+ * shown, and the excerpt is a lead's contact details as often as not.
+ */
+function jsonFault(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/,\s*(\.\.\.)?".*$/s, '');
   return message.length > 160 ? `${message.slice(0, 157)}...` : message;
 }

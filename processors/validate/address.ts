@@ -21,7 +21,8 @@ export function parseZip(input: string): { zip: string; plus4: string | null } |
  * ZIP format and ZIP/state agreement against the offline ZIP data, military states (AA, AE, AP)
  * and territories included. A ZIP missing from the data passes with a warning when its 3-digit
  * prefix belongs to the state (new or unlisted ZIPs), and is rejected when the prefix belongs to
- * another state or to none.
+ * another state or to none. A state or ZIP that cannot be read is not quoted in the reason: it may
+ * be a phone or a street in the wrong column.
  */
 export function checkZipState(
   zipInput: string,
@@ -31,23 +32,11 @@ export function checkZipState(
   const reasons: Reason[] = [];
   const state = stateInput.trim().toUpperCase();
   if (!isStateCode(state)) {
-    reasons.push(
-      reason(
-        'state_invalid',
-        'contact.state',
-        `${JSON.stringify(stateInput.slice(0, 40))} is not a USPS state code`,
-      ),
-    );
+    reasons.push(reason('state_invalid', 'contact.state', 'contact.state is not a USPS state code'));
   }
   const parsed = parseZip(zipInput);
   if (!parsed) {
-    reasons.push(
-      reason(
-        'zip_invalid',
-        'contact.zip',
-        `${JSON.stringify(zipInput.slice(0, 20))} is not a 5-digit ZIP or ZIP+4`,
-      ),
-    );
+    reasons.push(reason('zip_invalid', 'contact.zip', 'contact.zip is not a 5-digit ZIP or ZIP+4'));
     return fail(reasons);
   }
   if (parsed.plus4 === '0000') parsed.plus4 = null;

@@ -14,7 +14,7 @@ export function contactIdentities(lead: {
   contact: { phone: string; email: string | null };
 }): ContactIdentities {
   const phone = phoneIdentity(lead.contact.phone);
-  if (phone === null) throw new Error(`contact.phone ${JSON.stringify(lead.contact.phone)} has no identity`);
+  if (phone === null) throw new Error('contact.phone cannot be read as a +1 number, so it has no identity');
   return { phone, email: lead.contact.email === null ? null : emailIdentity(lead.contact.email) };
 }
 

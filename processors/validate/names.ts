@@ -18,11 +18,15 @@ const TEST_NAMES = new Set([
   'x',
 ]);
 
-/** A person's name: must have a letter and no digits or @; test-data names are a warning. */
+/**
+ * A person's name: must have a letter and no digits or @; test-data names are a warning. A name
+ * that fails is not quoted: it may be a phone or an email in the wrong column.
+ */
 export function checkName(input: string, field: string): RuleResult<string> {
   const name = input.trim();
-  if (!/\p{L}/u.test(name) || /[\p{Nd}@]/u.test(name)) {
-    return fail([reason('name_invalid', field, `${JSON.stringify(name.slice(0, 40))} is not a name`)]);
+  if (!/\p{L}/u.test(name)) return fail([reason('name_invalid', field, `${field} has no letters`)]);
+  if (/[\p{Nd}@]/u.test(name)) {
+    return fail([reason('name_invalid', field, `${field} has a digit or an @, so it is not a name`)]);
   }
   if (TEST_NAMES.has(name.toLowerCase())) {
     return ok(name, [reason('name_suspicious', field, `${JSON.stringify(name)} looks like test data`)]);

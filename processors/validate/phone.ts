@@ -94,66 +94,68 @@ const LINE_TYPES: Partial<Record<NumberType & string, PhoneLineType>> = {
   VOICEMAIL: 'voicemail',
 };
 
-/** Validates and normalises a US contact phone number. */
+/**
+ * Validates and normalises a US contact phone number. Messages name the field and the fault, at
+ * most with the area code: they are logged and shown in dashboards, so they never hold the number.
+ */
 export function checkPhone(input: string, field = 'contact.phone'): RuleResult<NormalisedPhone> {
   const warnings: Reason[] = [];
   const reject = (code: ReasonCode, message: string) =>
-    fail<NormalisedPhone>([reason(code, field, message)], warnings);
-  const shown = JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}...` : input);
+    fail<NormalisedPhone>([reason(code, field, `${field} ${message}`)], warnings);
   const { number, extension } = splitExtension(input.trim());
   let text = number.trim();
   if (/[A-Za-z]/.test(text)) {
     const converted = convertVanity(text);
-    if (!converted) return reject('phone_invalid', `${shown} is not a phone number`);
-    warnings.push(reason('phone_vanity', field, `vanity number ${shown} read as ${converted}`));
+    if (!converted) return reject('phone_invalid', 'has letters but is not a vanity number');
+    warnings.push(reason('phone_vanity', field, `${field} is a vanity number, read with the phone keypad`));
     text = converted;
   }
   if (extension)
-    warnings.push(reason('phone_has_extension', field, `extension ${extension} kept separately`));
+    warnings.push(reason('phone_has_extension', field, `${field} has an extension, kept separately`));
 
   const parsed = parsePhoneNumberFromString(text, 'US');
-  if (!parsed) return reject('phone_invalid', `${shown} cannot be read as a phone number`);
+  if (!parsed) return reject('phone_invalid', 'cannot be read as a phone number');
   if (parsed.countryCallingCode !== '1') {
-    return reject('phone_not_us', `${shown} is not a US number (country code +${parsed.countryCallingCode})`);
+    return reject('phone_not_us', `is not a US number (country code +${parsed.countryCallingCode})`);
   }
   const national = String(parsed.nationalNumber);
   if (national.length !== 10)
-    return reject('phone_invalid', `${shown} does not have 10 digits after the country code`);
+    return reject('phone_invalid', 'does not have 10 digits after the country code');
   const areaCode = national.slice(0, 3);
   const exchange = national.slice(3, 6);
   const line = national.slice(6);
   const e164 = `+1${national}`;
 
   if (TOLL_FREE.has(areaCode))
-    return reject('phone_toll_free', `${e164} is a toll-free number, not a personal contact number`);
-  if (areaCode === '900') return reject('phone_premium_rate', `${e164} is a premium-rate number`);
+    return reject(
+      'phone_toll_free',
+      `is a toll-free number (area code ${areaCode}), not a personal contact number`,
+    );
+  if (areaCode === '900') return reject('phone_premium_rate', 'is a premium-rate (900) number');
   if (PERSONAL.has(areaCode))
-    return reject('phone_personal_number', `${e164} is a personal-communications (5XX) number`);
+    return reject('phone_personal_number', `is a personal-communications number (area code ${areaCode})`);
   if (exchange === '555' && line.startsWith('01')) {
-    return reject('phone_fictitious', `${e164} is in 555-0100..0199, reserved for fiction`);
+    return reject('phone_fictitious', 'is in 555-0100..0199, reserved for fiction');
   }
   if (!parsed.isValid()) {
-    return reject(
-      'phone_invalid',
-      `${e164} is not a valid number (area code ${areaCode}, exchange ${exchange})`,
-    );
+    return reject('phone_invalid', `is not a valid number (area code ${areaCode})`);
   }
   const country = parsed.country ?? 'US';
-  if (!US_REGIONS.has(country)) return reject('phone_not_us', `${e164} is a ${country} number, not a US one`);
+  if (!US_REGIONS.has(country)) return reject('phone_not_us', `is a ${country} number, not a US one`);
   const type = parsed.getType();
-  if (type === 'TOLL_FREE') return reject('phone_toll_free', `${e164} is a toll-free number`);
+  if (type === 'TOLL_FREE') return reject('phone_toll_free', 'is a toll-free number');
   if (type === 'PREMIUM_RATE' || type === 'SHARED_COST') {
-    return reject('phone_premium_rate', `${e164} is a premium-rate or shared-cost number`);
+    return reject('phone_premium_rate', 'is a premium-rate or shared-cost number');
   }
-  if (type === 'PERSONAL_NUMBER') return reject('phone_personal_number', `${e164} is a personal number`);
+  if (type === 'PERSONAL_NUMBER') return reject('phone_personal_number', 'is a personal number');
 
   const lineType = (type && LINE_TYPES[type]) ?? 'unknown';
   if (lineType === 'fixed_line')
-    warnings.push(reason('phone_landline', field, `${e164} is a landline (no SMS)`));
-  if (lineType === 'voip') warnings.push(reason('phone_voip', field, `${e164} is a VoIP number`));
+    warnings.push(reason('phone_landline', field, `${field} is a landline (no SMS)`));
+  if (lineType === 'voip') warnings.push(reason('phone_voip', field, `${field} is a VoIP number`));
   if (exchange === '555') {
     warnings.push(
-      reason('phone_555_exchange', field, `${e164} uses the 555 exchange, which is rarely assigned`),
+      reason('phone_555_exchange', field, `${field} uses the 555 exchange, which is rarely assigned`),
     );
   }
   return ok({ e164, extension, lineType, country, areaCode }, warnings);
