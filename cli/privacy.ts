@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { findSubject } from '../app/privacy/find';
+import { subjectNeedles } from '../app/privacy/subject';
+import { openSinkDatabase } from '../sinks';
+import { openGraph } from '../sinks/neo4j';
+import { action, openContext } from './context';
+import { printTable } from './topics';
+
+export function registerPrivacy(program: Command): void {
+  const privacy = program.command('privacy').description("data subjects' requests (docs/compliance.md)");
+
+  privacy
+    .command('find')
+    .description(
+      "list every topic, table and graph label where a subject's email or phone can still be read; reads every record of every topic",
+    )
+    .option('--email <email>', "the subject's email")
+    .option('--phone <phone>', "the subject's phone")
+    .option('--json', 'print JSON')
+    .action(
+      action(async (options: { email?: string; phone?: string; json?: boolean }) => {
+        const needles = subjectNeedles(options);
+        const { config, transport } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+        const database = await openSinkDatabase(config);
+        const graph = await openGraph(config);
+        try {
+          const places = await findSubject(needles, { transport, database, graph });
+          if (options.json) process.stdout.write(`${JSON.stringify(places)}\n`);
+          else if (places.length === 0) process.stdout.write('found nowhere\n');
+          else
+            printTable(
+              ['STORE', 'NAME', 'COUNT'],
+              places.map((p) => [p.store, p.name, String(p.count)]),
+            );
+        } finally {
+          await Promise.all([transport.close(), database?.close(), graph?.close()]);
+        }
+      }),
+    );
+}

@@ -1,0 +1,91 @@
+/**
+ * `leadflow privacy find` after a demo run: a subject who sent a lead is found on the lead topics
+ * and in the read-model tables (and the graph is searched when Neo4j runs); somebody who never
+ * sent one is found nowhere.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findSubject, type SubjectStores } from '../../app/privacy/find';
+import { subjectNeedles } from '../../app/privacy/subject';
+import { runDemo } from '../../cli/demo';
+import { loadConfig } from '../../config';
+import { RecordCodec } from '../../runtime/codec';
+import { BuiltInSchemaRegistry } from '../../runtime/registry';
+import { EmbeddedTransport } from '../../runtime/transports/embedded';
+import type { RawLead } from '../../schemas/lead';
+import { openGraph } from '../../sinks/neo4j';
+import { type Database, openDatabase } from '../../sinks/postgres/database';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+import { testLog } from '../support/harness';
+import { neo4jGate, neo4jUrl } from '../support/services';
+
+jest.setTimeout(240_000);
+
+describe('privacy find', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-find-'));
+  const transport = new EmbeddedTransport({ file: path.join(dir, 'log.sqlite') });
+  const registry = new BuiltInSchemaRegistry(transport.schemaLog());
+  const graphGate = neo4jGate();
+  let database: Database;
+  let stores: SubjectStores;
+  let subject: { email: string; phone: string };
+
+  beforeAll(async () => {
+    if (graphGate.reason) throw new Error(graphGate.reason);
+    // The demo's own read models (PGlite in its directory); the shared graph when there is one.
+    const env: NodeJS.ProcessEnv = { ...process.env, LEADFLOW_TRANSPORT: 'embedded' };
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NEO4J_URL'])
+      delete env[name];
+    if (graphGate.run) env.NEO4J_URL = neo4jUrl;
+    const config = loadConfig(env);
+    await runDemo(
+      { leads: 40, seed: 'privacy-find', badShare: 0 },
+      { config, log: testLog, transport, registry, dir },
+    );
+    const codec = new RecordCodec(platformCatalog(), registry);
+    const [first] = await transport.read(TOPIC.leadsRaw);
+    const { value } = await codec.decode<RawLead>(first!);
+    const { contact } = JSON.parse(value.body) as { contact: { email: string; phone: string } };
+    subject = contact;
+    database = await openDatabase({ dataDir: dir });
+    stores = { transport, database, graph: graphGate.run ? await openGraph(config) : undefined };
+  });
+
+  afterAll(async () => {
+    await stores?.graph?.close();
+    await database?.close();
+    await transport.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('finds a subject who sent a lead on every lead topic and in the lead tables', async () => {
+    const places = await findSubject(subjectNeedles(subject), stores);
+    const named = (store: string) => places.filter((p) => p.store === store).map((p) => p.name);
+    expect(named('topic')).toEqual(
+      expect.arrayContaining([
+        TOPIC.leadsRaw,
+        TOPIC.leadsByPhone,
+        TOPIC.leadsByEmail,
+        TOPIC.leadsValid,
+        TOPIC.leadsEnriched,
+        TOPIC.leadsScored,
+      ]),
+    );
+    // The leads row holds the latest stage's record: past match, a routable lead without contact.
+    expect(named('table')).toEqual(expect.arrayContaining(['lead_events']));
+    for (const place of places) expect(place.count).toBeGreaterThan(0);
+    // By phone alone, the same lead topics.
+    const byPhone = await findSubject(subjectNeedles({ phone: subject.phone }), stores);
+    expect(byPhone.map((p) => p.name)).toEqual(expect.arrayContaining([TOPIC.leadsRaw, 'lead_events']));
+  });
+
+  test('finds nobody who never sent a lead', async () => {
+    expect(
+      await findSubject(
+        subjectNeedles({ email: 'nobody.here@example.org', phone: '(907) 555-2368' }),
+        stores,
+      ),
+    ).toEqual([]);
+  });
+});
