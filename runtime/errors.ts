@@ -48,3 +48,43 @@ export function isRetryable(error: unknown): boolean {
   const flags = error as { retryable?: unknown; retriable?: unknown } | null;
   return flags?.retryable === true || (flags?.retryable === undefined && flags?.retriable === true);
 }
+
+const OUTAGE_NAMES = new Set([
+  // kafkajs, once its own retries are spent: the broker is away, or it kept answering "not now"
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSNumberOfRetriesExceeded',
+  // fetch's deadline (AbortSignal.timeout)
+  'TimeoutError',
+]);
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  // PostgreSQL starting, shutting down, or the connection lost
+  '57P01',
+  '57P03',
+  '08001',
+  '08006',
+  // Neo4j
+  'ServiceUnavailable',
+  'SessionExpired',
+]);
+
+/**
+ * Whether an error, or one that caused it, says a service could not be reached or did not answer
+ * in time: worth waiting for, unlike a refusal or a bad setting. Judged by shape, for the same
+ * reason as `isRetryable`, across kafkajs, pg, the Neo4j driver and fetch.
+ */
+export function isOutage(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 10; depth++) {
+    const { name, code } = cause as { name?: unknown; code?: unknown };
+    if (isRetryable(cause) || OUTAGE_NAMES.has(String(name)) || OUTAGE_CODES.has(String(code))) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -128,9 +128,10 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       );
     } catch (error) {
       if (error instanceof LeadflowError) throw error;
-      throw new Error(
+      // Still an outage: a caller with more patience (a process starting) may wait for it.
+      throw new LeadflowError(
         `schema registry ${method} ${this.base}${path} failed ${attempts} times: ${(error as Error).message}`,
-        { cause: error },
+        { retryable: true, cause: error },
       );
     }
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../support/harness';
@@ -79,6 +80,60 @@ describe('leadflow start', () => {
         expect(stderr).toContain('migrated by a newer leadflow (9999_from_a_newer_version');
       } finally {
         await database.close();
+        await dropSchema(databaseUrl, schema);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  (postgresGate().run ? test : test.skip)(
+    'a database that is not up yet is waited for, then served from',
+    async () => {
+      const gate = postgresGate();
+      if (gate.reason) throw new Error(gate.reason);
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-start-'));
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      // PostgreSQL behind a port that refuses connections until the proxy opens it.
+      const real = new URL(databaseUrl);
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(Number(real.port || 5432), real.hostname);
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      const proxyPort = 20000 + Math.floor(Math.random() * 20000);
+      const proxied = new URL(databaseUrl);
+      proxied.port = String(proxyPort);
+      const child = spawnCli(['start', '--dev'], {
+        LEADFLOW_DATA_DIR: dataDir,
+        PORT: String(port),
+        DATABASE_URL: proxied.toString(),
+        LEADFLOW_DATABASE_SCHEMA: schema,
+      });
+      let output = '';
+      for (const stream of [child.stdout!, child.stderr!])
+        stream.on('data', (c: Buffer) => (output += c.toString()));
+      let exited = false;
+      child.once('exit', () => (exited = true));
+      try {
+        await eventually(() => output.includes('trying again'), 60_000, 'a retried start');
+        expect(exited).toBe(false);
+        await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+        await eventually(
+          async () => {
+            try {
+              return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+            } catch {
+              return false;
+            }
+          },
+          90_000,
+          'healthz once the database is up',
+        );
+      } finally {
+        child.kill('SIGTERM');
+        if (!exited) await new Promise((resolve) => child.once('exit', resolve));
+        await new Promise((resolve) => proxy.close(resolve));
         await dropSchema(databaseUrl, schema);
         fs.rmSync(dataDir, { recursive: true, force: true });
       }
