@@ -9,6 +9,15 @@ import { databaseUrl, postgresGate } from '../support/services';
 
 jest.setTimeout(120_000);
 
+/** Whether a started process answers /healthz on the port. */
+async function healthy(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+}
+
 describe('leadflow start', () => {
   const schema = `start_${Date.now().toString(36)}`;
   test('serves /healthz and /metrics on PORT with the embedded default and stops on SIGTERM', async () => {
@@ -24,17 +33,7 @@ describe('leadflow start', () => {
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      await eventually(
-        async () => {
-          try {
-            return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-          } catch {
-            return false;
-          }
-        },
-        60_000,
-        'healthz',
-      );
+      await eventually(() => healthy(port), 60_000, 'healthz');
       const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Record<
         string,
         unknown
@@ -119,17 +118,7 @@ describe('leadflow start', () => {
         await eventually(() => output.includes('trying again'), 60_000, 'a retried start');
         expect(exited).toBe(false);
         await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
-        await eventually(
-          async () => {
-            try {
-              return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-            } catch {
-              return false;
-            }
-          },
-          90_000,
-          'healthz once the database is up',
-        );
+        await eventually(() => healthy(port), 90_000, 'healthz once the database is up');
       } finally {
         child.kill('SIGTERM');
         if (!exited) await new Promise((resolve) => child.once('exit', resolve));
