@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { findSubject } from '../app/privacy/find';
+import fs from 'node:fs';
+import { exportSubject, findSubject } from '../app/privacy/find';
+import { topology } from '../app/topology';
+import { retentionSettings } from '../config';
+import { RecordCodec } from '../runtime/codec';
+import { platformCatalog } from '../topics/platform';
 import { subjectNeedles } from '../app/privacy/subject';
 import { openSinkDatabase } from '../sinks';
 import { openGraph } from '../sinks/neo4j';
@@ -32,6 +37,37 @@ export function registerPrivacy(program: Command): void {
               ['STORE', 'NAME', 'COUNT'],
               places.map((p) => [p.store, p.name, String(p.count)]),
             );
+        } finally {
+          await Promise.all([transport.close(), database?.close(), graph?.close()]);
+        }
+      }),
+    );
+
+  privacy
+    .command('export')
+    .description(
+      'everything held about a subject (an access request), as JSON: the records, rows and graph nodes `find` finds, decoded',
+    )
+    .option('--email <email>', "the subject's email")
+    .option('--phone <phone>', "the subject's phone")
+    .option('--out <file>', 'write the JSON here instead of standard output')
+    .action(
+      action(async (options: { email?: string; phone?: string; out?: string }) => {
+        const needles = subjectNeedles(options);
+        const { config, transport, registry } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+        const database = await openSinkDatabase(config);
+        const graph = await openGraph(config);
+        try {
+          // Every topic the deployment writes, internal ones too, read with its schema.
+          const catalog = platformCatalog(retentionSettings(config)).withProcessors(
+            config.LEADFLOW_APP_ID,
+            topology(config),
+          );
+          const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+          const held = await exportSubject(needles, { transport, database, graph, codec });
+          const json = `${JSON.stringify({ subject: { email: options.email, phone: options.phone }, exportedAt: new Date().toISOString(), ...held }, null, 2)}\n`;
+          if (options.out) fs.writeFileSync(options.out, json, { mode: 0o600 });
+          else process.stdout.write(json);
         } finally {
           await Promise.all([transport.close(), database?.close(), graph?.close()]);
         }

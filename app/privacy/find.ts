@@ -1,3 +1,5 @@
+import type { RecordCodec } from '../../runtime/codec';
+import type { RawRecord } from '../../runtime/records';
 import type { Transport } from '../../runtime/transport';
 import type { Graph } from '../../sinks/neo4j/graph';
 import type { Queryable } from '../../sinks/postgres/database';
@@ -17,6 +19,20 @@ export interface SubjectStores {
   graph?: Graph;
 }
 
+/** Everything held about a subject (an access request), as JSON. */
+export interface SubjectExport {
+  records: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestamp: number;
+    key: unknown;
+    value: unknown;
+  }[];
+  rows: { table: string; row: Record<string, unknown> }[];
+  nodes: { labels: string[]; properties: Record<string, unknown> }[];
+}
+
 /**
  * Every place the subject's details (subjectNeedles) can be read in plaintext: each topic on the
  * transport, internal ones included (changelogs, dead letters, retry topics), searched byte for
@@ -29,15 +45,73 @@ export async function findSubject(
   stores: SubjectStores,
 ): Promise<SubjectPlace[]> {
   const places: SubjectPlace[] = [];
-  for (const { name } of await stores.transport.describeTopics()) {
-    const count = (await stores.transport.read(name)).filter(
-      (record) => holds(record.key, needles) || holds(record.value, needles),
-    ).length;
-    if (count > 0) places.push({ store: 'topic', name, count });
+  for (const [topic, records] of await recordsHolding(stores.transport, needles))
+    places.push({ store: 'topic', name: topic, count: records.length });
+  if (stores.database) {
+    for (const [table, rows] of await rowsHolding(stores.database, needles))
+      places.push({ store: 'table', name: table, count: rows.length });
   }
-  if (stores.database) places.push(...(await tablesHolding(stores.database, needles)));
-  if (stores.graph) places.push(...(await nodesHolding(stores.graph, needles)));
+  if (stores.graph) {
+    const byLabel = new Map<string, number>();
+    for (const node of await nodesHolding(stores.graph, needles)) {
+      const label = node.labels[0] ?? '(no label)';
+      byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+    }
+    for (const [label, count] of byLabel) places.push({ store: 'graph', name: label, count });
+  }
   return places;
+}
+
+/**
+ * What `findSubject` finds, in full: each record decoded as its topic's schema reads it (records of
+ * topics the codec does not know, such as parked retry records, as JSON text when they are, else
+ * base64), each row, each node.
+ */
+export async function exportSubject(
+  needles: readonly string[],
+  stores: SubjectStores & { codec: RecordCodec },
+): Promise<SubjectExport> {
+  const records: SubjectExport['records'] = [];
+  for (const [topic, found] of await recordsHolding(stores.transport, needles)) {
+    for (const raw of found) {
+      const { key, value } = await readable(raw, stores.codec);
+      records.push({
+        topic,
+        partition: raw.partition,
+        offset: raw.offset,
+        timestamp: raw.timestamp,
+        key,
+        value,
+      });
+    }
+  }
+  const rows: SubjectExport['rows'] = [];
+  if (stores.database) {
+    for (const [table, found] of await rowsHolding(stores.database, needles))
+      rows.push(...found.map((row) => ({ table, row })));
+  }
+  return { records, rows, nodes: stores.graph ? await nodesHolding(stores.graph, needles) : [] };
+}
+
+async function readable(raw: RawRecord, codec: RecordCodec): Promise<{ key: unknown; value: unknown }> {
+  if (codec.catalog.has(raw.topic)) {
+    try {
+      const { key, value } = await codec.decode(raw);
+      return { key, value };
+    } catch {
+      // A record its schema cannot read (a retry topic's parked bytes): shown as bytes below.
+    }
+  }
+  const text = (bytes: Buffer | null): unknown => {
+    if (bytes === null) return null;
+    const utf8 = bytes.toString('utf8');
+    try {
+      return JSON.parse(utf8);
+    } catch {
+      return Buffer.from(utf8, 'utf8').equals(bytes) ? utf8 : { base64: bytes.toString('base64') };
+    }
+  };
+  return { key: text(raw.key), value: text(raw.value) };
 }
 
 /** Whether the bytes hold a needle, compared without case (the needles are lower-case ASCII). */
@@ -47,30 +121,43 @@ function holds(bytes: Buffer | null, needles: readonly string[]): boolean {
   return needles.some((needle) => text.includes(needle));
 }
 
-async function tablesHolding(database: Queryable, needles: readonly string[]): Promise<SubjectPlace[]> {
+async function recordsHolding(transport: Transport, needles: readonly string[]) {
+  const found = new Map<string, RawRecord[]>();
+  for (const { name } of await transport.describeTopics()) {
+    const records = (await transport.read(name)).filter(
+      (record) => holds(record.key, needles) || holds(record.value, needles),
+    );
+    if (records.length > 0) found.set(name, records);
+  }
+  return found;
+}
+
+async function rowsHolding(database: Queryable, needles: readonly string[]) {
   const { rows: tables } = await database.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables
      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
   );
   const patterns = needles.map((needle) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-  const places: SubjectPlace[] = [];
+  const found = new Map<string, Record<string, unknown>[]>();
   for (const { name } of tables) {
     // A whole row as text covers every column, JSON payloads included.
-    const { rows } = await database.query<{ count: string | number }>(
-      `SELECT count(*) AS count FROM "${name.replace(/"/g, '""')}" AS r WHERE r::text ILIKE ANY($1)`,
+    const { rows } = await database.query<{ row: Record<string, unknown> }>(
+      `SELECT row_to_json(r) AS row FROM "${name.replace(/"/g, '""')}" AS r WHERE r::text ILIKE ANY($1)`,
       [patterns],
     );
-    const count = Number(rows[0]?.count ?? 0);
-    if (count > 0) places.push({ store: 'table', name, count });
+    if (rows.length > 0)
+      found.set(
+        name,
+        rows.map((r) => r.row),
+      );
   }
-  return places;
+  return found;
 }
 
-async function nodesHolding(graph: Graph, needles: readonly string[]): Promise<SubjectPlace[]> {
-  const rows = await graph.query<{ label: string; count: number }>(
+async function nodesHolding(graph: Graph, needles: readonly string[]): Promise<SubjectExport['nodes']> {
+  return graph.query<{ labels: string[]; properties: Record<string, unknown> }>(
     `MATCH (n) WHERE any(k IN keys(n) WHERE any(needle IN $needles WHERE toLower(toStringOrNull(n[k])) CONTAINS needle))
-     RETURN coalesce(labels(n)[0], '(no label)') AS label, count(*) AS count ORDER BY label`,
+     RETURN labels(n) AS labels, properties(n) AS properties`,
     { needles: [...needles] },
   );
-  return rows.map((row) => ({ store: 'graph', name: row.label, count: Number(row.count) }));
 }

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findSubject, type SubjectStores } from '../../app/privacy/find';
+import { exportSubject, findSubject, type SubjectStores } from '../../app/privacy/find';
+import { topology } from '../../app/topology';
 import { subjectNeedles } from '../../app/privacy/subject';
 import { runDemo } from '../../cli/demo';
 import { loadConfig } from '../../config';
@@ -30,6 +31,7 @@ describe('privacy find', () => {
   let database: Database;
   let stores: SubjectStores;
   let subject: { email: string; phone: string };
+  let codec: RecordCodec;
 
   beforeAll(async () => {
     if (graphGate.reason) throw new Error(graphGate.reason);
@@ -43,11 +45,19 @@ describe('privacy find', () => {
       { leads: 40, seed: 'privacy-find', badShare: 0 },
       { config, log: testLog, transport, registry, dir },
     );
-    const codec = new RecordCodec(platformCatalog(), registry);
-    const [first] = await transport.read(TOPIC.leadsRaw);
-    const { value } = await codec.decode<RawLead>(first!);
-    const { contact } = JSON.parse(value.body) as { contact: { email: string; phone: string } };
-    subject = contact;
+    codec = new RecordCodec(
+      platformCatalog().withProcessors(config.LEADFLOW_APP_ID, topology(config)),
+      registry,
+    );
+    // A lead whose phone and email came as plain text (the generator varies how vendors send them).
+    for (const raw of await transport.read(TOPIC.leadsRaw)) {
+      const { value } = await codec.decode<RawLead>(raw);
+      const { contact } = JSON.parse(value.body) as { contact: { email: unknown; phone: unknown } };
+      if (typeof contact.email === 'string' && typeof contact.phone === 'string') {
+        subject = { email: contact.email, phone: contact.phone };
+        break;
+      }
+    }
     database = await openDatabase({ dataDir: dir });
     stores = { transport, database, graph: graphGate.run ? await openGraph(config) : undefined };
   });
@@ -78,6 +88,20 @@ describe('privacy find', () => {
     // By phone alone, the same lead topics.
     const byPhone = await findSubject(subjectNeedles({ phone: subject.phone }), stores);
     expect(byPhone.map((p) => p.name)).toEqual(expect.arrayContaining([TOPIC.leadsRaw, 'lead_events']));
+  });
+
+  test('exports what it finds, decoded: the records, the rows', async () => {
+    const needles = subjectNeedles(subject);
+    const held = await exportSubject(needles, { ...stores, codec });
+    const places = await findSubject(needles, stores);
+    const topics = places.filter((p) => p.store === 'topic');
+    expect(held.records).toHaveLength(topics.reduce((sum, p) => sum + p.count, 0));
+    expect([...new Set(held.records.map((r) => r.topic))].sort()).toEqual(topics.map((p) => p.name).sort());
+    const raw = held.records.find((r) => r.topic === TOPIC.leadsRaw)!.value as RawLead;
+    expect(JSON.parse(raw.body)).toMatchObject({ contact: { email: subject.email } });
+    expect(held.rows.map((r) => r.table)).toContain('lead_events');
+    // It is data for a person to read: JSON all the way down.
+    expect(() => JSON.stringify(held)).not.toThrow();
   });
 
   test('finds nobody who never sent a lead', async () => {
