@@ -52,22 +52,31 @@ export class Pipeline {
     // Global tables are shared by every processor of the process and fully loaded before any
     // processor starts, so a lookup never sees a half-read table.
     const globals = new Map<string, GlobalTable<unknown>>();
-    for (const topic of new Set(options.processors.flatMap((p) => p.globals ?? []))) {
-      if (catalog.get(topic).cleanup !== 'compact')
-        throw new Error(`global table ${topic} must be a compacted topic`);
-      globals.set(topic, await new GlobalTable(topic, options.transport, codec, options.log).start());
-    }
     const runs: ProcessorRun[] = [];
-    for (const processor of options.processors) {
-      runs.push(
-        await options.transport.run(processor, {
-          ...options.run,
-          appId: options.appId,
-          codec,
-          log: options.log,
-          globals,
-        }),
-      );
+    try {
+      for (const topic of new Set(options.processors.flatMap((p) => p.globals ?? []))) {
+        if (catalog.get(topic).cleanup !== 'compact')
+          throw new Error(`global table ${topic} must be a compacted topic`);
+        globals.set(topic, await new GlobalTable(topic, options.transport, codec, options.log).start());
+      }
+      for (const processor of options.processors) {
+        runs.push(
+          await options.transport.run(processor, {
+            ...options.run,
+            appId: options.appId,
+            codec,
+            log: options.log,
+            globals,
+          }),
+        );
+      }
+    } catch (error) {
+      // Runs left going would hold partitions and transactional ids that a second start (after
+      // an outage) then fights over.
+      await new Pipeline(options.transport, catalog, codec, runs, [...globals.values()])
+        .stop()
+        .catch(() => undefined);
+      throw error;
     }
     return new Pipeline(options.transport, catalog, codec, runs, [...globals.values()]);
   }

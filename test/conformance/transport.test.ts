@@ -93,6 +93,34 @@ for (const choice of transportsUnderTest()) {
     const ticks = (from: number, count: number, keys = 50): Tick[] =>
       Array.from({ length: count }, (_, i) => ({ key: `key-${(from + i) % keys}`, seq: from + i, n: 1 }));
 
+    test('a start that fails part way stops the runs it had started', async () => {
+      const { topics } = await setup('half-start');
+      const transport = harness.connect();
+      const stops: jest.SpyInstance[] = [];
+      const run = transport.run.bind(transport);
+      jest.spyOn(transport, 'run').mockImplementation(async (processor, options) => {
+        // The second processor cannot start (a broker gone away, say).
+        if (stops.length === 1) throw new Error('broker unreachable');
+        const begun = await run(processor, options);
+        stops.push(jest.spyOn(begun, 'stop'));
+        return begun;
+      });
+      const counter = (name: string) => ({ ...counterProcessor(topics, 60_000), name }) as never;
+      await expect(
+        Pipeline.start({
+          appId: `${harness.prefix}-half`,
+          transport,
+          registry: harness.registry(transport),
+          catalog: topics.catalog,
+          processors: [counter('first-counter'), counter('second-counter')],
+          log: testLog,
+        }),
+      ).rejects.toThrow('broker unreachable');
+      // Left going, it would hold partitions and a transactional id a second start then fights over.
+      expect(stops).toHaveLength(1);
+      expect(stops[0]).toHaveBeenCalled();
+    });
+
     test('keeps per-key order and per-key state', async () => {
       const { topics, codec, start, produce } = await setup('order');
       const pipeline = await start();
