@@ -17,6 +17,7 @@ import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
 import { retry } from '../../retry';
+import { isOutage } from '../../errors';
 import { type Commit, commitDueIn, Task } from '../../task';
 import type { ProcessorRun, ReadOptions, RunOptions } from '../../transport';
 import { groupId } from '../../transport';
@@ -222,7 +223,8 @@ export class KafkaProcessorRun implements ProcessorRun {
       const admin = await this.transport.admin();
       for (const topic of this.inputs) if (this.running) await this.stableOffsets(admin, topic);
     } catch (error) {
-      this.options.log.warn(
+      // While the broker is away the consumers and commits already say so, every few seconds.
+      this.options.log[isOutage(error) ? 'debug' : 'warn'](
         { err: error, processor: this.processor },
         'the check for hanging offsets failed',
       );
