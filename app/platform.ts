@@ -21,6 +21,7 @@ import { NEO4J_SINKS, openGraph, startGraphJob } from '../sinks/neo4j';
 import { VECTOR_SINK } from '../sinks/vectors/processor';
 import { platformCatalog } from '../topics/platform';
 import { openAiServices } from './ai-services';
+import { openKeyVault } from './privacy/key-vault';
 import { compileTopology, topologyStages } from './topology';
 
 export interface PlatformOptions {
@@ -73,6 +74,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const processors = all.filter((p) => !wanted || wanted.includes(p.name));
     log.info({ config: describeConfig(config) }, 'starting leadflow');
     opened.push(watchEventLoop(log));
+    const vault = await openKeyVault(config, transport, log);
+    opened.push(() => vault.stop());
     await assertFusionUpgraded({ transport, appId: config.LEADFLOW_APP_ID, processors, stages });
     const pipeline = await Pipeline.start({
       appId: config.LEADFLOW_APP_ID,
@@ -81,6 +84,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       catalog: platformCatalog(retentionSettings(config)),
       processors,
       log,
+      keys: vault,
       run: { commit: commitPolicy(config) },
     });
     opened.push(() => pipeline.stop());
@@ -106,6 +110,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       registry,
       log,
       jwtSecret: options.jwtSecret,
+      vault,
       stages,
       readModels: database,
     });

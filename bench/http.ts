@@ -9,6 +9,7 @@ import { generateLeads } from '../tools/generator/generate';
 import { buildApp } from '../ingress/app';
 import { createVendor } from '../ingress/auth/vendors';
 import { openIngress } from '../ingress/server';
+import { openKeyVault } from '../app/privacy/key-vault';
 import { RecordCodec } from '../runtime/codec';
 import { BuiltInSchemaRegistry } from '../runtime/registry';
 import { platformCatalog, TOPIC } from '../topics/platform';
@@ -52,7 +53,12 @@ const JWT_SECRET = randomBytes(32).toString('hex');
 export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchResult> {
   const runId = `bench-http-${Date.now().toString(36)}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-http-'));
-  const config = loadConfig({ ...options.env, LEADFLOW_DATA_DIR: dir, LEADFLOW_APP_ID: runId });
+  const config = loadConfig({
+    LEADFLOW_PRIVACY_KEY: randomBytes(32).toString('base64'),
+    ...options.env,
+    LEADFLOW_DATA_DIR: dir,
+    LEADFLOW_APP_ID: runId,
+  });
   const transport = benchTransport({
     transport: options.transport,
     runId,
@@ -65,6 +71,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchRes
     const registry = new BuiltInSchemaRegistry(transport.schemaLog());
     const catalog = platformCatalog();
     await transport.applyTopics(catalog.all());
+    const vault = await openKeyVault(config, transport, options.log);
     const ingress = await openIngress({
       config: {
         ...config,
@@ -75,6 +82,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchRes
       registry,
       log: options.log,
       jwtSecret: JWT_SECRET,
+      vault,
       stages: [],
     });
     const app = await buildApp({
@@ -124,6 +132,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBenchRes
     } finally {
       await app.close();
       await ingress.close();
+      await vault.stop();
     }
   } finally {
     rss.stop();

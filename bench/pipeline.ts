@@ -10,6 +10,8 @@ import { RawLeadWriter } from '../ingress/lead-writer';
 import type { AssignmentEvent } from '../schemas/assignment-records';
 import { topology } from '../app/topology';
 import { RecordCodec } from '../runtime/codec';
+import { openKeyVault } from '../app/privacy/key-vault';
+import type { KeyVault } from '../runtime/privacy/vault';
 import { Pipeline } from '../runtime/pipeline';
 import { createRegistry } from '../app/transport';
 import type { Processor } from '../runtime/processor';
@@ -164,6 +166,8 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
   const runId = `bench-pipeline-${Date.now().toString(36)}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-pipeline-'));
   const config = loadConfig({
+    // A run's own key unless the environment gives one: its topics are its own.
+    LEADFLOW_PRIVACY_KEY: randomBytes(32).toString('base64'),
     ...options.env,
     LEADFLOW_DATA_DIR: dir,
     LEADFLOW_APP_ID: runId,
@@ -245,7 +249,8 @@ async function runLeads(
   const catalog = platformCatalog();
   const topics = catalog.withProcessors(config.LEADFLOW_APP_ID, processors).all();
   await transport.applyTopics(topics);
-  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  const vault = await openKeyVault(config, transport, options.log);
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
   // Agents first: match reads them as a global table.
   await transport.produce(
@@ -253,7 +258,7 @@ async function runLeads(
   );
   const stages = options.spread
     ? await startWorkers(options, config, processors, where)
-    : await startInProcess(config, transport, registry, catalog, processors, options.log);
+    : await startInProcess(config, transport, registry, catalog, processors, vault, options.log);
   const outcomes = new Outcomes(options.leads);
   const agents = simulateAgents({ transport, codec, onEvent: (event) => outcomes.assignment(event) });
   const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
@@ -264,7 +269,7 @@ async function runLeads(
     await stages.ready();
     const startedAt = Date.now();
     outcomes.measuredFrom = startedAt + (options.warmupSeconds ?? 0) * 1000;
-    await sendLeads(new RawLeadWriter(transport, codec), bodies, startedAt, options.rate);
+    await sendLeads(new RawLeadWriter(transport, codec, vault), bodies, startedAt, options.rate);
     await outcomes.all(options.stallMs ?? 60_000);
     const finished = { outcomes, startedAt, peakRss: rss.stop(), workerPeakRssMb: stages.peakRssMb() };
     const hops = options.hops ? await leadHops(transport, codec, outcomes.measuredFrom) : null;
@@ -296,6 +301,7 @@ async function startInProcess(
   registry: SchemaRegistry,
   catalog: Catalog,
   processors: Processor<never>[],
+  vault: KeyVault,
   log: Logger,
 ): Promise<RunningStages> {
   const pipeline = await Pipeline.start({
@@ -305,6 +311,7 @@ async function startInProcess(
     catalog,
     processors,
     log,
+    keys: vault,
     run: { commit: commitPolicy(config) },
   });
   return { ready: () => pipeline.waitIdle(120_000), peakRssMb: () => ({}), stop: () => pipeline.stop() };
@@ -332,6 +339,7 @@ async function startWorkers(
     LEADFLOW_DATA_DIR: where.dir,
     LEADFLOW_DATABASE_SCHEMA: where.schema,
     LEADFLOW_JWT_SECRET: randomBytes(32).toString('hex'),
+    LEADFLOW_PRIVACY_KEY: config.LEADFLOW_PRIVACY_KEY!,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     // From the bench's own configuration, not this process's environment (empty means unset), so
     // the workers share the bench's schema registry and see a database only with --database.

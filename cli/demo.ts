@@ -22,6 +22,8 @@ import { totals } from '../sinks/postgres/read-models';
 import { figureRows, type RewardFigures, rewardFigures } from '../sinks/postgres/rewards-figures';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { positiveInt, share } from './options';
+import { openKeyVault } from '../app/privacy/key-vault';
+import { RawLeadWriter } from '../ingress/lead-writer';
 import { action, openContext } from './context';
 
 export function registerDemo(program: Command): void {
@@ -88,6 +90,7 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
   const { config, log, transport, registry, dir } = context;
   let database: Database | undefined;
   let graph: Graph | undefined;
+  const vault = await openKeyVault(config, transport, log);
   try {
     const started = Date.now();
     database = await openDemoDatabase(config.DATABASE_URL, dir);
@@ -99,8 +102,9 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       catalog: platformCatalog(),
       processors: topology(config, { database, graph }),
       log,
+      keys: vault,
     });
-    const codec = new RecordCodec(pipeline.catalog, registry);
+    const codec = new RecordCodec(pipeline.catalog, registry, { keys: vault });
     await codec.prepare([
       TOPIC.leadsRaw,
       TOPIC.partners,
@@ -123,17 +127,15 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       ),
       ...demoAgents(receivedAt).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
     ]);
+    const writer = new RawLeadWriter(transport, codec, vault);
     for (let i = 0; i < leads.length; i += 1000) {
-      const chunk = leads.slice(i, i + 1000).map((body) => {
-        const raw = toRawLead(body, {
-          vendorId: body.source?.vendorId ?? 'demo',
-          channel: 'demo',
-          receivedAt,
-        });
-        leadIds.push(raw.leadId);
-        return codec.encode(TOPIC.leadsRaw, raw.leadId, raw);
-      });
-      await transport.produce(chunk);
+      const chunk = leads
+        .slice(i, i + 1000)
+        .map((body) =>
+          toRawLead(body, { vendorId: body.source?.vendorId ?? 'demo', channel: 'demo', receivedAt }),
+        );
+      leadIds.push(...chunk.map((raw) => raw.leadId));
+      await writer.write(chunk);
     }
     const activity = demoActivity(leadIds, options.seed, receivedAt);
     await transport.produce([
@@ -157,6 +159,7 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
   } finally {
     await database?.close();
     await graph?.close();
+    await vault.stop();
   }
 }
 

@@ -16,6 +16,7 @@ import type { RejectedLead, ValidLead } from '../schemas/lead';
 import { codecFor, readValues, testLog } from '../test/support/harness';
 import { runCli } from '../test/support/cli';
 import { platformCatalog, TOPIC } from '../topics/platform';
+import { openTestVault } from '../test/support/privacy';
 import { importSuppressionFile, planChange, type Standing } from './dnc';
 
 jest.setTimeout(180_000);
@@ -148,6 +149,7 @@ describe('importing through the embedded log', () => {
     const pipeline = await Pipeline.start({
       appId: 'dnc-import-test',
       transport,
+      keys: await openTestVault(transport),
       registry: context.registry,
       catalog,
       processors: [phoneScreenProcessor({ duplicateWindowDays: 30 })],

@@ -19,6 +19,7 @@ import {
 import { VENDOR_ID_PATTERN } from '../ingress/auth/vendors';
 import { RawLeadWriter } from '../ingress/lead-writer';
 import { RecordCodec } from '../runtime/codec';
+import { openKeyVault } from '../app/privacy/key-vault';
 import { retentionSettings } from '../config';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { positiveInt } from './options';
@@ -67,12 +68,16 @@ export function registerIngest(program: Command): void {
           );
         }
         const size = fs.statSync(file).size;
-        const { config, transport, registry } = openContext();
+        const { config, transport, registry, log } = openContext();
         const catalog = platformCatalog(retentionSettings(config));
         await transport.applyTopics([catalog.get(TOPIC.leadsRaw), catalog.get(TOPIC.uploads)]);
-        const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+        const vault = await openKeyVault(config, transport, log);
+        const codec = new RecordCodec(catalog, registry, {
+          subjectPrefix: transport.topicPrefix,
+          keys: vault,
+        });
         await codec.prepare([TOPIC.leadsRaw, TOPIC.uploads]);
-        const writer = new RawLeadWriter(transport, codec);
+        const writer = new RawLeadWriter(transport, codec, vault);
         const recorder = new UploadRecorder(transport, codec);
         const report = options.report ? openReport(options.report) : undefined;
         const bar =
@@ -126,6 +131,7 @@ export function registerIngest(program: Command): void {
           bar?.stop();
           await recorder.record(upload).catch(() => undefined);
           await report?.close();
+          await vault.stop();
           await transport.close();
         }
         const seconds = (Date.now() - started) / 1000;

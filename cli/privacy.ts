@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import { exportSubject, findSubject } from '../app/privacy/find';
+import { exportSubject, findSubject, type SubjectStores } from '../app/privacy/find';
+import { openKeyVault } from '../app/privacy/key-vault';
 import { topology } from '../app/topology';
 import { retentionSettings } from '../config';
 import { RecordCodec } from '../runtime/codec';
@@ -25,11 +26,9 @@ export function registerPrivacy(program: Command): void {
     .action(
       action(async (options: { email?: string; phone?: string; json?: boolean }) => {
         const needles = subjectNeedles(options);
-        const { config, transport } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-        const database = await openSinkDatabase(config);
-        const graph = await openGraph(config);
+        const stores = await openSubjectStores();
         try {
-          const places = await findSubject(needles, { transport, database, graph });
+          const places = await findSubject(needles, stores);
           if (options.json) process.stdout.write(`${JSON.stringify(places)}\n`);
           else if (places.length === 0) process.stdout.write('found nowhere\n');
           else
@@ -38,7 +37,7 @@ export function registerPrivacy(program: Command): void {
               places.map((p) => [p.store, p.name, String(p.count)]),
             );
         } finally {
-          await Promise.all([transport.close(), database?.close(), graph?.close()]);
+          await stores.close();
         }
       }),
     );
@@ -54,23 +53,41 @@ export function registerPrivacy(program: Command): void {
     .action(
       action(async (options: { email?: string; phone?: string; out?: string }) => {
         const needles = subjectNeedles(options);
-        const { config, transport, registry } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-        const database = await openSinkDatabase(config);
-        const graph = await openGraph(config);
+        const stores = await openSubjectStores();
         try {
-          // Every topic the deployment writes, internal ones too, read with its schema.
-          const catalog = platformCatalog(retentionSettings(config)).withProcessors(
-            config.LEADFLOW_APP_ID,
-            topology(config),
-          );
-          const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
-          const held = await exportSubject(needles, { transport, database, graph, codec });
+          const held = await exportSubject(needles, stores);
           const json = `${JSON.stringify({ subject: { email: options.email, phone: options.phone }, exportedAt: new Date().toISOString(), ...held }, null, 2)}\n`;
           if (options.out) fs.writeFileSync(options.out, json, { mode: 0o600 });
           else process.stdout.write(json);
         } finally {
-          await Promise.all([transport.close(), database?.close(), graph?.close()]);
+          await stores.close();
         }
       }),
     );
+}
+
+/**
+ * Where a subject's data can be: every topic the deployment writes (internal ones too, read with
+ * their schemas and the leads' keys), the read models and the graph.
+ */
+async function openSubjectStores(): Promise<SubjectStores & { close(): Promise<void> }> {
+  const { config, log, transport, registry } = openContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const vault = await openKeyVault(config, transport, log);
+  const catalog = platformCatalog(retentionSettings(config)).withProcessors(
+    config.LEADFLOW_APP_ID,
+    topology(config),
+  );
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
+  const database = await openSinkDatabase(config);
+  const graph = await openGraph(config);
+  return {
+    transport,
+    codec,
+    database,
+    graph,
+    async close() {
+      await vault.stop();
+      await Promise.all([transport.close(), database?.close(), graph?.close()]);
+    },
+  };
 }

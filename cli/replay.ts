@@ -6,6 +6,7 @@ import { retentionSettings } from '../config';
 import { platformCatalog } from '../topics/platform';
 import { printTable } from './topics';
 import { action, openContext } from './context';
+import { openKeyVault } from '../app/privacy/key-vault';
 
 interface ReplayOptions {
   stage: string;
@@ -34,6 +35,7 @@ export function registerReplay(program: Command): void {
         const from = parsePosition(options.from, '--from');
         const to = options.to === undefined ? undefined : parsePosition(options.to, '--to');
         const { config, log, transport, registry } = openContext();
+        const vault = await openKeyVault(config, transport, log);
         try {
           // The stages that need no database or AI service; sink stages are replayed through the
           // API of the process that owns their database (POST /v1/admin/replay).
@@ -44,6 +46,7 @@ export function registerReplay(program: Command): void {
             catalog: platformCatalog(retentionSettings(config)),
             stages: topologyStages(config),
             log,
+            keys: vault,
           });
           const plan = await runner.plan(options.stage, from, to);
           if (options.dryRun) {
@@ -72,6 +75,7 @@ export function registerReplay(program: Command): void {
             );
           }
         } finally {
+          await vault.stop();
           await transport.close();
         }
       }),

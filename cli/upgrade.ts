@@ -5,6 +5,7 @@ import { fusedPlan } from '../runtime/fusion';
 import { upgradeToFused } from '../runtime/fusion-upgrade';
 import { platformCatalog } from '../topics/platform';
 import { action, openContext } from './context';
+import { openKeyVault } from '../app/privacy/key-vault';
 
 const OUTCOME = {
   fresh: 'nothing ran before it; nothing to move',
@@ -21,6 +22,7 @@ export function registerUpgrade(program: Command): void {
     .action(
       action(async () => {
         const { config, log, transport, registry } = openContext();
+        const vault = await openKeyVault(config, transport, log);
         try {
           // The drain runs score, so with the LLM it is configured with.
           const stages = topologyStages(config, {}, { llm: openAiServices(config, undefined, log).llm });
@@ -33,12 +35,14 @@ export function registerUpgrade(program: Command): void {
               fused,
               stages,
               log,
+              keys: vault,
             });
             process.stdout.write(
               `${fused.name} (${fusedPlan(fused)!.stages.join(' > ')}): ${OUTCOME[state]}\n`,
             );
           }
         } finally {
+          await vault.stop();
           await transport.close();
         }
       }),

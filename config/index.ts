@@ -108,6 +108,11 @@ export const configSchema = z.object({
   LEADFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LEADFLOW_ROUTING_CONFIG: z.string().min(1).optional(),
   LEADFLOW_REWARDS_CONFIG: z.string().min(1).optional(),
+  /**
+   * The privacy master key (32 bytes, base64): wraps each lead's data key and keys the blind
+   * indexes. Required on Kafka; the embedded transport generates one into the data dir.
+   */
+  LEADFLOW_PRIVACY_KEY: z.string().optional(),
   LEADFLOW_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   LEADFLOW_EMAIL_FROM: z.string().min(3).default('leadflow <offers@leadflow.local>'),
@@ -176,6 +181,7 @@ export function describeConfig(config: Config): Record<string, string> {
     'JORNAYA_AUDIT_KEY',
     'LEADFLOW_JWT_SECRET',
     'LEADFLOW_WEBHOOK_SECRET',
+    'LEADFLOW_PRIVACY_KEY',
     'SMS_AUTH_TOKEN',
     'NEO4J_PASSWORD',
   ]);

@@ -20,6 +20,7 @@ import { VendorDirectory } from './auth/vendor-directory';
 import type { Vendor } from '../schemas/vendor-records';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/store';
 import { RawLeadWriter } from './lead-writer';
+import type { KeyVault } from '../runtime/privacy/vault';
 import { ReplayRunner } from '../runtime/replay/runner';
 import { ReplayService } from '../runtime/replay/service';
 
@@ -39,6 +40,8 @@ export interface IngressSetup {
   registry: SchemaRegistry;
   log: Logger;
   jwtSecret: string;
+  /** This process's data keys: each lead written gets one. */
+  vault: KeyVault;
   /** The stages an admin may replay. */
   stages: readonly Processor<never>[];
   /** The read models' database (sinks/postgres), when this process has one: GET /v1/leads/:id. */
@@ -71,7 +74,8 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     TOPIC.agentResponses,
   ];
   await transport.applyTopics(topics.map((t) => catalog.get(t)));
-  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  const { vault } = setup;
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
   await codec.prepare(topics);
   const vendorsTable = new GlobalTable<Vendor>(TOPIC.vendors, transport, codec, log);
   const vendors = new VendorDirectory(vendorsTable);
@@ -91,6 +95,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
       catalog,
       stages: setup.stages,
       log,
+      keys: vault,
     }),
     log,
   );
@@ -103,7 +108,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   };
   return {
     api: {
-      writer: new RawLeadWriter(transport, codec),
+      writer: new RawLeadWriter(transport, codec, vault),
       recorder: new UploadRecorder(transport, codec),
       uploads,
       vendors,
@@ -123,7 +128,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
       rewards: {
         publish,
         partner: (partnerId) => partners.get(partnerId),
-        leads: new RawLeadWriter(transport, codec),
+        leads: new RawLeadWriter(transport, codec, vault),
         reads: readModels ?? null,
       },
       limits: {

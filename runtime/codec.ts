@@ -5,6 +5,8 @@ import type { Catalog } from './catalog';
 import type { TopicSpec } from './topic-spec';
 import type { ConsumedRecord, Headers, OutgoingRecord, RawRecord } from './records';
 import { partitionFor } from './partitioner';
+import { openRecord, sealingPlan, sealRecord, type SealingPlan } from './privacy/sealing';
+import type { DataKeys } from './privacy/data-keys';
 
 interface WriterSide {
   keyId: number;
@@ -24,10 +26,21 @@ export class SchemaValidationError extends Error {
   }
 }
 
+/** A topic whose schema has personal fields, with a codec that was given no data keys. */
+export class NoDataKeysError extends Error {
+  override name = 'NoDataKeysError';
+  constructor(readonly topic: string) {
+    super(`topic ${topic} carries sealed personal fields, and this codec was given no data keys (KeyVault)`);
+  }
+}
+
 /**
  * Turns decoded records into wire bytes and back, per the topic catalogue. Writer schemas are
  * registered once in `prepare`; readers resolve whatever schema id a record carries against the
- * catalogue's current schema, so old records stay readable after a compatible change.
+ * catalogue's current schema, so old records stay readable after a compatible change. Fields the
+ * schema marks personal are sealed on the way out with the lead's data key and opened on the way
+ * in (runtime/privacy), so the wire, the logs' files and every copy of a record hold them only
+ * encrypted.
  */
 export class RecordCodec {
   private readonly writers = new Map<string, WriterSide>();
@@ -36,8 +49,10 @@ export class RecordCodec {
     { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> | undefined }
   >();
 
+  private readonly plans = new Map<string, SealingPlan | null>();
   private readonly clock: () => number;
   private readonly subjectPrefix: string;
+  private readonly keys: DataKeys | undefined;
 
   /**
    * `subjectPrefix` is the transport's topic prefix: subjects are named after the topics as they
@@ -46,10 +61,22 @@ export class RecordCodec {
   constructor(
     readonly catalog: Catalog,
     private readonly registry: SchemaRegistry,
-    options: { clock?: () => number; subjectPrefix?: string } = {},
+    options: { clock?: () => number; subjectPrefix?: string; keys?: DataKeys } = {},
   ) {
     this.clock = options.clock ?? Date.now;
     this.subjectPrefix = options.subjectPrefix ?? '';
+    this.keys = options.keys;
+  }
+
+  /** The topic's sealing plan (null: no personal fields), from the catalogue's schema. */
+  sealingPlan(topic: string): SealingPlan | null {
+    let plan = this.plans.get(topic);
+    if (plan === undefined) {
+      const spec = this.catalog.get(topic);
+      plan = spec.format === 'avro' ? sealingPlan(spec.valueSchema) : null;
+      this.plans.set(topic, plan);
+    }
+    return plan;
   }
 
   /** Registers the schemas of the topics this process will write. Idempotent. */
@@ -96,7 +123,9 @@ export class RecordCodec {
       partition: target,
       key: wire.encode(writer.keyId, writer.keyType.toBuffer(key)),
       value:
-        value === null ? null : wire.encode(writer.valueId, this.toBuffer(spec, writer.valueType, value)),
+        value === null
+          ? null
+          : wire.encode(writer.valueId, this.toBuffer(spec, writer.valueType, this.sealed(topic, value))),
       headers,
       timestamp: this.clock(),
     };
@@ -119,8 +148,32 @@ export class RecordCodec {
           : ((await this.decodeWith(raw.key, `${spec.name}-key`, spec.keySchema)) as string),
       value: (raw.value === null
         ? null
-        : await this.decodeWith(raw.value, `${spec.name}-value`, spec.valueSchema)) as V,
+        : await this.opened(
+            raw.topic,
+            await this.decodeWith(raw.value, `${spec.name}-value`, spec.valueSchema),
+          )) as V,
     };
+  }
+
+  private sealed(topic: string, value: unknown): unknown {
+    const plan = this.sealingPlan(topic);
+    if (!plan) return value;
+    if (!this.keys) throw new NoDataKeysError(topic);
+    const record = value as Record<string, unknown>;
+    return sealRecord(plan, record, this.keys.keyForWriting(String(record[plan.subjectField])));
+  }
+
+  private async opened(topic: string, value: unknown): Promise<unknown> {
+    const plan = this.sealingPlan(topic);
+    if (!plan) return value;
+    const record = value as Record<string, unknown>;
+    if (typeof record.sealed !== 'string') {
+      openRecord(plan, record, null);
+      return record;
+    }
+    if (!this.keys) throw new NoDataKeysError(topic);
+    openRecord(plan, record, await this.keys.keyForReading(String(record[plan.subjectField])));
+    return record;
   }
 
   private toBuffer(spec: TopicSpec, type: avro.Type, value: unknown): Buffer {

@@ -21,6 +21,7 @@ import type { Processor } from './processor';
 import type { OutgoingRecord } from './records';
 import type { SchemaRegistry } from './registry';
 import { changelogTopic } from './topic-spec';
+import type { DataKeys } from './privacy/data-keys';
 import { groupId, type Transport } from './transport';
 
 export interface FusionUpgradeOptions {
@@ -28,6 +29,8 @@ export interface FusionUpgradeOptions {
   registry: SchemaRegistry;
   appId: string;
   catalog: Catalog;
+  /** The data keys of leads, for stages that read personal fields. */
+  keys?: DataKeys;
   /** The fused processor, as `fuse` made it. */
   fused: Processor<never>;
   /** The stages it fuses, as they ran apart. */
@@ -85,6 +88,7 @@ export async function upgradeToFused(options: FusionUpgradeOptions): Promise<Fus
     catalog: options.catalog,
     processors: rest,
     log,
+    keys: options.keys,
   });
   try {
     await drain.waitIdle(options.drainTimeoutMs ?? 10 * 60_000);

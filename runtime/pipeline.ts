@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { SchemaRegistry } from './registry';
 import { Catalog } from './catalog';
 import { dlqTopic } from './topic-spec';
-import { RecordCodec } from './codec';
+import { NoDataKeysError, RecordCodec } from './codec';
 import { GlobalTable } from './global-table';
 import type { Processor } from './processor';
 import type { ProcessorRun, RunOptions, Transport } from './transport';
+import type { DataKeys } from './privacy/data-keys';
 
 export interface PipelineOptions {
   appId: string;
@@ -14,6 +15,8 @@ export interface PipelineOptions {
   catalog: Catalog;
   processors: readonly Processor<never>[];
   log: Logger;
+  /** The data keys of leads: needed when a processor reads or writes a topic with personal fields. */
+  keys?: DataKeys;
   run?: Partial<Omit<RunOptions, 'appId' | 'codec' | 'log'>>;
 }
 
@@ -45,7 +48,14 @@ export class Pipeline {
     const codec = new RecordCodec(catalog, options.registry, {
       clock: options.run?.clock,
       subjectPrefix: options.transport.topicPrefix,
+      keys: options.keys,
     });
+    if (!options.keys) {
+      for (const processor of options.processors) {
+        const sealed = [...processor.inputs, ...processor.outputs].find((topic) => codec.sealingPlan(topic));
+        if (sealed) throw new NoDataKeysError(sealed);
+      }
+    }
     for (const processor of options.processors) {
       await codec.prepare([...processor.outputs, ...processor.inputs.map(dlqTopic)]);
     }

@@ -26,7 +26,8 @@ function invalidPaths(type: avro.Type, value: unknown): string[] {
 function expectRoundTrip(name: LeadSchemaName, value: unknown): void {
   const type = types[name];
   expect(invalidPaths(type, value)).toEqual([]);
-  expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+  // Read without the codec, the sealed field (null when nothing was sealed) is there too.
+  expect(type.fromBuffer(type.toBuffer(value))).toEqual({ ...(value as object), sealed: null });
 }
 
 function pipeline(raw: RawLead, now = SAMPLE_NOW) {
@@ -118,6 +119,7 @@ describe('lead Avro schemas', () => {
     expect(types['lead-valid'].fromBuffer(oldType.toBuffer(withoutWarnings), resolver)).toEqual({
       ...withoutWarnings,
       warnings: [],
+      sealed: null,
     });
   });
 });

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type Field = { name: string; type: Json; default?: Json; doc?: string };
+export type Field = { name: string; type: Json; default?: Json; doc?: string; personal?: true };
 
 const NAMESPACE = 'io.leadflow.lead';
 
@@ -34,6 +34,24 @@ export const list = (name: string, items: Json, doc?: string): Field => ({
   default: [],
   ...(doc ? { doc } : {}),
 });
+/**
+ * A field holding personal data (contact, birth date, free text): sealed with the lead's own key
+ * on the wire, unreadable once the lead is erased (runtime/privacy/sealing.ts).
+ */
+export const personal = (field: Field): Field => ({ ...field, personal: true });
+
+/**
+ * What a top-level lead record needs for its personal fields: the field naming the lead (its key)
+ * and the field carrying the sealed values.
+ */
+export const SEALED_BY = { sealedBy: 'leadId' } as const;
+export const sealedField = (): Field =>
+  opt(
+    'sealed',
+    'string',
+    "The fields marked personal, encrypted together with the lead's own data key (AES-256-GCM); on the wire those fields are left empty. Unreadable once the lead is erased.",
+  );
+
 export const record = (name: string, fields: Field[], doc?: string): Json => ({
   type: 'record',
   name,
@@ -89,9 +107,9 @@ function lineDetails(d: Defs): Field[] {
           list(
             'drivers',
             record('Driver', [
-              opt('firstName', 'string'),
-              opt('lastName', 'string'),
-              opt('dateOfBirth', 'string', 'YYYY-MM-DD.'),
+              personal(opt('firstName', 'string')),
+              personal(opt('lastName', 'string')),
+              personal(opt('dateOfBirth', 'string', 'YYYY-MM-DD.')),
               opt('relationship', 'string', 'self, spouse, child, parent, sibling or other.'),
               opt('gender', 'string'),
               opt('maritalStatus', 'string'),
@@ -207,18 +225,18 @@ function leadInput(d: Defs): Json {
         req(
           'contact',
           record('ContactInput', [
-            req('firstName', 'string'),
-            req('lastName', 'string'),
-            opt('email', 'string'),
-            req('phone', 'string', 'As sent.'),
-            opt('addressLine1', 'string'),
-            opt('addressLine2', 'string'),
+            personal(req('firstName', 'string')),
+            personal(req('lastName', 'string')),
+            personal(opt('email', 'string')),
+            personal(req('phone', 'string', 'As sent.')),
+            personal(opt('addressLine1', 'string')),
+            personal(opt('addressLine2', 'string')),
             opt('city', 'string'),
             req('state', 'string'),
             req('zip', 'string', 'As sent, leading zeros restored.'),
           ]),
         ),
-        opt('dateOfBirth', 'string', 'YYYY-MM-DD.'),
+        personal(opt('dateOfBirth', 'string', 'YYYY-MM-DD.')),
         req('line', 'string', LINE_DOC),
         ...lineDetails(d),
         opt(
@@ -227,13 +245,13 @@ function leadInput(d: Defs): Json {
             opt('text', 'string'),
             opt('timestamp', 'long', 'Epoch ms.'),
             opt('certificateId', 'string'),
-            opt('ipAddress', 'string'),
+            personal(opt('ipAddress', 'string')),
             opt('pageUrl', 'string'),
           ]),
         ),
         req('source', source(d)),
-        opt('notes', 'string'),
-        extraField(),
+        personal(opt('notes', 'string')),
+        personal(extraField()),
       ],
       'The external lead payload after the input schema.',
     ),
@@ -249,25 +267,25 @@ function lead(d: Defs): Json {
         req(
           'contact',
           record('Contact', [
-            req('firstName', 'string'),
-            req('lastName', 'string'),
-            opt('email', 'string', 'Lower-cased.'),
-            req('phone', 'string', 'E.164.'),
-            opt('phoneExtension', 'string'),
+            personal(req('firstName', 'string')),
+            personal(req('lastName', 'string')),
+            personal(opt('email', 'string', 'Lower-cased.')),
+            personal(req('phone', 'string', 'E.164.')),
+            personal(opt('phoneExtension', 'string')),
             req(
               'phoneLineType',
               'string',
               'mobile, fixed_line, fixed_line_or_mobile (US numbers do not tell), voip, pager, uan, voicemail or unknown.',
             ),
-            opt('addressLine1', 'string'),
-            opt('addressLine2', 'string'),
+            personal(opt('addressLine1', 'string')),
+            personal(opt('addressLine2', 'string')),
             opt('city', 'string'),
             req('state', 'string', 'USPS code, upper case.'),
             req('zip', 'string', '5 digits.'),
             opt('zipPlus4', 'string'),
           ]),
         ),
-        opt('dateOfBirth', 'string', 'YYYY-MM-DD.'),
+        personal(opt('dateOfBirth', 'string', 'YYYY-MM-DD.')),
         req('line', 'string', LINE_DOC),
         ...lineDetails(d),
         req(
@@ -277,13 +295,13 @@ function lead(d: Defs): Json {
             req('timestamp', 'long', 'Epoch ms.'),
             req('certificateId', 'string'),
             req('certificateType', 'string', 'trustedform, jornaya or other.'),
-            opt('ipAddress', 'string'),
+            personal(opt('ipAddress', 'string')),
             opt('pageUrl', 'string'),
           ]),
         ),
         req('source', source(d)),
-        opt('notes', 'string'),
-        extraField(),
+        personal(opt('notes', 'string')),
+        personal(extraField()),
       ],
       'A validated, normalised lead.',
     ),
@@ -295,15 +313,16 @@ function identities(d: Defs): Json {
     record(
       'ContactIdentities',
       [
-        req('phone', 'string', 'E.164 without extension.'),
-        opt('email', 'string', 'Dedupe identity of the email.'),
+        personal(req('phone', 'string', 'E.164 without extension.')),
+        personal(opt('email', 'string', 'Dedupe identity of the email.')),
       ],
       'Normalised identities for duplicate detection and the do-not-contact list.',
     ),
   );
 }
 
-function rawLead(d: Defs): Json {
+/** A raw lead; as the top-level record of leads.raw it carries the sealed field itself. */
+function rawLead(d: Defs, topLevel = false): Json {
   return d.once('RawLead', () =>
     record(
       'RawLead',
@@ -312,8 +331,9 @@ function rawLead(d: Defs): Json {
         req('receivedAt', 'long', 'Epoch ms when leadflow received the lead.'),
         req('vendorId', 'string'),
         req('channel', 'string', 'api, file, replay or generator.'),
-        req('body', 'string', 'The original body as JSON text.'),
+        personal(req('body', 'string', 'The original body as JSON text.')),
         opt('lead', leadInput(d), 'The body after the input schema; null when it did not pass.'),
+        ...(topLevel ? [sealedField()] : []),
       ],
       'A lead as received (topic leads.raw).',
     ),
@@ -322,8 +342,8 @@ function rawLead(d: Defs): Json {
 
 export function leadRawSchema(): Json {
   const d = new Defs();
-  const { type, name, ...rest } = rawLead(d) as Record<string, Json>;
-  return { type, name, namespace: NAMESPACE, ...rest } as Json;
+  const { type, name, ...rest } = rawLead(d, true) as Record<string, Json>;
+  return { type, name, namespace: NAMESPACE, ...SEALED_BY, ...rest } as Json;
 }
 
 export function leadValidSchema(): Json {
@@ -332,6 +352,7 @@ export function leadValidSchema(): Json {
     type: 'record',
     name: 'ValidLead',
     namespace: NAMESPACE,
+    ...SEALED_BY,
     doc: 'A lead that passed validation (topic leads.valid).',
     fields: [
       req('leadId', 'string'),
@@ -342,6 +363,7 @@ export function leadValidSchema(): Json {
       req('lead', lead(d)),
       req('identities', identities(d)),
       list('warnings', reason(d)),
+      sealedField(),
     ] as unknown as Json[],
   };
 }
@@ -352,6 +374,7 @@ export function leadEnrichedSchema(): Json {
     type: 'record',
     name: 'EnrichedLead',
     namespace: NAMESPACE,
+    ...SEALED_BY,
     doc: 'A valid lead with geography, contact window, age and data quality (topic leads.enriched).',
     fields: [
       req('leadId', 'string'),
@@ -415,6 +438,7 @@ export function leadEnrichedSchema(): Json {
         ]),
       ),
       list('warnings', reason(d)),
+      sealedField(),
     ] as unknown as Json[],
   };
 }
@@ -425,6 +449,7 @@ export function leadRejectedSchema(): Json {
     type: 'record',
     name: 'RejectedLead',
     namespace: NAMESPACE,
+    ...SEALED_BY,
     doc: 'A lead that a stage rejected, with every reason (topic leads.rejected).',
     fields: [
       req('leadId', 'string'),
@@ -435,6 +460,7 @@ export function leadRejectedSchema(): Json {
       list('reasons', reason(d)),
       list('warnings', reason(d)),
       req('raw', rawLead(d)),
+      sealedField(),
     ] as unknown as Json[],
   };
 }

@@ -50,6 +50,7 @@ export const TOPIC = {
   rewardActivity: 'rewards.activity',
   rewards: 'rewards',
   agentTiers: 'agent.tiers',
+  privacyKeys: 'privacy.keys',
 } as const;
 
 /**
@@ -259,6 +260,18 @@ const platformTopics: TopicSpec[] = [
     "Each agent's VIP tier with its routing priority boost and daily cap bonus, keyed by agent id.",
     { cleanup: 'compact', retentionMs: RETENTION.forever },
   ),
+  {
+    name: TOPIC.privacyKeys,
+    partitions: LEAD_PARTITIONS,
+    cleanup: 'compact',
+    retentionMs: RETENTION.forever,
+    format: 'raw',
+    keySchema: 'string',
+    valueSchema: 'bytes',
+    doc:
+      "Each lead's data key, wrapped with LEADFLOW_PRIVACY_KEY, keyed by lead id; an erasure replaces " +
+      'it with an erased mark, and compaction drops the key itself (runtime/privacy).',
+  },
 ];
 
 const DAY_MS = 24 * 3_600_000;

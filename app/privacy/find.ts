@@ -1,5 +1,6 @@
 import type { RecordCodec } from '../../runtime/codec';
-import type { RawRecord } from '../../runtime/records';
+import { HEADER, type RawRecord } from '../../runtime/records';
+import { dlqTopic } from '../../runtime/topic-spec';
 import type { Transport } from '../../runtime/transport';
 import type { Graph } from '../../sinks/neo4j/graph';
 import type { Queryable } from '../../sinks/postgres/database';
@@ -15,6 +16,8 @@ export interface SubjectPlace {
 
 export interface SubjectStores {
   transport: Transport;
+  /** Reads records as their topics' schemas do, personal fields opened with the leads' keys. */
+  codec: RecordCodec;
   database?: Queryable;
   graph?: Graph;
 }
@@ -34,18 +37,20 @@ export interface SubjectExport {
 }
 
 /**
- * Every place the subject's details (subjectNeedles) can be read in plaintext: each topic on the
- * transport, internal ones included (changelogs, dead letters, retry topics), searched byte for
- * byte in keys and values (Avro writes strings as UTF-8); each table of the read-model schema,
- * searched in the text of whole rows; each node of the graph, in its properties. It reads every
- * record of every topic: an operator's tool, as costly as a full scan of the cluster.
+ * Every place the subject's details (subjectNeedles) can still be read: each topic on the
+ * transport, internal ones included (changelogs, dead letters, retry topics), each record read as
+ * leadflow reads it (sealed personal fields opened with their lead's key, so a record of an erased
+ * lead no longer matches; the copy a dead letter or a parked record holds read as its source
+ * topic's), searched in its text; each table of the read-model schema, searched in the text of
+ * whole rows; each node of the graph, in its properties. It reads every record of every topic: an
+ * operator's tool, as costly as a full scan of the cluster.
  */
 export async function findSubject(
   needles: readonly string[],
   stores: SubjectStores,
 ): Promise<SubjectPlace[]> {
   const places: SubjectPlace[] = [];
-  for (const [topic, records] of await recordsHolding(stores.transport, needles))
+  for (const [topic, records] of await recordsHolding(stores, needles))
     places.push({ store: 'topic', name: topic, count: records.length });
   if (stores.database) {
     for (const [table, rows] of await rowsHolding(stores.database, needles))
@@ -69,12 +74,11 @@ export async function findSubject(
  */
 export async function exportSubject(
   needles: readonly string[],
-  stores: SubjectStores & { codec: RecordCodec },
+  stores: SubjectStores,
 ): Promise<SubjectExport> {
   const records: SubjectExport['records'] = [];
-  for (const [topic, found] of await recordsHolding(stores.transport, needles)) {
-    for (const raw of found) {
-      const { key, value } = await readable(raw, stores.codec);
+  for (const [topic, found] of await recordsHolding(stores, needles)) {
+    for (const { raw, key, value } of found) {
       records.push({
         topic,
         partition: raw.partition,
@@ -93,13 +97,48 @@ export async function exportSubject(
   return { records, rows, nodes: stores.graph ? await nodesHolding(stores.graph, needles) : [] };
 }
 
+/** The fields of a dead letter (schemas/dead-letter.avsc) that hold its copy of the source record. */
+interface DeadLetterCopy {
+  sourceTopic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+interface ReadableRecord {
+  raw: RawRecord;
+  key: unknown;
+  value: unknown;
+}
+
+/**
+ * A record as leadflow reads it: decoded with its topic's schema, personal fields opened; a dead
+ * letter's or a parked record's copy of its source record read as that topic's; what no schema
+ * reads (changelogs' JSON) as JSON text when it is, else base64. A record whose lead's key cannot
+ * be found reads as its bytes, which hold no sealed field in plaintext.
+ */
 async function readable(raw: RawRecord, codec: RecordCodec): Promise<{ key: unknown; value: unknown }> {
-  if (codec.catalog.has(raw.topic)) {
+  const source = raw.headers[HEADER.retrySource];
+  if (source && codec.catalog.has(source)) return decoded({ ...raw, topic: source }, codec);
+  const record = await decoded(raw, codec);
+  const letter = record.value as Partial<DeadLetterCopy> | null;
+  const sourceTopic = letter?.sourceTopic;
+  if (sourceTopic && raw.topic === dlqTopic(sourceTopic) && codec.catalog.has(sourceTopic) && letter.value) {
+    const copy = await decoded(
+      { ...raw, topic: sourceTopic, key: letter.key ?? null, value: letter.value },
+      codec,
+    );
+    return { key: record.key, value: { ...letter, key: copy.key, value: copy.value } };
+  }
+  return record;
+}
+
+async function decoded(raw: RawRecord, codec: RecordCodec): Promise<{ key: unknown; value: unknown }> {
+  if (codec.catalog.has(raw.topic) && codec.catalog.get(raw.topic).format === 'avro') {
     try {
       const { key, value } = await codec.decode(raw);
       return { key, value };
     } catch {
-      // A record its schema cannot read (a retry topic's parked bytes): shown as bytes below.
+      // Unreadable with its schema (or its lead's key is gone missing): shown as bytes below.
     }
   }
   const text = (bytes: Buffer | null): unknown => {
@@ -114,20 +153,21 @@ async function readable(raw: RawRecord, codec: RecordCodec): Promise<{ key: unkn
   return { key: text(raw.key), value: text(raw.value) };
 }
 
-/** Whether the bytes hold a needle, compared without case (the needles are lower-case ASCII). */
-function holds(bytes: Buffer | null, needles: readonly string[]): boolean {
-  if (bytes === null) return false;
-  const text = bytes.toString('latin1').toLowerCase();
-  return needles.some((needle) => text.includes(needle));
+/** Whether the text holds a needle, compared without case (the needles are lower-case ASCII). */
+function holds(text: string, needles: readonly string[]): boolean {
+  const lower = text.toLowerCase();
+  return needles.some((needle) => lower.includes(needle));
 }
 
-async function recordsHolding(transport: Transport, needles: readonly string[]) {
-  const found = new Map<string, RawRecord[]>();
-  for (const { name } of await transport.describeTopics()) {
-    const records = (await transport.read(name)).filter(
-      (record) => holds(record.key, needles) || holds(record.value, needles),
-    );
-    if (records.length > 0) found.set(name, records);
+async function recordsHolding(stores: SubjectStores, needles: readonly string[]) {
+  const found = new Map<string, ReadableRecord[]>();
+  for (const { name } of await stores.transport.describeTopics()) {
+    const holding: ReadableRecord[] = [];
+    for (const raw of await stores.transport.read(name)) {
+      const { key, value } = await readable(raw, stores.codec);
+      if (holds(JSON.stringify([key, value]), needles)) holding.push({ raw, key, value });
+    }
+    if (holding.length > 0) found.set(name, holding);
   }
   return found;
 }

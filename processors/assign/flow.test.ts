@@ -122,7 +122,7 @@ defaults:
         const processors = [matchProcessor(config), assignProcessor(config)] as never[];
         const catalog = platformCatalog();
         await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
-        const { codec } = await codecFor(transport, catalog, [
+        const { codec, vault } = await codecFor(transport, catalog, [
           TOPIC.agents,
           TOPIC.leadsScored,
           TOPIC.leadsMatched,
@@ -138,6 +138,7 @@ defaults:
         const pipeline = await Pipeline.start({
           appId: harness.prefix,
           transport,
+          keys: vault,
           registry: harness.registry(transport),
           catalog,
           processors,
@@ -208,11 +209,12 @@ defaults:
         ] as never[];
         const catalog = platformCatalog();
         await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
-        const { codec } = await codecFor(transport, catalog, [TOPIC.agents, TOPIC.leadsScored]);
+        const { codec, vault } = await codecFor(transport, catalog, [TOPIC.agents, TOPIC.leadsScored]);
         const start = () =>
           Pipeline.start({
             appId: harness.prefix,
             transport,
+            keys: vault,
             registry: harness.registry(transport),
             catalog,
             processors,

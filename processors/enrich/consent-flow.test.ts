@@ -69,10 +69,11 @@ for (const choice of transportsUnderTest()) {
         const enrich = enrichProcessor({ consent: verifier(server, outagePolicy), holdRoundsMs: [300] });
         const catalog = platformCatalog();
         await transport.applyTopics(catalog.withProcessors(harness.prefix, [enrich as never]).all());
-        const { codec } = await codecFor(transport, catalog, [TOPIC.leadsValid]);
+        const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsValid]);
         const pipeline = await Pipeline.start({
           appId: harness.prefix,
           transport,
+          keys: vault,
           registry: harness.registry(transport),
           catalog,
           processors: [enrich as never],

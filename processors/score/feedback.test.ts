@@ -41,10 +41,11 @@ test('a replay of a joined lead does not count its outcome in the live evaluatio
     const processors = [scoreFeedbackProcessor()] as never[];
     const catalog = platformCatalog();
     await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
-    const { codec } = await codecFor(transport, catalog, [TOPIC.leadsScored, TOPIC.leadOutcomes]);
+    const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsScored, TOPIC.leadOutcomes]);
     const pipeline = await Pipeline.start({
       appId: harness.prefix,
       transport,
+      keys: vault,
       registry: harness.registry(transport),
       catalog,
       processors,

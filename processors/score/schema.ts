@@ -8,12 +8,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { schemaDirectory } from '../../schemas/avro';
-import { type Field, type Json, leadEnrichedSchema, list, opt, record, req } from '../../schemas/lead-avro';
+import {
+  type Field,
+  type Json,
+  leadEnrichedSchema,
+  list,
+  opt,
+  personal,
+  record,
+  req,
+  SEALED_BY,
+  sealedField,
+} from '../../schemas/lead-avro';
 
 const NAMESPACE = 'io.leadflow.lead';
 
+/** The enriched lead's fields; scored adds its own, then the sealed field last. */
 function enrichedFields(): Field[] {
-  return (leadEnrichedSchema() as { fields: Field[] }).fields;
+  return (leadEnrichedSchema() as { fields: Field[] }).fields.filter((field) => field.name !== 'sealed');
 }
 
 export function leadScoredSchema(): Json {
@@ -21,6 +33,7 @@ export function leadScoredSchema(): Json {
     type: 'record',
     name: 'ScoredLead',
     namespace: NAMESPACE,
+    ...SEALED_BY,
     doc: 'An enriched lead with its score, classification and optional LLM insight (topic leads.scored).',
     fields: [
       ...enrichedFields(),
@@ -51,12 +64,13 @@ export function leadScoredSchema(): Json {
           req('used', 'boolean', 'False when the LLM failed and the local result stands.'),
           req('model', 'string'),
           req('cached', 'boolean'),
-          opt('explanation', 'string'),
+          personal(opt('explanation', 'string')),
           {
             name: 'extracted',
             type: { type: 'map', values: 'string' },
             default: {},
             doc: 'Fields read out of the notes.',
+            personal: true,
           },
           req('promptTokens', 'int'),
           req('completionTokens', 'int'),
@@ -66,6 +80,7 @@ export function leadScoredSchema(): Json {
         ]),
         'Null when no LLM is configured.',
       ),
+      sealedField(),
     ] as unknown as Json[],
   };
 }
@@ -117,8 +132,12 @@ export function leadOutcomeSchema(): Json {
 }
 
 export function trainingExampleSchema(): Json {
-  const enriched = leadEnrichedSchema() as Record<string, Json>;
-  const { namespace: _namespace, ...leadType } = enriched;
+  // Its contact details are withheld (withheld.ts), so nothing in it is sealed.
+  const {
+    namespace: _namespace,
+    sealedBy: _sealedBy,
+    ...leadType
+  } = unmarked(leadEnrichedSchema()) as Record<string, Json>;
   return {
     type: 'record',
     name: 'TrainingExample',
@@ -140,6 +159,17 @@ export function trainingExampleSchema(): Json {
       req('labelledAt', 'long'),
     ] as unknown as Json[],
   };
+}
+
+/** A schema without its personal marks and sealed field. */
+function unmarked(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(unmarked);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const { personal: _personal, ...rest } = schema;
+  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, unmarked(v)]));
+  if (Array.isArray(out.fields))
+    out.fields = out.fields.filter((field) => (field as { name?: string }).name !== 'sealed');
+  return out;
 }
 
 export const SCORE_SCHEMAS = {

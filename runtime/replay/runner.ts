@@ -18,6 +18,7 @@ import { defineProcessor, type Processor } from '../processor';
 import type { OutgoingRecord } from '../records';
 import { groupId, type Transport } from '../transport';
 import type { SchemaRegistry } from '../registry';
+import type { DataKeys } from '../privacy/data-keys';
 import { changelogTopic } from '../topic-spec';
 import { offsetsFor, planOf, type Position, progressOf, rangesOf, type ReplayPlan } from './plan';
 
@@ -29,6 +30,8 @@ export interface ReplayRunnerOptions {
   catalog: Catalog;
   stages: readonly Processor<never>[];
   log: Logger;
+  /** The data keys of leads, for stages that read personal fields. */
+  keys?: DataKeys;
 }
 
 export type ReplayProgress = ReturnType<typeof progressOf>;
@@ -92,6 +95,7 @@ export class ReplayRunner {
       catalog: this.options.catalog,
       processors: [boundedTo(stage, plan)],
       log: log.child({ replay: stage.name }),
+      keys: this.options.keys,
       run: { replay: true },
     });
     try {

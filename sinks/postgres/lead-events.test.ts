@@ -29,7 +29,16 @@ describe('toLeadEvent', () => {
     expect(valid).toMatchObject({ stage: 'valid', occurredAt: lead.valid.validatedAt });
     const enriched = toLeadEvent(consumed(TOPIC.leadsEnriched, 'lead-1', lead.enriched, 1));
     expect(enriched).toMatchObject({ stage: 'enriched', occurredAt: lead.enriched.enrichedAt });
-    expect(enriched.payload).toEqual(lead.enriched);
+    // The row keeps the record without its personal fields.
+    expect(enriched.payload).toMatchObject({
+      leadId: 'lead-1',
+      geo: lead.enriched.geo,
+      lead: { line: 'auto' },
+    });
+    const stored = JSON.stringify(enriched.payload);
+    for (const detail of [lead.enriched.lead.contact.firstName, lead.enriched.lead.contact.phone])
+      expect(stored).not.toContain(detail);
+    expect(enriched.payload).not.toHaveProperty('sealed');
     const rejected = toLeadEvent(consumed(TOPIC.leadsRejected, 'lead-1', lead.rejected, 1));
     expect(rejected).toMatchObject({
       stage: 'rejected',
@@ -54,9 +63,9 @@ describe('toLeadEvent', () => {
   });
 
   test('replaces NUL characters, which PostgreSQL text and jsonb cannot hold', () => {
-    const raw = { ...lead.raw, body: 'a\u0000b', vendorId: 'v\u0000' };
+    const raw = { ...lead.raw, channel: 'a\u0000b', vendorId: 'v\u0000' };
     const event = toLeadEvent(consumed(TOPIC.leadsRaw, 'lead-1', raw, 1));
-    expect((event.payload as { body: string }).body).toBe('a\uFFFDb');
+    expect((event.payload as { channel: string }).channel).toBe('a\uFFFDb');
     expect(event.facts.vendorId).toBe('v\uFFFD');
     expect(withoutNul({ 'k\u0000': ['x\u0000', 1, null] })).toEqual({ 'k\uFFFD': ['x\uFFFD', 1, null] });
   });

@@ -12,7 +12,8 @@ import {
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { LeadMatched, RoutableLead } from '../../schemas/routing-records';
 import type { ScoredLead } from '../../schemas/score-records';
-import { TOPIC } from '../../topics/platform';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+import { sealingPlan, withholdPersonal } from '../../runtime/privacy/sealing';
 
 /**
  * Lead stages and their rank in the flow. A lead's current stage is the highest-ranked one any of
@@ -232,6 +233,11 @@ const LEAD_TOPICS: Record<string, StageOf<never>> = {
 
 export const LEAD_EVENT_TOPICS = Object.keys(LEAD_TOPICS);
 
+/** Where each lead topic's personal fields are: rows keep none of them (docs/compliance.md). */
+const PERSONAL = new Map(
+  LEAD_EVENT_TOPICS.map((topic) => [topic, sealingPlan(platformCatalog().get(topic).valueSchema)]),
+);
+
 export const eventId = (record: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset'>) =>
   `${record.topic}/${record.partition}/${record.offset}`;
 
@@ -258,7 +264,7 @@ export function toLeadEvent(record: ConsumedRecord<unknown>): LeadEvent {
     receivedAt,
     replay: record.headers[HEADER.replay] === '1',
     facts: withoutNul(facts),
-    payload: withoutNul(record.value),
+    payload: withoutNul(withholdPersonal(PERSONAL.get(record.topic)!, record.value)),
   };
 }
 

@@ -35,6 +35,7 @@ import { platformCatalog, TOPIC } from '../../topics/platform';
 import { LEAD_EVENT_TOPICS } from '../../sinks/postgres/lead-events';
 import type { Transport } from '../../runtime/transport';
 import { eventually } from '../support/harness';
+import { openKeyVault } from '../../app/privacy/key-vault';
 import {
   databaseUrl,
   kafkaBrokers,
@@ -148,6 +149,7 @@ async function openRun(label: string) {
     LEADFLOW_DATABASE_SCHEMA: schema,
     NEO4J_URL: neo4jUrl,
     LEADFLOW_JWT_SECRET: randomBytes(32).toString('hex'),
+    LEADFLOW_PRIVACY_KEY: randomBytes(32).toString('base64'),
     LEADFLOW_DATA_DIR: dir,
     LEADFLOW_GRAPH_JOB_INTERVAL_MS: '10000',
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
@@ -164,7 +166,8 @@ async function openRun(label: string) {
   const fleetProcessors = new Set(Object.values(WORKER_GROUPS).flat());
   const runProcessors = processors.filter((p) => fleetProcessors.has(p.name));
   const checkedTopics = [...FACT_TOPICS, ...LEAD_EVENT_TOPICS];
-  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  const vault = await openKeyVault(config, transport, log);
+  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
 
   const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
@@ -197,7 +200,7 @@ async function openRun(label: string) {
     fleet,
     finalLeads: () => finals.count,
     sendLeads() {
-      const writer = new RawLeadWriter(transport, codec);
+      const writer = new RawLeadWriter(transport, codec, vault);
       const source = { sent: 0, done: false, paused: false, finished: Promise.resolve() };
       source.finished = (async () => {
         const startedAt = Date.now();
@@ -296,6 +299,7 @@ async function openRun(label: string) {
       await fleet.stopAll();
       await agents.stop();
       await rejections.stop();
+      await vault.stop();
       // In pieces: the full setting's 100,000 leads in one transaction exceed Neo4j's
       // transaction memory limit, and that error, thrown here, hid the checks' outcome.
       const removeFromGraph = (label: 'Lead' | 'Agent', key: string, ids: readonly string[]) =>

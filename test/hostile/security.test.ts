@@ -18,6 +18,7 @@ import { sampleLeadBody, sampleRawLead } from '../../schemas/lead-samples';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, testLog, type TransportHarness, transportsUnderTest } from '../support/harness';
 import { bearer, type Json, post, startApi, type TestApi, token } from '../ingress/support';
+import { openTestVault } from '../support/privacy';
 import { Tally } from './support';
 
 jest.setTimeout(180_000);
@@ -75,6 +76,7 @@ const embedded = transportsUnderTest().find((choice) => choice.kind === 'embedde
     pipeline = await Pipeline.start({
       appId: harness.prefix,
       transport,
+      keys: await openTestVault(transport),
       registry,
       catalog: platformCatalog(),
       processors: stages,

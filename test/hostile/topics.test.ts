@@ -38,7 +38,7 @@ for (const choice of transportsUnderTest()) {
         const processors = [validateProcessor({ consentMaxAgeDays: 90 })] as never[];
         const catalog = platformCatalog().withProcessors(harness.prefix, processors);
         await transport.applyTopics(catalog.all());
-        const { codec } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.vendors]);
+        const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.vendors]);
 
         const validLead = (i: number) =>
           codec.encode(
@@ -101,6 +101,7 @@ for (const choice of transportsUnderTest()) {
         const pipeline = await Pipeline.start({
           appId: harness.prefix,
           transport,
+          keys: vault,
           registry,
           catalog: platformCatalog(),
           processors,

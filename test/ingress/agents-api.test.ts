@@ -16,6 +16,7 @@ import { getLead } from '../../sinks/postgres/read-models';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';
+import { openTestVault } from '../support/privacy';
 import { bearer, get, JWT_SECRET, post, startApi } from './support';
 
 jest.setTimeout(240_000);
@@ -73,6 +74,7 @@ for (const transportChoice of transportsUnderTest()) {
         catalog: platformCatalog(),
         processors,
         log: testLog,
+        keys: await openTestVault(transport),
       });
       const api = await startApi(transport, registry, { appId: harness.prefix, readModels: db });
       const { codec } = await codecFor(transport, catalog, [TOPIC.leadsMatched, TOPIC.leadOutcomes]);

@@ -10,6 +10,7 @@ import { postgresSinks } from '../../sinks/postgres/processors';
 import { platformCatalog } from '../../topics/platform';
 import { eventually, testLog, transportsUnderTest } from '../support/harness';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';
+import { openTestVault } from '../support/privacy';
 import { bearer, get, post, startApi, token } from './support';
 
 jest.setTimeout(180_000);
@@ -33,6 +34,7 @@ for (const database of databasesUnderTest()) {
       const pipeline = await Pipeline.start({
         appId: harness.prefix,
         transport,
+        keys: await openTestVault(transport),
         registry,
         catalog: platformCatalog(),
         processors,

@@ -14,6 +14,7 @@ import { rewardSinks } from '../../sinks/postgres/rewards';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';
+import { openTestVault } from '../support/privacy';
 import { bearer, get, JWT_SECRET, post, startApi } from './support';
 
 jest.setTimeout(180_000);
@@ -59,6 +60,7 @@ async function partnerAndCommunityFlow(
   const pipeline = await Pipeline.start({
     appId: harness.prefix,
     transport,
+    keys: await openTestVault(transport),
     registry,
     catalog: platformCatalog(),
     processors: [

@@ -13,6 +13,8 @@ import type { Transport } from '../../runtime/transport';
 import type { SchemaRegistry } from '../../runtime/registry';
 import type { Queryable } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
+import { openTestVault } from '../support/privacy';
+import type { KeyVault } from '../../runtime/privacy/vault';
 import { eventually, testLog } from '../support/harness';
 
 /** Response bodies, inspected loosely: the assertions say what they must hold. */
@@ -24,6 +26,8 @@ export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export interface TestApi {
   base: string;
   ingress: Ingress;
+  /** The API's data keys: a codec reading the leads it wrote needs them. */
+  vault: KeyVault;
   /** Creates a vendor on the vendors topic and waits until this API knows it. */
   vendor(
     id: string,
@@ -63,6 +67,7 @@ export async function startApi(
     uploadMaxBytes: 50 * 1024 * 1024,
     ...options.limits,
   };
+  const vault = await openTestVault(transport);
   const ingress = await openIngress({
     config: {
       LEADFLOW_APP_ID: options.appId,
@@ -75,6 +80,7 @@ export async function startApi(
     registry,
     log,
     jwtSecret: JWT_SECRET,
+    vault,
     stages: options.stages ?? [],
     readModels: options.readModels,
   });
@@ -97,6 +103,7 @@ export async function startApi(
   return {
     base: `http://127.0.0.1:${port}`,
     ingress,
+    vault,
     saveVendor,
     async vendor(id, fields = {}) {
       const created = createVendor({
@@ -112,6 +119,7 @@ export async function startApi(
     async close() {
       await app.close();
       await ingress.close();
+      await vault.stop();
     },
   };
 }

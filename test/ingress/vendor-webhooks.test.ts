@@ -66,7 +66,7 @@ for (const choice of transportsUnderTest()) {
       ] as Processor<never>[];
       const catalog = platformCatalog().withProcessors(harness.prefix, processors);
       await transport.applyTopics(catalog.all());
-      const { codec } = await codecFor(transport, catalog, [
+      const { codec, vault } = await codecFor(transport, catalog, [
         TOPIC.vendors,
         TOPIC.leadsValid,
         TOPIC.leadsRejected,
@@ -91,6 +91,7 @@ for (const choice of transportsUnderTest()) {
       const pipeline = await Pipeline.start({
         appId: harness.prefix,
         transport,
+        keys: vault,
         registry: harness.registry(transport),
         catalog: platformCatalog(),
         processors,

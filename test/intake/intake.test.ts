@@ -35,7 +35,7 @@ for (const choice of transportsUnderTest()) {
 
         const catalog = platformCatalog().withProcessors(harness.prefix, processors);
         await transport.applyTopics(catalog.all());
-        const { codec } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.doNotContact]);
+        const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.doNotContact]);
         await transport.produce([
           codec.encode(TOPIC.doNotContact, `phone:${blockedPhone}`, {
             key: `phone:${blockedPhone}`,
@@ -48,6 +48,7 @@ for (const choice of transportsUnderTest()) {
         const pipeline = await Pipeline.start({
           appId: harness.prefix,
           transport,
+          keys: vault,
           registry,
           catalog: platformCatalog(),
           processors,

@@ -24,6 +24,7 @@ import { reportConsumerLag } from '../../sinks/metrics/consumer-lag';
 import { openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { startFakeOpenAi } from '../support/fake-openai';
+import { openTestVault } from '../support/privacy';
 import { eventually, testLog } from '../support/harness';
 
 const JWT_SECRET = 'observability-test-secret-0123456789abcdef';
@@ -60,7 +61,8 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
   const processors = topology(config, { database }, ai);
   const catalog = platformCatalog();
   await transport.applyTopics(catalog.withProcessors(APP_ID, processors).all());
-  const codec = new RecordCodec(catalog, registry);
+  const vault = await openTestVault(transport);
+  const codec = new RecordCodec(catalog, registry, { keys: vault });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
 
   // Agents first: match reads them as a global table.
@@ -76,6 +78,7 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
     catalog,
     processors,
     log: testLog,
+    keys: vault,
   });
   const stopLagReport = reportConsumerLag({ transport, appId: APP_ID, processors });
 
@@ -88,6 +91,7 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
     registry,
     log: testLog,
     jwtSecret: JWT_SECRET,
+    vault,
     stages: processors,
     readModels: database,
   });
@@ -157,6 +161,7 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
       await ingress.close();
       await dashboard.close();
       await pipeline.stop();
+      await vault.stop();
       await ai.close();
       await database.close();
       await transport.close();

@@ -1,7 +1,7 @@
 /**
  * `leadflow privacy find` after a demo run: a subject who sent a lead is found on the lead topics
- * and in the read-model tables (and the graph is searched when Neo4j runs); somebody who never
- * sent one is found nowhere.
+ * (read with the leads' keys) and nowhere in the read-model tables, which keep no personal fields
+ * (the graph is searched too when Neo4j runs); somebody who never sent one is found nowhere.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,8 @@ import { openGraph } from '../../sinks/neo4j';
 import { type Database, openDatabase } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { testLog } from '../support/harness';
+import { openKeyVault } from '../../app/privacy/key-vault';
+import type { KeyVault } from '../../runtime/privacy/vault';
 import { neo4jGate, neo4jUrl } from '../support/services';
 
 jest.setTimeout(240_000);
@@ -32,11 +34,12 @@ describe('privacy find', () => {
   let stores: SubjectStores;
   let subject: { email: string; phone: string };
   let codec: RecordCodec;
+  let vault: KeyVault;
 
   beforeAll(async () => {
     if (graphGate.reason) throw new Error(graphGate.reason);
     // The demo's own read models (PGlite in its directory); the shared graph when there is one.
-    const env: NodeJS.ProcessEnv = { ...process.env, LEADFLOW_TRANSPORT: 'embedded' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LEADFLOW_TRANSPORT: 'embedded', LEADFLOW_DATA_DIR: dir };
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NEO4J_URL'])
       delete env[name];
     if (graphGate.run) env.NEO4J_URL = neo4jUrl;
@@ -45,9 +48,11 @@ describe('privacy find', () => {
       { leads: 40, seed: 'privacy-find', badShare: 0 },
       { config, log: testLog, transport, registry, dir },
     );
+    vault = await openKeyVault(config, transport, testLog);
     codec = new RecordCodec(
       platformCatalog().withProcessors(config.LEADFLOW_APP_ID, topology(config)),
       registry,
+      { keys: vault },
     );
     // A lead whose phone and email came as plain text (the generator varies how vendors send them).
     for (const raw of await transport.read(TOPIC.leadsRaw)) {
@@ -59,17 +64,18 @@ describe('privacy find', () => {
       }
     }
     database = await openDatabase({ dataDir: dir });
-    stores = { transport, database, graph: graphGate.run ? await openGraph(config) : undefined };
+    stores = { transport, codec, database, graph: graphGate.run ? await openGraph(config) : undefined };
   });
 
   afterAll(async () => {
     await stores?.graph?.close();
     await database?.close();
+    await vault?.stop();
     await transport.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('finds a subject who sent a lead on every lead topic and in the lead tables', async () => {
+  test('finds a subject who sent a lead on every lead topic, and in no table', async () => {
     const places = await findSubject(subjectNeedles(subject), stores);
     const named = (store: string) => places.filter((p) => p.store === store).map((p) => p.name);
     expect(named('topic')).toEqual(
@@ -82,24 +88,24 @@ describe('privacy find', () => {
         TOPIC.leadsScored,
       ]),
     );
-    // The leads row holds the latest stage's record: past match, a routable lead without contact.
-    expect(named('table')).toEqual(expect.arrayContaining(['lead_events']));
+    // lead_events and leads keep each stage's record with its personal fields left empty.
+    expect(named('table')).toEqual([]);
     for (const place of places) expect(place.count).toBeGreaterThan(0);
     // By phone alone, the same lead topics.
     const byPhone = await findSubject(subjectNeedles({ phone: subject.phone }), stores);
-    expect(byPhone.map((p) => p.name)).toEqual(expect.arrayContaining([TOPIC.leadsRaw, 'lead_events']));
+    expect(byPhone.map((p) => p.name)).toEqual(expect.arrayContaining([TOPIC.leadsRaw, TOPIC.leadsScored]));
   });
 
-  test('exports what it finds, decoded: the records, the rows', async () => {
+  test('exports what it finds, decoded: the records', async () => {
     const needles = subjectNeedles(subject);
-    const held = await exportSubject(needles, { ...stores, codec });
+    const held = await exportSubject(needles, stores);
     const places = await findSubject(needles, stores);
     const topics = places.filter((p) => p.store === 'topic');
     expect(held.records).toHaveLength(topics.reduce((sum, p) => sum + p.count, 0));
     expect([...new Set(held.records.map((r) => r.topic))].sort()).toEqual(topics.map((p) => p.name).sort());
     const raw = held.records.find((r) => r.topic === TOPIC.leadsRaw)!.value as RawLead;
     expect(JSON.parse(raw.body)).toMatchObject({ contact: { email: subject.email } });
-    expect(held.rows.map((r) => r.table)).toContain('lead_events');
+    expect(held.rows).toEqual([]);
     // It is data for a person to read: JSON all the way down.
     expect(() => JSON.stringify(held)).not.toThrow();
   });

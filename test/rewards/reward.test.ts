@@ -59,7 +59,7 @@ for (const choice of transportsUnderTest()) {
           TOPIC.communityEvents,
         ];
         await transport.applyTopics(catalog.all());
-        const { codec } = await codecFor(transport, catalog, [...inputs, TOPIC.rewards]);
+        const { codec, vault } = await codecFor(transport, catalog, [...inputs, TOPIC.rewards]);
         await transport.produce(
           [partner('p1'), partner('p2')].map((p) => codec.encode(TOPIC.partners, p.partnerId, p)),
         );
@@ -68,6 +68,7 @@ for (const choice of transportsUnderTest()) {
           const pipeline = await Pipeline.start({
             appId,
             transport,
+            keys: vault,
             registry: harness.registry(transport),
             catalog,
             processors: pipelineProcessors(db),

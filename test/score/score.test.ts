@@ -81,7 +81,7 @@ for (const choice of transportsUnderTest()) {
         const registry = harness.registry(transport);
         const catalog = platformCatalog().withProcessors(harness.prefix, processors);
         await transport.applyTopics(catalog.all());
-        const { codec } = await codecFor(transport, catalog, [
+        const { codec, vault } = await codecFor(transport, catalog, [
           TOPIC.leadsRaw,
           TOPIC.models,
           TOPIC.leadOutcomes,
@@ -89,6 +89,7 @@ for (const choice of transportsUnderTest()) {
         pipeline = await Pipeline.start({
           appId: harness.prefix,
           transport,
+          keys: vault,
           registry,
           catalog: platformCatalog(),
           processors,

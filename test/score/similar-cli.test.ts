@@ -36,10 +36,11 @@ test('lists the nearest past leads with their outcomes', async () => {
     const processors = topology(config, {}, ai);
     const catalog = platformCatalog().withProcessors(config.LEADFLOW_APP_ID, processors);
     await transport.applyTopics(catalog.all());
-    const { codec } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.leadOutcomes]);
+    const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.leadOutcomes]);
     const pipeline = await Pipeline.start({
       appId: config.LEADFLOW_APP_ID,
       transport,
+      keys: vault,
       registry: new BuiltInSchemaRegistry(transport.schemaLog()),
       catalog: platformCatalog(),
       processors,

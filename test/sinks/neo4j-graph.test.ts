@@ -191,7 +191,7 @@ async function graphCounts(
       const processors = neo4jSinks(graph!);
       const catalog = platformCatalog();
       await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
-      const { codec } = await codecFor(transport, catalog, [
+      const { codec, vault } = await codecFor(transport, catalog, [
         TOPIC.leadsScored,
         TOPIC.agents,
         TOPIC.assignments,
@@ -230,6 +230,7 @@ async function graphCounts(
       const pipeline = await Pipeline.start({
         appId: harness.prefix,
         transport,
+        keys: vault,
         registry: harness.registry(transport),
         catalog,
         processors,
@@ -422,7 +423,7 @@ defaults:
       const processors = [...neo4jSinks(graph!), matchProcessor(config)];
       const catalog = platformCatalog();
       await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
-      const { codec } = await codecFor(transport, catalog, [
+      const { codec, vault } = await codecFor(transport, catalog, [
         TOPIC.agents,
         TOPIC.leadsScored,
         TOPIC.assignments,
@@ -458,6 +459,7 @@ defaults:
       const pipeline = await Pipeline.start({
         appId: harness.prefix,
         transport,
+        keys: vault,
         registry: harness.registry(transport),
         catalog,
         processors,

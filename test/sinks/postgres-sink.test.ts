@@ -52,11 +52,12 @@ async function setUp(harness: TransportHarness, processors: Processor<never>[]) 
   const transport = harness.connect();
   const catalog = platformCatalog().withProcessors(harness.prefix, processors);
   await transport.applyTopics(catalog.all());
-  const { codec } = await codecFor(transport, catalog, [...LEAD_TOPICS, TOPIC.doNotContact]);
+  const { codec, vault } = await codecFor(transport, catalog, [...LEAD_TOPICS, TOPIC.doNotContact]);
   const start = (replay = false) =>
     Pipeline.start({
       appId: harness.prefix,
       transport,
+      keys: vault,
       registry: harness.registry(transport),
       catalog: platformCatalog(),
       processors,

@@ -8,6 +8,7 @@ import { EmbeddedTransport } from '../../runtime/transports/embedded';
 import { KafkaTransport } from '../../runtime/transports/kafka';
 import { BuiltInSchemaRegistry, ConfluentSchemaRegistry, type SchemaRegistry } from '../../runtime/registry';
 import type { Catalog } from '../../runtime/catalog';
+import { keysOnFirstUse, openTestVault } from './privacy';
 import { kafkaBrokers, kafkaGate } from './services';
 
 export const testLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -120,12 +121,19 @@ export function testRegistry(transport: Transport): SchemaRegistry {
     : new BuiltInSchemaRegistry(transport.schemaLog());
 }
 
-/** Registry + codec over a transport, for producing and reading test records. */
+/**
+ * Registry + codec over a transport, for producing and reading test records, and the data keys of
+ * the leads it writes (`vault`: give it to the processors under test).
+ */
 export async function codecFor(transport: Transport, catalog: Catalog, writes: string[]) {
   const registry = testRegistry(transport);
-  const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+  const vault = await openTestVault(transport);
+  const codec = new RecordCodec(catalog, registry, {
+    subjectPrefix: transport.topicPrefix,
+    keys: keysOnFirstUse(vault, transport),
+  });
   await codec.prepare(writes);
-  return { registry, codec };
+  return { registry, codec, vault };
 }
 
 /** Decoded values of a topic, all partitions. */

@@ -46,6 +46,8 @@ export class EmbeddedTransport implements Transport {
   readonly topicPrefix = '';
   readonly log: EmbeddedLog;
   private readonly runs = new Set<EmbeddedProcessorRun>();
+  /** Followers still following: closing the transport stops them, as it stops the runs. */
+  private readonly followers = new Set<Follower>();
   private readonly retentionTimer: NodeJS.Timeout;
   private retentionPass: Promise<void> | undefined;
   private readonly closing = new AbortController();
@@ -163,14 +165,17 @@ export class EmbeddedTransport implements Transport {
         if (!got) await sleeper.sleep(this.options.pollIntervalMs ?? 25);
       }
     })().finally(() => log.events.off('append', onAppend));
-    return {
+    const follower: Follower = {
       ready,
       stop: async () => {
         running = false;
         sleeper.wake();
         await loop;
+        this.followers.delete(follower);
       },
     };
+    this.followers.add(follower);
+    return follower;
   }
 
   async committedOffsets(group: string, topic: string): Promise<number[]> {
@@ -235,6 +240,7 @@ export class EmbeddedTransport implements Transport {
 
   async close(): Promise<void> {
     await Promise.all([...this.runs].map((run) => run.stop()));
+    await Promise.all([...this.followers].map((follower) => follower.stop()));
     clearInterval(this.retentionTimer);
     this.closing.abort();
     await this.retentionPass;

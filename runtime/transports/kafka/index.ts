@@ -64,6 +64,8 @@ export class KafkaTransport implements Transport {
   private readonly idleProducers = Array.from({ length: PRODUCERS }, (_, slot) => slot);
   private readonly produceQueue: QueuedProduce[] = [];
   private readonly runs = new Set<ProcessorRun>();
+  /** Followers still following: closing the transport stops them, as it stops the runs. */
+  private readonly followers = new Set<Follower>();
   private readonly instanceId: string;
   /** Set with an explicit instance id: the process's consumers are static members under it. */
   private readonly groupInstanceId: string | undefined;
@@ -263,12 +265,21 @@ export class KafkaTransport implements Transport {
   }
 
   follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
-    return followTopic(
+    const following = followTopic(
       this.kafka,
       this.admin(),
       { topic, names: this.names, log: this.options.log },
       onRecords,
     );
+    const follower: Follower = {
+      ready: following.ready,
+      stop: async () => {
+        await following.stop();
+        this.followers.delete(follower);
+      },
+    };
+    this.followers.add(follower);
+    return follower;
   }
 
   async offsetsForTimestamp(topic: string, ts: number): Promise<number[]> {
@@ -369,6 +380,7 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.runs].map((run) => run.stop()));
     this.runs.clear();
+    await Promise.all([...this.followers].map((follower) => follower.stop()));
     for (const client of this.producerClients) await (await client?.catch(() => undefined))?.disconnect();
     if (this.adminClient) await (await this.adminClient).disconnect();
   }

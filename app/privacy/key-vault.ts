@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../../config';
+import { PrivacyKey, PrivacyKeyError } from '../../runtime/privacy/privacy-key';
+import { KeyVault } from '../../runtime/privacy/vault';
+import type { Transport } from '../../runtime/transport';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+
+/** Where the embedded transport keeps its generated privacy key. */
+export const embeddedPrivacyKeyFile = (dataDir: string) => path.join(dataDir, 'privacy-key');
+
+/**
+ * The privacy master key: LEADFLOW_PRIVACY_KEY. On Kafka every process must hold the same one,
+ * so there it must be set. The embedded transport keeps everything in one data dir on one machine,
+ * so without it a key is generated once into that dir (readable by its owner only), next to the
+ * log whose keys it wraps; a backup of the dir needs it.
+ */
+export function privacyKey(config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFLOW_TRANSPORT' | 'dataDir'>): {
+  key: PrivacyKey;
+  source: 'environment' | 'data dir';
+} {
+  if (config.LEADFLOW_PRIVACY_KEY)
+    return { key: PrivacyKey.fromBase64(config.LEADFLOW_PRIVACY_KEY), source: 'environment' };
+  if (config.LEADFLOW_TRANSPORT !== 'embedded')
+    throw new PrivacyKeyError(
+      'LEADFLOW_PRIVACY_KEY is not set: on Kafka every process needs the same key to read personal ' +
+        'fields (32 bytes in base64, e.g. `openssl rand -base64 32`; keep it in your secret store).',
+    );
+  const file = embeddedPrivacyKeyFile(config.dataDir);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return { key: PrivacyKey.fromBase64(fs.readFileSync(file, 'utf8')), source: 'data dir' };
+}
+
+/** This process's key vault, loaded from privacy.keys. */
+export async function openKeyVault(
+  config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFLOW_TRANSPORT' | 'dataDir'>,
+  transport: Transport,
+  log: Logger,
+): Promise<KeyVault> {
+  const { key } = privacyKey(config);
+  return KeyVault.open({ transport, spec: platformCatalog().get(TOPIC.privacyKeys), key, log });
+}
