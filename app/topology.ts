@@ -1,4 +1,4 @@
-import { type Config, DEFAULT_VENDOR_LABELS } from '../config';
+import { type Config, DEFAULT_VENDOR_LABELS, type RetentionConfig, retentionSettings } from '../config';
 import type { LlmEnricher } from '../connectors/llm/enricher';
 import { DEFAULT_DELIVERY } from '../connectors/notify/delivery';
 import { vendorWebhooksProcessor } from '../connectors/vendor-webhooks/processor';
@@ -20,13 +20,20 @@ import { scoreFeedbackProcessor } from '../processors/score/feedback';
 import { scoreProcessor } from '../processors/score/processor';
 import { validateProcessor } from '../processors/validate/processor';
 import { emailScreenProcessor, phoneScreenProcessor } from '../processors/validate/screen';
-import { platformCatalog } from '../topics/platform';
+import { privacyKey } from './privacy/key-vault';
+import { eraseProcessor } from '../processors/erase/processor';
+import { dataRetention, platformCatalog } from '../topics/platform';
 
 export type TopologySettings = Pick<
   Config,
-  'LEADFLOW_DUPLICATE_WINDOW_DAYS' | 'LEADFLOW_CONSENT_MAX_AGE_DAYS'
+  | 'LEADFLOW_DUPLICATE_WINDOW_DAYS'
+  | 'LEADFLOW_CONSENT_MAX_AGE_DAYS'
+  | 'LEADFLOW_PRIVACY_KEY'
+  | 'LEADFLOW_TRANSPORT'
+  | 'dataDir'
 > &
   Partial<Pick<Config, 'LEADFLOW_METRICS_VENDOR_LABELS'>> &
+  RetentionConfig &
   Partial<ConsentSettings> &
   RoutingSettings &
   RewardSettings;
@@ -41,6 +48,8 @@ export interface AiServices {
 /**
  * The pipeline's stages in flow order. Where a lead goes next is the first output topic of each:
  *
+ *   privacy.subjects (each lead's identities, erasure requests) -> erase -> privacy.keys (erased
+ *     marks), privacy.erasures (the audit, for the read models, graph and vectors)
  *   leads.raw -> validate -> leads.by-phone -> screen-phone -> leads.by-email -> screen-email
  *     -> leads.valid -> enrich -> leads.enriched          (every stage may also reject to leads.rejected)
  *     -> score -> leads.scored;  leads.scored + lead.outcomes -> score-feedback -> model.training
@@ -57,6 +66,8 @@ export interface AiServices {
  *
  * `leadflow start` runs them as `topology` compiles them; replays run a stage on its own.
  */
+const DAY_MS = 24 * 3_600_000;
+
 /** A redelivered status event older than this may be sent again. */
 const VENDOR_WEBHOOK_RETENTION_DAYS = 30;
 
@@ -65,9 +76,12 @@ export function topologyStages(
   sinks: { database?: Database; graph?: Graph } = {},
   ai: AiServices = {},
 ): Processor<never>[] {
-  const screen = { duplicateWindowDays: settings.LEADFLOW_DUPLICATE_WINDOW_DAYS };
+  const { key } = privacyKey(settings);
+  const blind = (identity: string) => key.blind(identity);
+  const screen = { duplicateWindowDays: settings.LEADFLOW_DUPLICATE_WINDOW_DAYS, blind };
   return [
-    validateProcessor({ consentMaxAgeDays: settings.LEADFLOW_CONSENT_MAX_AGE_DAYS }),
+    eraseProcessor({ keepMs: dataRetention(retentionSettings(settings)).rawLeads * DAY_MS }),
+    validateProcessor({ consentMaxAgeDays: settings.LEADFLOW_CONSENT_MAX_AGE_DAYS, blind }),
     phoneScreenProcessor(screen),
     emailScreenProcessor(screen),
     enrichProcessor({ consent: consentVerifierFrom(settings) }),

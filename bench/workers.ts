@@ -21,7 +21,7 @@ function cliEntry(): string[] {
  * machine; `bench pipeline --spread` and the crash tests use it.
  */
 export const WORKER_GROUPS: Record<string, readonly string[]> = {
-  intake: ['validate', 'screen-phone', 'screen-email'],
+  intake: ['erase', 'validate', 'screen-phone', 'screen-email'],
   'lead-path': ['enrich-score-match', 'score-feedback'],
   assign: ['assign'],
   'after-assign': ['notify', 'report-outcomes', 'vendor-webhooks'],

@@ -16,12 +16,19 @@ import type { RejectedLead, ValidLead } from '../schemas/lead';
 import { codecFor, readValues, testLog } from '../test/support/harness';
 import { runCli } from '../test/support/cli';
 import { platformCatalog, TOPIC } from '../topics/platform';
-import { openTestVault } from '../test/support/privacy';
+import { openTestVault, testBlind } from '../test/support/privacy';
+import { identityKey } from '../processors/validate/identities';
 import { importSuppressionFile, planChange, type Standing } from './dnc';
 
 jest.setTimeout(180_000);
 
 const fixture = (name: string) => path.join(__dirname, '..', 'connectors', 'suppression', 'fixtures', name);
+
+const phoneKey = (e164: string) => identityKey('phone', e164, testBlind);
+
+/** An expectation by ten-digit number, keyed as the list keys it. */
+const byNumber = (kinds: Record<string, string>) =>
+  Object.fromEntries(Object.entries(kinds).map(([number, kind]) => [phoneKey(`+1${number}`), kind]));
 
 describe('planChange', () => {
   const add: ListRow = { line: 1, number: '4155550101', action: 'add' };
@@ -88,7 +95,7 @@ describe('importing through the embedded log', () => {
     await transport.applyTopics([catalog.get(TOPIC.doNotContact)]);
     const { codec } = await codecFor(transport, catalog, [TOPIC.doNotContact, TOPIC.leadsByPhone]);
     const byHand: DoNotContact = {
-      key: 'phone:+14155550102',
+      key: phoneKey('+14155550102'),
       kind: 'phone',
       reason: 'asked not to be called',
       source: 'cli',
@@ -102,6 +109,7 @@ describe('importing through the embedded log', () => {
         format,
         source: `test:${file}`,
         batchSize: 2,
+        blind: testBlind,
         onRejected: (row) => rejectedLines.push(row.line),
       });
 
@@ -127,20 +135,24 @@ describe('importing through the embedded log', () => {
       if (value === null) current.delete(key);
       else current.set(key, value);
     }
-    const kinds = Object.fromEntries([...current].map(([key, entry]) => [key.slice(8), entry.kind]));
-    expect(kinds).toEqual({
-      '4155550102': 'phone',
-      '4155550103': 'litigator',
-      '4155550104': 'national-dnc',
-      '2125550107': 'national-dnc',
-      '4155550108': 'national-dnc',
-      '4155550113': 'litigator',
-      '2125550116': 'litigator',
-      '4155550121': 'reassigned',
-      '2125550127': 'reassigned',
-    });
-    expect(current.get('phone:+14155550102')).toEqual(byHand);
-    expect(current.get('phone:+14155550121')).toMatchObject({
+    // Keyed by the numbers' blind indexes: the list never holds a number.
+    const kinds = Object.fromEntries([...current].map(([key, entry]) => [key, entry.kind]));
+    expect(JSON.stringify([...current])).not.toContain('555010');
+    expect(kinds).toEqual(
+      byNumber({
+        '4155550102': 'phone',
+        '4155550103': 'litigator',
+        '4155550104': 'national-dnc',
+        '2125550107': 'national-dnc',
+        '4155550108': 'national-dnc',
+        '4155550113': 'litigator',
+        '2125550116': 'litigator',
+        '4155550121': 'reassigned',
+        '2125550127': 'reassigned',
+      }),
+    );
+    expect(current.get(phoneKey('+14155550102'))).toEqual(byHand);
+    expect(current.get(phoneKey('+14155550121'))).toMatchObject({
       addedAt: Date.UTC(2025, 2, 1),
       reason: 'permanently disconnected on or after 2025-03-01 (FCC Reassigned Numbers Database)',
       source: 'test:rnd-results.csv',
@@ -152,7 +164,7 @@ describe('importing through the embedded log', () => {
       keys: await openTestVault(transport),
       registry: context.registry,
       catalog,
-      processors: [phoneScreenProcessor({ duplicateWindowDays: 30 })],
+      processors: [phoneScreenProcessor({ duplicateWindowDays: 30, blind: testBlind })],
       log: testLog,
     });
     const leads = [
@@ -162,7 +174,7 @@ describe('importing through the embedded log', () => {
       leadOn('+14155550101', Date.UTC(2025, 3, 1), 'left-the-registry'),
     ];
     await transport.produce(
-      leads.map((lead) => codec.encode(TOPIC.leadsByPhone, `phone:${lead.identities.phone}`, lead)),
+      leads.map((lead) => codec.encode(TOPIC.leadsByPhone, phoneKey(lead.identities.phone), lead)),
     );
     await pipeline.waitIdle(60_000);
     await pipeline.stop();
@@ -229,9 +241,9 @@ describe('leadflow dnc import', () => {
 
     const listed = JSON.parse(runCli(['dnc', 'list', '--json'], env).stdout) as DoNotContact[];
     const byKey = new Map(listed.map((entry) => [entry.key, entry]));
-    expect(byKey.get('phone:+14155550102')).toMatchObject({ kind: 'phone', source: 'cli' });
-    expect(byKey.get('phone:+14155550104')).toMatchObject({ kind: 'national-dnc' });
-    expect(byKey.get('phone:+14155550121')).toMatchObject({
+    expect(byKey.get(phoneKey('+14155550102'))).toMatchObject({ kind: 'phone', source: 'cli' });
+    expect(byKey.get(phoneKey('+14155550104'))).toMatchObject({ kind: 'national-dnc' });
+    expect(byKey.get(phoneKey('+14155550121'))).toMatchObject({
       kind: 'reassigned',
       source: 'RND query 2025-06',
     });

@@ -70,7 +70,9 @@ export function registerIngest(program: Command): void {
         const size = fs.statSync(file).size;
         const { config, transport, registry, log } = openContext();
         const catalog = platformCatalog(retentionSettings(config));
-        await transport.applyTopics([catalog.get(TOPIC.leadsRaw), catalog.get(TOPIC.uploads)]);
+        await transport.applyTopics(
+          [TOPIC.leadsRaw, TOPIC.privacySubjects, TOPIC.uploads].map((t) => catalog.get(t)),
+        );
         const vault = await openKeyVault(config, transport, log);
         const codec = new RecordCodec(catalog, registry, {
           subjectPrefix: transport.topicPrefix,

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import { exportSubject, findSubject, type SubjectStores } from '../app/privacy/find';
-import { openKeyVault } from '../app/privacy/key-vault';
+import { openKeyVault, privacyKey } from '../app/privacy/key-vault';
+import { erasureDone, requestErasure } from '../ingress/erasure-requests';
+import { positiveInt } from './options';
 import { topology } from '../app/topology';
 import { retentionSettings } from '../config';
 import { RecordCodec } from '../runtime/codec';
-import { platformCatalog } from '../topics/platform';
+import { platformCatalog, TOPIC } from '../topics/platform';
 import { subjectNeedles } from '../app/privacy/subject';
 import { openSinkDatabase } from '../sinks';
 import { openGraph } from '../sinks/neo4j';
@@ -61,6 +63,55 @@ export function registerPrivacy(program: Command): void {
           else process.stdout.write(json);
         } finally {
           await stores.close();
+        }
+      }),
+    );
+
+  privacy
+    .command('erase')
+    .description(
+      'erase a subject: every lead with their email or phone becomes unreadable in every topic and copy, and the read models, graph and vectors drop what is left of them',
+    )
+    .option('--email <email>', "the subject's email")
+    .option('--phone <phone>', "the subject's phone")
+    .option('--wait [seconds]', 'wait until the erase stage has done it (default 60 s)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (options: { email?: string; phone?: string; wait?: string | true; json?: boolean }) => {
+        const { config, transport, registry } = openContext();
+        try {
+          const catalog = platformCatalog(retentionSettings(config));
+          await transport.applyTopics([
+            catalog.get(TOPIC.privacySubjects),
+            catalog.get(TOPIC.privacyErasures),
+          ]);
+          const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
+          const { key } = privacyKey(config);
+          const deps = { transport, codec, blind: (identity: string) => key.blind(identity) };
+          const requestedAt = Date.now();
+          const request = await requestErasure(options, deps, 'cli', requestedAt);
+          const waitMs =
+            options.wait === undefined
+              ? 0
+              : options.wait === true
+                ? 60_000
+                : positiveInt(options.wait, '--wait') * 1000;
+          const done = waitMs > 0 ? await erasureDone(deps, { ...request, requestedAt }, waitMs) : null;
+          const leads = done?.reduce((sum, part) => sum + part.leadIds.length, 0) ?? null;
+          const status = done ? 'done' : 'pending';
+          if (options.json)
+            process.stdout.write(
+              `${JSON.stringify({ request_id: request.requestId, status, leads_erased: leads })}\n`,
+            );
+          else
+            process.stdout.write(
+              done
+                ? `erasure ${request.requestId}: done, ${leads} lead(s) erased\n`
+                : `erasure ${request.requestId}: requested${waitMs > 0 ? ', not done yet' : ''}; the erase stage does it\n`,
+            );
+          if (waitMs > 0 && !done) process.exitCode = 1;
+        } finally {
+          await transport.close();
         }
       }),
     );

@@ -3,9 +3,11 @@ import { openAiServices } from '../app/ai-services';
 import { compileTopology, topologyStages } from '../app/topology';
 import { fusedPlan } from '../runtime/fusion';
 import { upgradeToFused } from '../runtime/fusion-upgrade';
-import { platformCatalog } from '../topics/platform';
+import { platformCatalog, TOPIC } from '../topics/platform';
+import { RecordCodec } from '../runtime/codec';
+import { blindDoNotContactList } from '../app/privacy/blind-do-not-contact';
 import { action, openContext } from './context';
-import { openKeyVault } from '../app/privacy/key-vault';
+import { openKeyVault, privacyKey } from '../app/privacy/key-vault';
 
 const OUTCOME = {
   fresh: 'nothing ran before it; nothing to move',
@@ -17,7 +19,7 @@ export function registerUpgrade(program: Command): void {
   program
     .command('upgrade')
     .description(
-      "move a deployment onto this version's fused processors (run once, with every process stopped)",
+      "move a deployment onto this version's fused processors and blind-index keys (run once, with every process stopped)",
     )
     .action(
       action(async () => {
@@ -41,6 +43,16 @@ export function registerUpgrade(program: Command): void {
               `${fused.name} (${fusedPlan(fused)!.stages.join(' > ')}): ${OUTCOME[state]}\n`,
             );
           }
+          await transport.applyTopics([platformCatalog().get(TOPIC.doNotContact)]);
+          const dncCodec = new RecordCodec(platformCatalog(), registry, {
+            subjectPrefix: transport.topicPrefix,
+          });
+          await dncCodec.prepare([TOPIC.doNotContact]);
+          const { key } = privacyKey(config);
+          const { moved } = await blindDoNotContactList(transport, dncCodec, (identity) =>
+            key.blind(identity),
+          );
+          process.stdout.write(`do-not-contact list: ${moved} entries moved to blind-index keys\n`);
         } finally {
           await vault.stop();
           await transport.close();

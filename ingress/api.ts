@@ -18,6 +18,7 @@ import { analyticsRoutes } from './routes/analytics';
 import { communityRoutes } from './routes/community';
 import { partnerRoutes, type RewardsApiDeps } from './routes/partners';
 import { replayRoutes } from './routes/replay';
+import { type PrivacyApiDeps, privacyRoutes } from './routes/privacy';
 import { uploadRoutes } from './routes/uploads';
 
 export interface ApiLimits {
@@ -45,6 +46,8 @@ export interface ApiDeps {
   rewards: RewardsApiDeps;
   /** Agent profiles, availability, offers and outcomes. */
   agents: AgentApiDeps;
+  /** Erasure requests. */
+  privacy: PrivacyApiDeps;
   limits: ApiLimits;
 }
 
@@ -95,6 +98,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       maxBytes: deps.limits.uploadMaxBytes,
     });
     await api.register(replayRoutes, { replays: deps.replays });
+    await api.register(privacyRoutes, deps.privacy);
     await api.register(agentRoutes, deps.agents);
     await api.register(analyticsRoutes, { reads: deps.agents.reads });
     await api.register(partnerRoutes, deps.rewards);

@@ -22,6 +22,7 @@ import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/sto
 import { RawLeadWriter } from './lead-writer';
 import type { KeyVault } from '../runtime/privacy/vault';
 import { ReplayRunner } from '../runtime/replay/runner';
+import { erasureStatus } from '../sinks/postgres/privacy';
 import { ReplayService } from '../runtime/replay/service';
 
 export type IngressConfig = Pick<
@@ -65,6 +66,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   const catalog = platformCatalog(retentionSettings(config));
   const topics = [
     TOPIC.leadsRaw,
+    TOPIC.privacySubjects,
     TOPIC.vendors,
     TOPIC.uploads,
     TOPIC.partners,
@@ -130,6 +132,10 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
         partner: (partnerId) => partners.get(partnerId),
         leads: new RawLeadWriter(transport, codec, vault),
         reads: readModels ?? null,
+      },
+      privacy: {
+        erasures: { transport, codec, blind: (identity) => vault.blind(identity) },
+        status: readModels ? (requestId) => erasureStatus(readModels, requestId) : null,
       },
       limits: {
         batchMaxLeads: config.LEADFLOW_BATCH_MAX_LEADS,

@@ -51,6 +51,8 @@ export const TOPIC = {
   rewards: 'rewards',
   agentTiers: 'agent.tiers',
   privacyKeys: 'privacy.keys',
+  privacySubjects: 'privacy.subjects',
+  privacyErasures: 'privacy.erasures',
 } as const;
 
 /**
@@ -82,6 +84,7 @@ export function dataRetention(settings: Partial<RetentionDays> = {}): RetentionD
 export const DATA_CLASS_TOPICS: Readonly<Record<DataClass, readonly string[]>> = {
   rawLeads: [
     TOPIC.leadsRaw,
+    TOPIC.privacySubjects,
     TOPIC.leadsByPhone,
     TOPIC.leadsByEmail,
     TOPIC.leadsValid,
@@ -272,6 +275,17 @@ const platformTopics: TopicSpec[] = [
       "Each lead's data key, wrapped with LEADFLOW_PRIVACY_KEY, keyed by lead id; an erasure replaces " +
       'it with an erased mark, and compaction drops the key itself (runtime/privacy).',
   },
+  avro(
+    TOPIC.privacySubjects,
+    'privacy-subject',
+    "Which leads carried each subject's identity, and requests to erase them, keyed by a blind index of the identity (never the identity itself).",
+  ),
+  avro(
+    TOPIC.privacyErasures,
+    'privacy-erasure',
+    'The erasure audit: each part of each request with the leads it erased, keyed by request id; what was erased, never whose.',
+    { retentionMs: RETENTION.forever },
+  ),
 ];
 
 const DAY_MS = 24 * 3_600_000;

@@ -1,4 +1,5 @@
-import { SubjectQueryError, subjectNeedles } from './subject';
+import { SubjectQueryError } from '../../processors/erase/subjects';
+import { subjectNeedles } from './subject';
 
 describe('subjectNeedles', () => {
   test('a phone in every form vendors send, an email as given and as its identity', () => {

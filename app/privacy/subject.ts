@@ -1,15 +1,6 @@
 import { emailIdentity } from '../../processors/validate/email';
 import { phoneIdentity } from '../../processors/validate/phone';
-
-/** A data subject as a request names them: by email, by phone, or both. */
-export interface SubjectQuery {
-  email?: string;
-  phone?: string;
-}
-
-export class SubjectQueryError extends Error {
-  override name = 'SubjectQueryError';
-}
+import { type SubjectQuery, SubjectQueryError } from '../../processors/erase/subjects';
 
 /**
  * The texts a subject's contact details take in stored data, lower-cased: the email as given and
@@ -21,13 +12,13 @@ export function subjectNeedles(query: SubjectQuery): string[] {
   const needles = new Set<string>();
   if (query.email !== undefined) {
     const identity = emailIdentity(query.email);
-    if (identity === null) throw new SubjectQueryError('email: not an email address');
+    if (identity === null) throw new SubjectQueryError('email', 'email: not an email address');
     needles.add(query.email.trim().toLowerCase());
     needles.add(identity);
   }
   if (query.phone !== undefined) {
     const e164 = phoneIdentity(query.phone);
-    if (e164 === null) throw new SubjectQueryError('phone: not a US phone number');
+    if (e164 === null) throw new SubjectQueryError('phone', 'phone: not a US phone number');
     const digits = e164.slice(2);
     const [area, exchange, line] = [digits.slice(0, 3), digits.slice(3, 6), digits.slice(6)];
     for (const form of [
@@ -41,6 +32,6 @@ export function subjectNeedles(query: SubjectQuery): string[] {
     ])
       needles.add(form);
   }
-  if (needles.size === 0) throw new SubjectQueryError('name the subject by email, phone or both');
+  if (needles.size === 0) throw new SubjectQueryError(null, 'name the subject by email, phone or both');
   return [...needles];
 }

@@ -23,6 +23,8 @@ export const SCOPES = {
   agentsWrite: 'agents:write',
   /** Read the analytics reports (GET /v1/analytics/:report), which span every vendor. */
   analyticsRead: 'analytics:read',
+  /** Erase data subjects and follow the requests (/v1/admin/privacy/erasures); admins only. */
+  privacyErase: 'privacy:erase',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);

@@ -31,9 +31,11 @@ export function checkDateOfBirth(
   }
   const date = parseDateOnly(dob);
   if (!date)
-    return fail([reason('dob_invalid', field, `${JSON.stringify(dob.slice(0, 20))} is not a calendar date`)]);
+    // The messages never quote the date: it is personal data, and they reach logs and webhooks.
+    return fail([reason('dob_invalid', field, `${field} is not a calendar date (YYYY-MM-DD)`)]);
   const today = utcDate(options.now);
-  if (compareDates(date, today) > 0) return fail([reason('dob_in_future', field, `${dob} is in the future`)]);
+  if (compareDates(date, today) > 0)
+    return fail([reason('dob_in_future', field, `${field} is in the future`)]);
   const age = ageOn(date, today);
   if (age < minAge || age > maxAge) {
     return fail([reason('dob_implausible', field, `age ${age} is outside ${minAge}..${maxAge}`)]);

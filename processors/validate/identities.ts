@@ -19,22 +19,33 @@ export function contactIdentities(lead: {
 }
 
 /**
- * The keys a lead is stored and looked up under in the duplicate and do-not-contact stores, e.g.
- * ["phone:+14155552671", "email:janedoe@gmail.com"]. Partition leads by one of them (or by each,
- * via a repartition topic) so duplicates meet in one task.
+ * A blind index of an identity (PrivacyKey.blind): state keys, topic keys and the do-not-contact
+ * list hold it instead of the phone or email, so none of them is readable where it is stored.
  */
-export function identityKeys(identities: ContactIdentities): string[] {
-  const keys = [`phone:${identities.phone}`];
-  if (identities.email) keys.push(`email:${identities.email}`);
+export type Blind = (identity: string) => string;
+
+/** The key a lead is stored and looked up under for one of its identities, e.g. `phone:<index>`. */
+export function identityKey(kind: 'phone' | 'email', identity: string, blind: Blind): string {
+  return `${kind}:${blind(identity)}`;
+}
+
+/**
+ * The keys a lead is stored and looked up under in the duplicate and do-not-contact stores: its
+ * phone's, then its email's. Partition leads by one of them (or by each, via a repartition topic)
+ * so duplicates meet in one task.
+ */
+export function identityKeys(identities: ContactIdentities, blind: Blind): string[] {
+  const keys = [identityKey('phone', identities.phone, blind)];
+  if (identities.email) keys.push(identityKey('email', identities.email, blind));
   return keys;
 }
 
 /** The key of a do-not-contact entry given as a raw phone or email (e.g. from the CLI); null if unreadable. */
-export function doNotContactKey(entry: string): string | null {
+export function doNotContactKey(entry: string, blind: Blind): string | null {
   if (entry.includes('@')) {
     const email = emailIdentity(entry);
-    return email ? `email:${email}` : null;
+    return email ? identityKey('email', email, blind) : null;
   }
   const phone = phoneIdentity(entry);
-  return phone ? `phone:${phone}` : null;
+  return phone ? identityKey('phone', phone, blind) : null;
 }

@@ -1,15 +1,18 @@
 import { defineProcessor } from '../../runtime/processor';
 import type { RawLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
+import { type Blind, identityKey } from './identities';
 import { rejectedLead, validateLead } from './rules';
 
 export interface ValidateSettings {
   consentMaxAgeDays: number;
+  /** Blind indexes for the phone key of leads.by-phone. */
+  blind: Blind;
 }
 
 /**
  * validate: the field rules (phone, email, ZIP/state, DOB, consent) on each raw lead. A lead that
- * passes is re-keyed by its phone identity for the contact screen; one that fails goes to
+ * passes is re-keyed by its phone's blind index for the contact screen; one that fails goes to
  * leads.rejected with every reason. Decisions use the lead's receive time, so a replay decides
  * exactly as the first run did.
  */
@@ -31,7 +34,7 @@ export const validateProcessor = (settings: ValidateSettings) =>
         ctx.emit(TOPIC.leadsRejected, raw.leadId, rejected);
         return;
       }
-      ctx.emit(TOPIC.leadsByPhone, `phone:${result.lead.identities.phone}`, {
+      ctx.emit(TOPIC.leadsByPhone, identityKey('phone', result.lead.identities.phone, settings.blind), {
         ...result.lead,
         validatedAt: ctx.now(),
       });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { SAMPLE_NOW, sampleLeadBody, sampleRawLead, JORNAYA_TOKEN } from '../../schemas/lead-samples';
 import { parseLeadInput, type RawLead } from '../../schemas/lead';
+import { testBlind } from '../../test/support/privacy';
 import {
   contactIdentities,
   doNotContactKey,
@@ -242,11 +243,15 @@ describe('identities', () => {
       contact: { phone: '(415) 867-5309 x2', email: 'Jane.O.Brien+ins@gmail.com' },
     });
     expect(ids).toEqual({ phone: '+14158675309', email: 'janeobrien@gmail.com' });
-    expect(identityKeys(ids)).toEqual(['phone:+14158675309', 'email:janeobrien@gmail.com']);
-    expect(identityKeys({ phone: '+14158675309', email: null })).toEqual(['phone:+14158675309']);
-    expect(doNotContactKey('415.867.5309')).toBe('phone:+14158675309');
-    expect(doNotContactKey('JaneOBrien@googlemail.com')).toBe('email:janeobrien@gmail.com');
-    expect(doNotContactKey('garbage')).toBeNull();
+    // Keyed by blind indexes: the same identity, however it was written, gives the same key.
+    const phone = `phone:${testBlind('+14158675309')}`;
+    const email = `email:${testBlind('janeobrien@gmail.com')}`;
+    expect(identityKeys(ids, testBlind)).toEqual([phone, email]);
+    expect(identityKeys({ phone: '+14158675309', email: null }, testBlind)).toEqual([phone]);
+    expect(doNotContactKey('415.867.5309', testBlind)).toBe(phone);
+    expect(doNotContactKey('JaneOBrien@googlemail.com', testBlind)).toBe(email);
+    expect(phone).not.toContain('8675309');
+    expect(doNotContactKey('garbage', testBlind)).toBeNull();
   });
 });
 

@@ -1,11 +1,14 @@
 import { defineProcessor } from '../../runtime/processor';
 import type { Reason, ValidLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
+import { type Blind, identityKey } from './identities';
 import { reason } from './reasons';
 import { rejectedValidLead } from './rules';
 
 export interface ScreenSettings {
   duplicateWindowDays: number;
+  /** Blind indexes for the email key of leads.by-email. */
+  blind: Blind;
 }
 
 /** The lists `leadflow dnc import` fills from publishers' files; other kinds are entries added by hand. */
@@ -160,7 +163,10 @@ export const phoneScreenProcessor = (settings: ScreenSettings) =>
     input: TOPIC.leadsByPhone,
     next: {
       topic: TOPIC.leadsByEmail,
-      key: (lead) => (lead.identities.email ? `email:${lead.identities.email}` : `lead:${lead.leadId}`),
+      key: (lead) =>
+        lead.identities.email
+          ? identityKey('email', lead.identities.email, settings.blind)
+          : `lead:${lead.leadId}`,
     },
     settings,
   });

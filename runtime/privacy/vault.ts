@@ -8,7 +8,15 @@ import { type DataKeys, MissingDataKeyError } from './data-keys';
 import { PrivacyKey } from './privacy-key';
 
 /** A key-topic record's value: a lead's wrapped data key, or the mark that it was erased. */
-type KeyEntry = { wrapped: string; createdAt: number } | { erasedAt: number; request: string };
+type KeyEntry = { wrapped: string; createdAt: number } | ErasedMark;
+
+/** What replaces an erased lead's key on the key topic: which request erased it, and when. */
+export interface ErasedMark {
+  erasedAt: number;
+  request: string;
+}
+
+export const erasedMark = (request: string, at: number): ErasedMark => ({ erasedAt: at, request });
 
 /** How long a read waits for a key written moments ago by another process to reach this one. */
 const FOLLOW_WAIT_MS = 2000;
@@ -66,7 +74,12 @@ export class KeyVault implements DataKeys {
 
   /** The record that erases a lead: its key replaced by the mark of the request that erased it. */
   eraseRecord(leadId: string, request: string, now: number): OutgoingRecord {
-    return this.record(leadId, { erasedAt: now, request }, now);
+    return this.record(leadId, erasedMark(request, now), now);
+  }
+
+  /** The blind index of an identity (PrivacyKey.blind), as the stages key by it. */
+  blind(identity: string): string {
+    return this.key.blind(identity);
   }
 
   keyForWriting(leadId: string): Buffer | null {

@@ -107,6 +107,50 @@ export const WRITE = {
 } as const;
 
 /**
+ * What erasing leads leaves of them (privacy.erasures): the node, its id and routing facts (vendor,
+ * line, state, score, tier, outcome) and its offers, assignments and referrals, so the graph job's
+ * figures stay; not its ZIP, nor its household links (the keys are hashes of its address and
+ * name). A household no lead is left in goes. Households are locked before they are checked, as
+ * `WRITE.leads` locks them, so a lead joining one concurrently is never left with it deleted.
+ */
+const ERASE_TAIL = `
+    REMOVE l.zip
+    WITH collect(DISTINCT l) AS leads
+    UNWIND leads AS l
+    OPTIONAL MATCH (l)-[s:SAME_HOUSEHOLD]-()
+    WITH leads, collect(DISTINCT s) AS links
+    FOREACH (s IN links | DELETE s)
+    WITH leads
+    UNWIND leads AS l
+    OPTIONAL MATCH (l)-[m:IN_HOUSEHOLD]->(h:Household)
+    WITH collect(DISTINCT m) AS memberships, collect(DISTINCT h) AS households
+    FOREACH (m IN memberships | DELETE m)
+    WITH households
+    UNWIND households AS h
+    SET h._lock = true
+    REMOVE h._lock
+    WITH h
+    WHERE NOT EXISTS { (h)<-[:IN_HOUSEHOLD]-() }
+    DELETE h`;
+
+export const ERASE = {
+  // A lead not in the graph yet gets its node now, marked, so the record that brings it later is
+  // erased as it is written (`again`).
+  leads: `
+    UNWIND $leadIds AS leadId
+    MERGE (l:Lead {leadId: leadId})
+    SET l.erased = true
+    WITH l${ERASE_TAIL}`,
+  // Run by each batch of the sink after its writes, in its transaction: leads it wrote that were
+  // erased before (a late record, a rebuild of the graph) lose what the batch gave them again.
+  again: `
+    UNWIND $leadIds AS leadId
+    MATCH (l:Lead {leadId: leadId})
+    WHERE l.erased = true
+    WITH l${ERASE_TAIL}`,
+} as const;
+
+/**
  * The graph job's queries. A lead is closed once its outcome is sold or lost; an agent's leads are
  * those assigned to or converted by it. Each returns plain rows that `features.ts` maps.
  */

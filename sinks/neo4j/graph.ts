@@ -1,6 +1,6 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import type { Config } from '../../config';
-import { FEATURE_QUERIES, SCHEMA, WRITE } from './cypher';
+import { ERASE, FEATURE_QUERIES, SCHEMA, WRITE } from './cypher';
 import type { GraphFacts } from './features';
 import type { GraphBatch, OutcomeRow } from './graph-records';
 import { PermanentError } from '../../runtime/errors';
@@ -57,9 +57,24 @@ export class Graph {
    * failures itself; a statement or constraint error means the data is refused (PermanentError).
    */
   async write(batch: GraphBatch): Promise<void> {
+    await this.inWriteTransaction((tx) => writeBatch(tx, batch));
+  }
+
+  /**
+   * Erases leads (ERASE.leads in cypher.ts) in one transaction; erasing them again changes
+   * nothing. Errors as for `write`.
+   */
+  async erase(leadIds: readonly string[]): Promise<void> {
+    if (leadIds.length === 0) return;
+    await this.inWriteTransaction(async (tx) => {
+      await tx.run(ERASE.leads, { leadIds: [...new Set(leadIds)] });
+    });
+  }
+
+  private async inWriteTransaction(work: (tx: ManagedTransaction) => Promise<void>): Promise<void> {
     const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE });
     try {
-      await session.executeWrite(async (tx) => writeBatch(tx, batch));
+      await session.executeWrite(work);
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (REFUSED_DATA.test(code))
@@ -135,6 +150,7 @@ async function writeBatch(tx: ManagedTransaction, batch: GraphBatch): Promise<vo
   await run(WRITE.conversions, {
     rows: batch.outcomes.filter((row) => row.status === 'sold' && row.agentId !== null),
   });
+  await run(ERASE.again, { leadIds: batch.leads.map((lead) => lead.leadId) });
 }
 
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');

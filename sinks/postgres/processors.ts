@@ -3,11 +3,13 @@ import { PermanentError } from '../../runtime/errors';
 import { retry, type RetryPolicy } from '../../runtime/retry';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
+import type { PrivacyErasure } from '../../schemas/privacy-records';
 import type { Database } from './database';
 import { type DoNotContactEntry, toDoNotContactChange } from './do-not-contact';
 import { LEAD_EVENT_TOPICS, toLeadEvent } from './lead-events';
+import { keepingErasures, PRIVACY_SINK, toErasure, writeErasures } from './privacy';
 import { REWARD_SINKS, rewardSinks } from './rewards';
-import { ROUTING_TOPICS, toRoutingChange, writeRoutingChanges } from './routing';
+import { type RoutingChange, ROUTING_TOPICS, toRoutingChange, writeRoutingChanges } from './routing';
 import { writeDoNotContactChanges, writeLeadEvents } from './writer';
 
 /**
@@ -20,12 +22,20 @@ export const DEFAULT_SINK_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, 
 /** The sink of the lead tables (leads, lead_events and the funnel). */
 export const LEADS_SINK = 'postgres-leads';
 
-export const POSTGRES_SINKS = [LEADS_SINK, 'postgres-dnc', 'postgres-routing', ...REWARD_SINKS] as const;
+export const POSTGRES_SINKS = [
+  LEADS_SINK,
+  'postgres-dnc',
+  'postgres-routing',
+  ...REWARD_SINKS,
+  PRIVACY_SINK,
+] as const;
 
 /**
  * The Postgres sinks. Each batch a task commits is first written in one database transaction, so
  * the tables and the committed offsets move together: after a crash or an outage the records
- * since the last commit are written again, and the writes are idempotent by event id.
+ * since the last commit are written again, and the writes are idempotent by event id. Rows the
+ * leads and routing sinks write for a lead already erased are erased again as they are written
+ * (sinks/postgres/privacy.ts).
  */
 export function postgresSinks(
   database: Database,
@@ -40,7 +50,14 @@ export function postgresSinks(
     process: (record) => void toLeadEvent(record),
     flush: (records, ctx) =>
       withRetry(policy, ctx.log, () =>
-        database.transaction((tx) => writeLeadEvents(tx, records.map(toLeadEvent))),
+        database.transaction((tx) => {
+          const events = records.map(toLeadEvent);
+          return keepingErasures(
+            tx,
+            events.map((e) => e.leadId),
+            () => writeLeadEvents(tx, events),
+          );
+        }),
       ),
   });
   const doNotContact = defineProcessor<DoNotContactEntry | null>({
@@ -60,16 +77,38 @@ export function postgresSinks(
     process: (record) => void toRoutingChange(record),
     flush: (records, ctx) =>
       withRetry(policy, ctx.log, () =>
-        database.transaction((tx) => writeRoutingChanges(tx, records.map(toRoutingChange))),
+        database.transaction((tx) => {
+          const changes = records.map(toRoutingChange);
+          return keepingErasures(tx, changes.flatMap(leadIdOf), () => writeRoutingChanges(tx, changes));
+        }),
       ),
+  });
+  const privacy = defineProcessor<PrivacyErasure>({
+    name: PRIVACY_SINK,
+    inputs: [TOPIC.privacyErasures],
+    outputs: [],
+    process: (record) => void toErasure(record),
+    flush: (records, ctx) =>
+      withRetry(policy, ctx.log, async () => {
+        const erased = await database.transaction((tx) => writeErasures(tx, records.map(toErasure)));
+        if (erased) ctx.log.info({ erased }, 'postgres sink: erased the rows of erased leads');
+      }),
   });
   return [
     leads,
     doNotContact,
     routing,
     ...rewardSinks(database, (log, write) => withRetry(policy, log, write)),
+    privacy,
   ] as Processor<never>[];
 }
+
+const leadIdOf = (change: RoutingChange): string[] =>
+  change.table === 'assignments'
+    ? [change.event.leadId]
+    : change.table === 'lead_outcomes'
+      ? [change.outcome.leadId]
+      : [];
 
 /**
  * SQLSTATE classes in which the database refuses the data itself (22: a value out of range or

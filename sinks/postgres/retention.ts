@@ -43,6 +43,16 @@ const codesOnly = (column: string) =>
       FROM jsonb_array_elements(${column}) AS r),
      '[]'::jsonb) END`;
 
+/**
+ * A leads row's reasons and warnings with their messages emptied (the codes stay): part of the SET
+ * list of an UPDATE of `leads`, shared by the retention purge and erasure (sinks/postgres/privacy.ts).
+ */
+export const REASON_CODES_ONLY = `rejection_reasons = ${codesOnly('rejection_reasons')},
+      warnings = ${codesOnly('warnings')}`;
+
+/** What a purged leads row keeps of its record: none. */
+const PURGED_LEAD_COLUMNS = `payload = '{}'::jsonb, ${REASON_CODES_ONLY}`;
+
 // SKIP LOCKED: two processes purging at once (several run the sink on Kafka) split the rows
 // instead of waiting for each other, and neither waits on a row a sink is writing.
 const PURGE_LEAD_EVENTS = `
@@ -57,9 +67,7 @@ const PURGE_LEAD_EVENTS = `
 
 const PURGE_LEADS = `
   WITH purged AS (
-    UPDATE leads SET payload = '{}'::jsonb,
-      rejection_reasons = ${codesOnly('rejection_reasons')},
-      warnings = ${codesOnly('warnings')}
+    UPDATE leads SET ${PURGED_LEAD_COLUMNS}
     WHERE lead_id IN (
       SELECT lead_id FROM leads
       WHERE stage = ANY($1::text[]) AND received_at < $2::timestamptz AND payload <> '{}'::jsonb

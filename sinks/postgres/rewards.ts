@@ -16,6 +16,7 @@ import type {
 import { TOPIC } from '../../topics/platform';
 import type { Database, Queryable } from './database';
 import { storableTime, withoutNul } from './lead-events';
+import { keepingErasures } from './privacy';
 import { insertNew, iso } from './writer';
 
 /** How far a referral has come; a step never moves a referral back. */
@@ -302,7 +303,13 @@ export function rewardSinks(
         records.filter((r) => r.topic === topic && r.value !== null).map((r) => withoutNul(r.value) as V);
       return retrying(ctx.log, () =>
         database.transaction(async (tx) => {
-          await writeReferrals(tx, of<ReferralEvent>(TOPIC.referrals));
+          const referrals = of<ReferralEvent>(TOPIC.referrals);
+          // A partner's note about a lead erased already must not come back with a late event.
+          await keepingErasures(
+            tx,
+            referrals.map((r) => r.leadId),
+            () => writeReferrals(tx, referrals),
+          );
           await writeCommunity(tx, of<CommunityEvent>(TOPIC.communityEvents));
           await writeLedger(tx, of<RewardEvent>(TOPIC.rewards));
           await writeTiers(tx, of<AgentTier>(TOPIC.agentTiers));

@@ -38,6 +38,8 @@ export interface VectorIndex {
   upsert(items: readonly LeadVector[]): Promise<void>;
   /** Records each lead's latest outcome (a later `at` wins; an older event changes nothing). */
   setOutcomes(updates: readonly LeadOutcomeUpdate[]): Promise<void>;
+  /** Removes the leads' vectors and facts (an erasure); a lead without any is no error. */
+  delete(leadIds: readonly string[]): Promise<void>;
   vectorOf(leadId: string): Promise<number[] | null>;
   nearest(vector: readonly number[], k: number, excludeLeadId?: string): Promise<VectorHit[]>;
 }

@@ -130,6 +130,11 @@ export class PgVectorIndex implements VectorIndex {
     );
   }
 
+  async delete(leadIds: readonly string[]): Promise<void> {
+    if (leadIds.length === 0) return;
+    await this.db.query(`DELETE FROM ${this.table} WHERE lead_id = ANY($1::text[])`, [[...leadIds]]);
+  }
+
   async vectorOf(leadId: string): Promise<number[] | null> {
     const { rows } = await this.db.query<{ embedding: string | null }>(
       `SELECT embedding::text AS embedding FROM ${this.table} WHERE lead_id = $1`,

@@ -1,7 +1,8 @@
 /**
  * The vector index in Qdrant (@qdrant/js-client-rest), for the docker-compose stack. No Qdrant
  * server can run on the development machines (no Docker, no binary), so this is kept to the
- * plainest calls of the client: create the collection, upsert points, set payload, search.
+ * plainest calls of the client: create the collection, upsert points, set payload, search,
+ * delete points.
  *
  * Qdrant point ids must be unsigned integers or UUIDs, so a lead id maps to a name-based UUID
  * (SHA-1 of the lead id, RFC 4122 version 5 layout) and the lead id itself rides in the payload.
@@ -98,6 +99,11 @@ export class QdrantIndex implements VectorIndex {
       });
       current.outcomeAt = update.at;
     }
+  }
+
+  async delete(leadIds: readonly string[]): Promise<void> {
+    if (leadIds.length === 0) return;
+    await this.client.delete(this.collection, { wait: true, points: leadIds.map(pointId) });
   }
 
   async vectorOf(leadId: string): Promise<number[] | null> {

@@ -23,6 +23,7 @@ import type { RawLead } from '../../schemas/lead';
 import { toRawLead } from '../../schemas/raw-lead';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { generateLeads, type LeadBody } from '../../tools/generator/generate';
+import { keysOnFirstUse } from '../support/privacy';
 import { bearer, type Json, post, startApi, type TestApi, upload } from '../ingress/support';
 
 jest.setTimeout(240_000);
@@ -252,7 +253,7 @@ describe('no contact details outside the leads, after a full demo run', () => {
     });
     answers.push({ what: 'upload report', status: report.status, body: await report.text() });
 
-    codec = new RecordCodec(scanCatalog(), registry);
+    codec = new RecordCodec(scanCatalog(), registry, { keys: keysOnFirstUse(api.vault, transport) });
     await codec.prepare([TOPIC.leadsRaw, TOPIC.leadsValid]);
     const intake = { vendorId: 'pii-vendor', channel: 'api', receivedAt: Date.now() };
     const raw = toRawLead(probes[7], intake);

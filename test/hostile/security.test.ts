@@ -18,7 +18,7 @@ import { sampleLeadBody, sampleRawLead } from '../../schemas/lead-samples';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, testLog, type TransportHarness, transportsUnderTest } from '../support/harness';
 import { bearer, type Json, post, startApi, type TestApi, token } from '../ingress/support';
-import { openTestVault } from '../support/privacy';
+import { openTestVault, TEST_PRIVACY_SETTINGS } from '../support/privacy';
 import { Tally } from './support';
 
 jest.setTimeout(180_000);
@@ -68,9 +68,11 @@ const embedded = transportsUnderTest().find((choice) => choice.kind === 'embedde
       limits: { rateLimitPerMinute: 1_000_000 },
     });
     const intake = new Set(['validate', 'screen-phone', 'screen-email', 'enrich-score-match']);
-    const stages = topology({ LEADFLOW_DUPLICATE_WINDOW_DAYS: 30, LEADFLOW_CONSENT_MAX_AGE_DAYS: 90 }).filter(
-      (p) => intake.has(p.name),
-    );
+    const stages = topology({
+      LEADFLOW_DUPLICATE_WINDOW_DAYS: 30,
+      LEADFLOW_CONSENT_MAX_AGE_DAYS: 90,
+      ...TEST_PRIVACY_SETTINGS,
+    }).filter((p) => intake.has(p.name));
     expect(stages).toHaveLength(intake.size);
     const pino = (await import('pino')).default;
     pipeline = await Pipeline.start({

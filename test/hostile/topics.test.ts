@@ -12,6 +12,7 @@ import { sampleLeadBody } from '../../schemas/lead-samples';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { dlqTopic } from '../../runtime/topic-spec';
 import { codecFor, readValues, testLog, transportsUnderTest } from '../support/harness';
+import { testBlind } from '../support/privacy';
 import { FUZZ_CASES, FUZZ_FULL } from './support';
 
 jest.setTimeout(FUZZ_FULL ? 1_800_000 : 240_000);
@@ -35,7 +36,7 @@ for (const choice of transportsUnderTest()) {
       try {
         const transport = harness.connect();
         const registry = harness.registry(transport);
-        const processors = [validateProcessor({ consentMaxAgeDays: 90 })] as never[];
+        const processors = [validateProcessor({ consentMaxAgeDays: 90, blind: testBlind })] as never[];
         const catalog = platformCatalog().withProcessors(harness.prefix, processors);
         await transport.applyTopics(catalog.all());
         const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.vendors]);

@@ -17,6 +17,7 @@ import {
   type TransportHarness,
   transportsUnderTest,
 } from '../support/harness';
+import { testBlind } from '../support/privacy';
 import { bearer, get, post, startApi, type TestApi, token, upload } from './support';
 
 jest.setTimeout(120_000);
@@ -40,7 +41,7 @@ for (const choice of transportsUnderTest()) {
       const registry = harness.registry(transport);
       api = await startApi(transport, registry, {
         appId: harness.prefix,
-        stages: [validateProcessor({ consentMaxAgeDays: 90 }) as never],
+        stages: [validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }) as never],
       });
       ({ codec } = await codecFor(transport, platformCatalog(), []));
     });

@@ -10,7 +10,7 @@ import { postgresSinks } from '../../sinks/postgres/processors';
 import { platformCatalog } from '../../topics/platform';
 import { eventually, testLog, transportsUnderTest } from '../support/harness';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';
-import { openTestVault } from '../support/privacy';
+import { openTestVault, testBlind } from '../support/privacy';
 import { bearer, get, post, startApi, token } from './support';
 
 jest.setTimeout(180_000);
@@ -28,7 +28,7 @@ for (const database of databasesUnderTest()) {
       const transport = harness.connect();
       const registry = harness.registry(transport);
       const processors = [
-        validateProcessor({ consentMaxAgeDays: 90 }),
+        validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
         ...postgresSinks(db),
       ] as Processor<never>[];
       const pipeline = await Pipeline.start({

@@ -9,6 +9,8 @@ import { Pipeline } from '../../runtime/pipeline';
 import type { EnrichedLead, RejectedLead } from '../../schemas/lead';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, readValues, testLog, transportsUnderTest } from '../support/harness';
+import { TEST_PRIVACY_SETTINGS, testBlind } from '../support/privacy';
+import { identityKey } from '../../processors/validate/identities';
 import { phoneIdentity } from '../../processors/validate/identities';
 
 jest.setTimeout(240_000);
@@ -26,6 +28,7 @@ for (const choice of transportsUnderTest()) {
         const registry = harness.registry(transport);
         const processors = topology({
           LEADFLOW_DUPLICATE_WINDOW_DAYS: 30,
+          ...TEST_PRIVACY_SETTINGS,
           LEADFLOW_CONSENT_MAX_AGE_DAYS: 90,
         });
         const count = choice.kind === 'kafka' ? 600 : 1500;
@@ -37,8 +40,8 @@ for (const choice of transportsUnderTest()) {
         await transport.applyTopics(catalog.all());
         const { codec, vault } = await codecFor(transport, catalog, [TOPIC.leadsRaw, TOPIC.doNotContact]);
         await transport.produce([
-          codec.encode(TOPIC.doNotContact, `phone:${blockedPhone}`, {
-            key: `phone:${blockedPhone}`,
+          codec.encode(TOPIC.doNotContact, identityKey('phone', blockedPhone, testBlind), {
+            key: identityKey('phone', blockedPhone, testBlind),
             kind: 'phone',
             reason: 'asked not to be called',
             source: 'test',

@@ -115,15 +115,14 @@ export async function startLeadflowWithData(options: { leads: number }): Promise
     const { leads } = generateLeads({ count, seed: `observability-${batches++}`, badShare: 0.15 });
     const receivedAt = Date.now();
     const outcomesBefore = counts.outcomes;
-    await transport.produce(
-      leads.map((body, i) => {
-        const raw = toRawLead(body, {
+    await ingress.api.writer.write(
+      leads.map((body, i) =>
+        toRawLead(body, {
           vendorId: body.source?.vendorId ?? 'generator',
           channel: i % 3 === 0 ? 'file' : 'api',
           receivedAt,
-        });
-        return codec.encode(TOPIC.leadsRaw, raw.leadId, raw);
-      }),
+        }),
+      ),
     );
     counts.leads += count;
     await pipeline.waitIdle(300_000);

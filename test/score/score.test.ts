@@ -30,11 +30,16 @@ import { LocalEmbedder } from '../../sinks/vectors/embedding';
 import { PgVectorIndex } from '../../sinks/vectors/pgvector';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { type Behaviour, startFakeOpenAi } from '../support/fake-openai';
+import { TEST_PRIVACY_SETTINGS } from '../support/privacy';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
 
 jest.setTimeout(300_000);
 
-const settings = { LEADFLOW_DUPLICATE_WINDOW_DAYS: 30, LEADFLOW_CONSENT_MAX_AGE_DAYS: 90 };
+const settings = {
+  LEADFLOW_DUPLICATE_WINDOW_DAYS: 30,
+  LEADFLOW_CONSENT_MAX_AGE_DAYS: 90,
+  ...TEST_PRIVACY_SETTINGS,
+};
 
 /** A second model, different from the default, for the hot swap. */
 function alternativeModel() {

@@ -29,6 +29,8 @@ const TABLES = [
   'leads',
   'partners',
   'payouts',
+  'privacy_erased_leads',
+  'privacy_erasures',
   'referral_events',
   'referrals',
   'reward_balances',
@@ -63,6 +65,7 @@ describe.each(databasesUnderTest().map((choice) => [choice.kind, choice] as cons
           '0003_rewards_and_community',
           '0004_do_not_contact_removals',
           '0005_retention_purge',
+          '0006_privacy_erasures',
         ]);
       } finally {
         await again.close();

@@ -31,6 +31,8 @@ import {
 } from '../support/harness';
 import { databaseUrl, postgresGate } from '../support/services';
 import { databasesUnderTest, openTestPostgres, removePgliteTemplate, TcpProxy } from './databases';
+import { testBlind } from '../support/privacy';
+import { identityKey } from '../../processors/validate/identities';
 import { leadRecords } from './records';
 
 jest.setTimeout(300_000);
@@ -42,9 +44,9 @@ const LEAD_TOPICS = [TOPIC.leadsRaw, TOPIC.leadsValid, TOPIC.leadsEnriched, TOPI
 
 const intakeProcessors = () =>
   [
-    validateProcessor({ consentMaxAgeDays: 90 }),
-    phoneScreenProcessor({ duplicateWindowDays: 30 }),
-    emailScreenProcessor({ duplicateWindowDays: 30 }),
+    validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
+    phoneScreenProcessor({ duplicateWindowDays: 30, blind: testBlind }),
+    emailScreenProcessor({ duplicateWindowDays: 30, blind: testBlind }),
     enrichProcessor({ consent: null }),
   ] as Processor<never>[];
 
@@ -176,7 +178,8 @@ for (const transportChoice of transportsUnderTest()) {
             let pipeline = await start();
             const count = transportChoice.kind === 'kafka' ? 150 : 400;
             const leads = rawLeads(count, `sink-${transportChoice.kind}-${databaseChoice.kind}`);
-            const blocked = 'phone:+14155550123';
+            const blocked = identityKey('phone', '+14155550123', testBlind);
+            const gone = identityKey('email', 'gone@example.com', testBlind);
             await transport.produce([
               ...leads.map((raw) => codec.encode(TOPIC.leadsRaw, raw.leadId, raw)),
               codec.encode(TOPIC.doNotContact, blocked, {
@@ -186,14 +189,14 @@ for (const transportChoice of transportsUnderTest()) {
                 source: 'test',
                 addedAt: Date.now(),
               }),
-              codec.encode(TOPIC.doNotContact, 'email:gone@example.com', {
-                key: 'email:gone@example.com',
+              codec.encode(TOPIC.doNotContact, gone, {
+                key: gone,
                 kind: 'email',
                 reason: null,
                 source: 'test',
                 addedAt: Date.now(),
               }),
-              codec.encode(TOPIC.doNotContact, 'email:gone@example.com', null),
+              codec.encode(TOPIC.doNotContact, gone, null),
             ]);
             await pipeline.waitIdle(240_000);
             await pipeline.stop();

@@ -44,3 +44,15 @@ export function keysOnFirstUse(vault: KeyVault, transport: Transport): DataKeys 
     keyForReading: (leadId) => vault.keyForReading(leadId),
   };
 }
+
+const testKey = PrivacyKey.fromBase64(TEST_PRIVACY_KEY);
+
+/** The blind index of an identity under the tests' key (what the stages key by). */
+export const testBlind = (identity: string): string => testKey.blind(identity);
+
+/** The privacy settings of a test topology: the tests' key. */
+export const TEST_PRIVACY_SETTINGS = {
+  LEADFLOW_PRIVACY_KEY: TEST_PRIVACY_KEY,
+  LEADFLOW_TRANSPORT: 'embedded',
+  dataDir: '',
+} as const;

@@ -413,12 +413,15 @@ function takeUpTo(queue: QueuedProduce[], max: number): QueuedProduce[] {
   return queue.splice(0, n);
 }
 
+const MAX_COMPACTION_LAG_MS = 24 * 3_600_000;
+
 const MANAGED_CONFIGS = [
   'cleanup.policy',
   'retention.ms',
   'segment.ms',
   'delete.retention.ms',
   'min.cleanable.dirty.ratio',
+  'max.compaction.lag.ms',
 ] as const;
 
 type ManagedConfig = (typeof MANAGED_CONFIGS)[number];
@@ -437,6 +440,9 @@ function topicConfig(spec: TopicSpec): { name: ManagedConfig; value: string }[] 
       // Explicit, because local checkpoints rely on it (CHECKPOINT_MAX_AGE_MS).
       { name: 'delete.retention.ms', value: String(TOMBSTONE_RETENTION_MS) },
       { name: 'min.cleanable.dirty.ratio', value: '0.2' },
+      // However little else changed: an erased lead's wrapped key (privacy.keys) must leave the
+      // broker's disks within a day of its erased mark, not when enough else is dirty.
+      { name: 'max.compaction.lag.ms', value: String(MAX_COMPACTION_LAG_MS) },
     );
   } else if (spec.retentionMs !== null) {
     // Retention drops whole segments once their newest record has expired, and never the active

@@ -4,6 +4,7 @@ import * as routingAndRewards from './0002_routing_and_rewards';
 import * as rewardsAndCommunity from './0003_rewards_and_community';
 import * as doNotContactRemovals from './0004_do_not_contact_removals';
 import * as retentionPurge from './0005_retention_purge';
+import * as privacyErasures from './0006_privacy_erasures';
 
 /**
  * The versioned migrations, oldest first. A stage that needs tables adds a module
@@ -17,6 +18,7 @@ const MIGRATIONS: readonly (readonly [name: string, migration: Knex.Migration])[
   ['0003_rewards_and_community', rewardsAndCommunity],
   ['0004_do_not_contact_removals', doNotContactRemovals],
   ['0005_retention_purge', retentionPurge],
+  ['0006_privacy_erasures', privacyErasures],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
