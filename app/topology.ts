@@ -99,7 +99,7 @@ export function topologyStages(
       vendors: settings.LEADFLOW_METRICS_VENDOR_LABELS ?? DEFAULT_VENDOR_LABELS,
     }),
     ...(sinks.database ? postgresSinks(sinks.database) : []),
-    ...(sinks.graph ? neo4jSinks(sinks.graph) : []),
+    ...(sinks.graph ? neo4jSinks(sinks.graph, blind) : []),
   ] as Processor<never>[];
 }
 

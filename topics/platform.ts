@@ -84,7 +84,6 @@ export function dataRetention(settings: Partial<RetentionDays> = {}): RetentionD
 export const DATA_CLASS_TOPICS: Readonly<Record<DataClass, readonly string[]>> = {
   rawLeads: [
     TOPIC.leadsRaw,
-    TOPIC.privacySubjects,
     TOPIC.leadsByPhone,
     TOPIC.leadsByEmail,
     TOPIC.leadsValid,

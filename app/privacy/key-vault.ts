@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
+import { secretFileInDataDir } from '../../config/secret-file';
 import { PrivacyKey, PrivacyKeyError } from '../../runtime/privacy/privacy-key';
 import { KeyVault } from '../../runtime/privacy/vault';
 import type { Transport } from '../../runtime/transport';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 
-/** Where the embedded transport keeps its generated privacy key. */
-export const embeddedPrivacyKeyFile = (dataDir: string) => path.join(dataDir, 'privacy-key');
+/** The file of the data dir where the embedded transport keeps its generated privacy key. */
+const PRIVACY_KEY_FILE = 'privacy-key';
 
 /**
  * The privacy master key: LEADFLOW_PRIVACY_KEY. On Kafka every process must hold the same one,
@@ -28,14 +27,10 @@ export function privacyKey(config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFL
       'LEADFLOW_PRIVACY_KEY is not set: on Kafka every process needs the same key to read personal ' +
         'fields (32 bytes in base64, e.g. `openssl rand -base64 32`; keep it in your secret store).',
     );
-  const file = embeddedPrivacyKeyFile(config.dataDir);
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return { key: PrivacyKey.fromBase64(fs.readFileSync(file, 'utf8')), source: 'data dir' };
+  const text = secretFileInDataDir(config.dataDir, PRIVACY_KEY_FILE, () =>
+    randomBytes(32).toString('base64'),
+  );
+  return { key: PrivacyKey.fromBase64(text), source: 'data dir' };
 }
 
 /** This process's key vault, loaded from privacy.keys. */

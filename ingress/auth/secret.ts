@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../../config';
+import { secretFileInDataDir } from '../../config/secret-file';
 
 export class MissingSecretError extends Error {
   override name = 'MissingSecretError';
 }
 
-/** Where development mode keeps its generated secret (embedded transport only). */
-export const devSecretFile = (dataDir: string) => path.join(dataDir, 'dev-jwt-secret');
+/** Where development mode keeps its generated secret in the data dir (embedded transport only). */
+const DEV_SECRET_FILE = 'dev-jwt-secret';
 
 /**
  * The secret JWTs are signed and verified with: LEADFLOW_JWT_SECRET. Without it the API does not
@@ -29,12 +28,6 @@ export function jwtSecret(
         (config.LEADFLOW_TRANSPORT === 'embedded' ? ' For local development, pass --dev.' : ''),
     );
   }
-  const file = devSecretFile(config.dataDir);
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return { secret: fs.readFileSync(file, 'utf8').trim(), source: 'development' };
+  const secret = secretFileInDataDir(config.dataDir, DEV_SECRET_FILE, () => randomBytes(32).toString('hex'));
+  return { secret, source: 'development' };
 }

@@ -7,6 +7,7 @@
  *   (:Agent)-[:MEMBER_OF]->(:RoutingGroup)  (:Agent)-[:MEMBER_OF]->(:Team)
  *   (:Lead)-[:OFFERED_TO]->(:Agent)  (:Lead)-[:ASSIGNED_TO]->(:Agent)  (:Lead)-[:CONVERTED_BY]->(:Agent)
  */
+import type { Blind } from '../../processors/validate/identities';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { Agent } from '../../schemas/routing-records';
 import type { Partner, ReferralEvent } from '../../schemas/reward-records';
@@ -130,7 +131,7 @@ export class GraphRecordError extends Error {
   override name = 'GraphRecordError';
 }
 
-export function leadRow(scored: ScoredLead): { lead: LeadRow; referral: ReferralRow | null } {
+export function leadRow(scored: ScoredLead, blind: Blind): { lead: LeadRow; referral: ReferralRow | null } {
   const routable = routableLead(scored);
   const lead: LeadRow = {
     leadId: routable.leadId,
@@ -141,7 +142,7 @@ export function leadRow(scored: ScoredLead): { lead: LeadRow; referral: Referral
     score: routable.score,
     tier: routable.tier,
     receivedAt: routable.receivedAt,
-    households: householdKeys(scored.lead.contact),
+    households: householdKeys(scored.lead.contact, blind),
   };
   const referral =
     routable.partnerId === null ? null : { partnerId: routable.partnerId, leadId: lead.leadId, status: null };
@@ -193,12 +194,12 @@ function agentChange(record: ConsumedRecord<unknown>): { agentId: string; row: A
   return { agentId: agent.agentId, row: agentRow(agent) };
 }
 
-function addRecord(batch: GraphBatch, record: ConsumedRecord<unknown>): void {
+function addRecord(batch: GraphBatch, record: ConsumedRecord<unknown>, blind: Blind): void {
   switch (record.topic) {
     case TOPIC.leadsScored: {
       const scored = record.value as ScoredLead;
       requireField(scored?.leadId, 'leadId', record.topic);
-      const { lead, referral } = leadRow(scored);
+      const { lead, referral } = leadRow(scored, blind);
       batch.leads.push(lead);
       if (referral) batch.referrals.push(referral);
       return;
@@ -248,7 +249,7 @@ function addRecord(batch: GraphBatch, record: ConsumedRecord<unknown>): void {
  * a tombstone leaves the agent removed), so upserts and removals are two statements that cannot
  * reorder an agent's history.
  */
-export function graphBatch(records: readonly ConsumedRecord<unknown>[]): GraphBatch {
+export function graphBatch(records: readonly ConsumedRecord<unknown>[], blind: Blind): GraphBatch {
   const batch = emptyBatch();
   const agents = new Map<string, AgentRow | null>();
   for (const record of records) {
@@ -257,7 +258,7 @@ export function graphBatch(records: readonly ConsumedRecord<unknown>[]): GraphBa
       agents.delete(change.agentId);
       agents.set(change.agentId, change.row);
     } else {
-      addRecord(batch, record);
+      addRecord(batch, record, blind);
     }
   }
   for (const [agentId, row] of agents) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { Blind } from '../../processors/validate/identities';
 
 /** The parts of a lead's contact a household is recognised by. */
 export interface HouseholdContact {
@@ -57,20 +57,19 @@ export function normalizeAddress(line1: string, line2: string | null = null): st
 
 const normalizeName = (name: string) => name.toLowerCase().replace(/[^a-z]/g, '');
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
-
 /**
  * The keys a lead's household is known by: its normalised street address with the ZIP, and its
  * last name with the street address and state (the same family at the same address when the ZIP
- * was mistyped). Two leads sharing any key are in the same household. Keys are hashes, so the
- * graph links households without holding addresses or names. No street address: no household.
+ * was mistyped). Two leads sharing any key are in the same household. Keys are blind indexes
+ * (keyed hashes: a plain hash of an address is found again by hashing the address), so the graph
+ * links households without holding addresses or names. No street address: no household.
  */
-export function householdKeys(contact: HouseholdContact): string[] {
+export function householdKeys(contact: HouseholdContact, blind: Blind): string[] {
   if (!contact.addressLine1?.trim()) return [];
   const address = normalizeAddress(contact.addressLine1, contact.addressLine2);
   if (address === '') return [];
-  const keys = [digest(`address|${address}|${contact.zip.slice(0, 5)}`)];
+  const keys = [blind(`address|${address}|${contact.zip.slice(0, 5)}`)];
   const lastName = normalizeName(contact.lastName);
-  if (lastName !== '') keys.push(digest(`name|${lastName}|${address}|${contact.state.toUpperCase()}`));
+  if (lastName !== '') keys.push(blind(`name|${lastName}|${address}|${contact.state.toUpperCase()}`));
   return keys;
 }

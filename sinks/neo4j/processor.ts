@@ -1,3 +1,4 @@
+import type { Blind } from '../../processors/validate/identities';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import type { ConsumedRecord } from '../../runtime/records';
 import type { PrivacyErasure } from '../../schemas/privacy-records';
@@ -9,20 +10,21 @@ export const NEO4J_SINKS = ['neo4j-graph', 'neo4j-partners', 'neo4j-privacy'] as
 
 /**
  * The Neo4j sinks: leads, vendors, partners, agents, groups, teams, households and their relations,
- * written per commit as one batched transaction of idempotent MERGEs. If the write fails (Neo4j
+ * written per commit as one batched transaction of idempotent MERGEs; household keys are blind
+ * indexes (`blind`). If the write fails (Neo4j
  * down longer than the driver's retries) nothing commits and the same records come again. Partners
  * have a sink of their own: their topic has one partition, the lead flow's have six. So do
  * erasures, keyed by request id.
  */
-export function neo4jSinks(graph: Graph): Processor<never>[] {
+export function neo4jSinks(graph: Graph, blind: Blind): Processor<never>[] {
   const sink = (name: (typeof NEO4J_SINKS)[number], inputs: readonly string[]) =>
     defineProcessor<unknown>({
       name,
       inputs,
       outputs: [],
       // A record the graph can never hold is dead-lettered here instead of failing every flush.
-      process: (record) => void graphBatch([record]),
-      flush: (records) => graph.write(graphBatch(records)),
+      process: (record) => void graphBatch([record], blind),
+      flush: (records) => graph.write(graphBatch(records, blind)),
     }) as Processor<never>;
   // Erasures (privacy.erasures): each erased lead loses its ZIP and household links, and households
   // left without a lead go. Idempotent; the graph sink's batches erase again what they rewrite.

@@ -17,6 +17,7 @@ import { Graph } from '../../sinks/neo4j/graph';
 import { NEO4J_SINKS, neo4jSinks } from '../../sinks/neo4j/processor';
 import { TOPIC } from '../../topics/platform';
 import { neo4jGate, neo4jUrl } from '../support/services';
+import { testBlind } from '../support/privacy';
 import { consumed, leadJourney } from './records';
 
 jest.setTimeout(120_000);
@@ -94,7 +95,7 @@ interface LeadNode {
   });
 
   const flush = async (name: (typeof NEO4J_SINKS)[number], records: ConsumedRecord<unknown>[]) => {
-    const sink = neo4jSinks(graph!).find((p) => p.name === name)!;
+    const sink = neo4jSinks(graph!, testBlind).find((p) => p.name === name)!;
     for (const record of records) await sink.process(record as never, {} as never);
     await sink.flush!(records as never[], { partition: 0, log });
   };

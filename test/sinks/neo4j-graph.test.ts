@@ -31,6 +31,7 @@ import type { AgentRow, GraphBatch, LeadRow } from '../../sinks/neo4j/graph-reco
 import { neo4jSinks } from '../../sinks/neo4j/processor';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
+import { testBlind } from '../support/privacy';
 import { neo4jGate, neo4jUrl } from '../support/services';
 
 jest.setTimeout(180_000);
@@ -188,7 +189,7 @@ async function graphCounts(
     const harness = embedded.create();
     try {
       const transport = harness.connect();
-      const processors = neo4jSinks(graph!);
+      const processors = neo4jSinks(graph!, testBlind);
       const catalog = platformCatalog();
       await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
       const { codec, vault } = await codecFor(transport, catalog, [
@@ -420,7 +421,7 @@ defaults:
   weights: { specialisation: 0, distance: 0, conversion: 0, responseTime: 0, acceptance: 0, load: 0,
              tierFit: 0, vip: 0, referral: 1, team: 1, similarSuccess: 0 }
 `);
-      const processors = [...neo4jSinks(graph!), matchProcessor(config)];
+      const processors = [...neo4jSinks(graph!, testBlind), matchProcessor(config)];
       const catalog = platformCatalog();
       await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
       const { codec, vault } = await codecFor(transport, catalog, [
