@@ -97,7 +97,8 @@ export function registerPrivacy(program: Command): void {
                 ? 60_000
                 : positiveInt(options.wait, '--wait') * 1000;
           const done = waitMs > 0 ? await erasureDone(deps, { ...request, requestedAt }, waitMs) : null;
-          const leads = done?.reduce((sum, part) => sum + part.leadIds.length, 0) ?? null;
+          // A lead with both the email and the phone is in both parts: counted once.
+          const leads = done ? new Set(done.flatMap((part) => part.leadIds)).size : null;
           const status = done ? 'done' : 'pending';
           if (options.json)
             process.stdout.write(

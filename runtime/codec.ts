@@ -168,7 +168,9 @@ export class RecordCodec {
     if (!plan) return value;
     const record = value as Record<string, unknown>;
     if (typeof record.sealed !== 'string') {
-      openRecord(plan, record, null);
+      // Nothing sealed: written before sealing existed, or after its lead was erased (its
+      // personal fields left empty). Only the field itself goes.
+      delete record.sealed;
       return record;
     }
     if (!this.keys) throw new NoDataKeysError(topic);

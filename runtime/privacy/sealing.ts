@@ -120,7 +120,7 @@ export function sealRecord(
 
 /**
  * The record with its personal fields left empty, as a store that must not keep them (a read
- * model, a training row) takes it: what the wire carries, without even the sealed copy.
+ * model) takes it: what the wire carries, without even the sealed copy.
  */
 export function withholdPersonal<T>(plan: SealingPlan | null, value: T): T {
   if (!plan || value === null) return value;
