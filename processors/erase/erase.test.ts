@@ -83,6 +83,19 @@ describe.each(transportsUnderTest())('erase on $kind', (choice) => {
         expect(byId.get('other')!.lead?.contact.email).toBe('sam@example.org');
         expect(byId.get('a-later')!.lead?.contact.phone).toBe('(415) 555-0101');
 
+        // No topic holds the subject in plaintext, internal ones included: keys, values, headers.
+        for (const { name } of await transport.describeTopics()) {
+          for (const record of await transport.read(name)) {
+            const bytes = [record.key, record.value, Buffer.from(JSON.stringify(record.headers))]
+              .map((b) => b?.toString('latin1') ?? '')
+              .join(' ');
+            expect([name, bytes.match(/jane|doe@|brien|555-?0101|4155550101|north main/i)?.[0]]).toEqual([
+              name,
+              undefined,
+            ]);
+          }
+        }
+
         // Asking again erases only what came since.
         const again = await requestErasure({ email: jane.email }, deps, 'test');
         const second = await erasureDone(deps, { ...again, requestedAt: now }, 60_000);
