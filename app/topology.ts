@@ -76,8 +76,7 @@ export function topologyStages(
   sinks: { database?: Database; graph?: Graph } = {},
   ai: AiServices = {},
 ): Processor<never>[] {
-  const { key } = privacyKey(settings);
-  const blind = (identity: string) => key.blind(identity);
+  const { blind } = privacyKey(settings);
   const screen = { duplicateWindowDays: settings.LEADFLOW_DUPLICATE_WINDOW_DAYS, blind };
   return [
     eraseProcessor({ keepMs: dataRetention(retentionSettings(settings)).rawLeads * DAY_MS }),

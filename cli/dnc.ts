@@ -39,8 +39,7 @@ function keyOf(contact: string, blind: Blind): string {
 
 /** Blind indexes under the deployment's privacy key. */
 function blindFor(context: Pick<CliContext, 'config'>): Blind {
-  const { key } = privacyKey(context.config);
-  return (identity) => key.blind(identity);
+  return privacyKey(context.config).blind;
 }
 
 /** The files `dnc import` reads: the list each one fills, and who publishes it (the default source). */

@@ -86,8 +86,7 @@ export function registerPrivacy(program: Command): void {
             catalog.get(TOPIC.privacyErasures),
           ]);
           const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix });
-          const { key } = privacyKey(config);
-          const deps = { transport, codec, blind: (identity: string) => key.blind(identity) };
+          const deps = { transport, codec, blind: privacyKey(config).blind };
           const requestedAt = Date.now();
           const request = await requestErasure(options, deps, 'cli', requestedAt);
           const waitMs =

@@ -7,7 +7,7 @@ import { platformCatalog, TOPIC } from '../topics/platform';
 import { RecordCodec } from '../runtime/codec';
 import { blindDoNotContactList } from '../app/privacy/blind-do-not-contact';
 import { action, openContext } from './context';
-import { openKeyVault, privacyKey } from '../app/privacy/key-vault';
+import { openKeyVault } from '../app/privacy/key-vault';
 
 const OUTCOME = {
   fresh: 'nothing ran before it; nothing to move',
@@ -48,10 +48,7 @@ export function registerUpgrade(program: Command): void {
             subjectPrefix: transport.topicPrefix,
           });
           await dncCodec.prepare([TOPIC.doNotContact]);
-          const { key } = privacyKey(config);
-          const { moved } = await blindDoNotContactList(transport, dncCodec, (identity) =>
-            key.blind(identity),
-          );
+          const { moved } = await blindDoNotContactList(transport, dncCodec, vault.blind);
           process.stdout.write(`do-not-contact list: ${moved} entries moved to blind-index keys\n`);
         } finally {
           await vault.stop();

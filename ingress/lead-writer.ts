@@ -21,7 +21,7 @@ export class RawLeadWriter {
 
   async write(leads: readonly RawLead[]): Promise<void> {
     await this.codec.prepare([TOPIC.leadsRaw, TOPIC.privacySubjects]);
-    const blind = (identity: string) => this.vault.blind(identity);
+    const { blind } = this.vault;
     // Keys and index entries first, on their own: a lead must never be readable before its key,
     // nor on the topics before an erasure can find it.
     await this.transport.produce(

@@ -134,7 +134,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
         reads: readModels ?? null,
       },
       privacy: {
-        erasures: { transport, codec, blind: (identity) => vault.blind(identity) },
+        erasures: { transport, codec, blind: vault.blind },
         status: readModels ? (requestId) => erasureStatus(readModels, requestId) : null,
       },
       limits: {

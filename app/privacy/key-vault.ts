@@ -16,12 +16,10 @@ const PRIVACY_KEY_FILE = 'privacy-key';
  * so without it a key is generated once into that dir (readable by its owner only), next to the
  * log whose keys it wraps; a backup of the dir needs it.
  */
-export function privacyKey(config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFLOW_TRANSPORT' | 'dataDir'>): {
-  key: PrivacyKey;
-  source: 'environment' | 'data dir';
-} {
-  if (config.LEADFLOW_PRIVACY_KEY)
-    return { key: PrivacyKey.fromBase64(config.LEADFLOW_PRIVACY_KEY), source: 'environment' };
+export function privacyKey(
+  config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFLOW_TRANSPORT' | 'dataDir'>,
+): PrivacyKey {
+  if (config.LEADFLOW_PRIVACY_KEY) return PrivacyKey.fromBase64(config.LEADFLOW_PRIVACY_KEY);
   if (config.LEADFLOW_TRANSPORT !== 'embedded')
     throw new PrivacyKeyError(
       'LEADFLOW_PRIVACY_KEY is not set: on Kafka every process needs the same key to read personal ' +
@@ -30,7 +28,7 @@ export function privacyKey(config: Pick<Config, 'LEADFLOW_PRIVACY_KEY' | 'LEADFL
   const text = secretFileInDataDir(config.dataDir, PRIVACY_KEY_FILE, () =>
     randomBytes(32).toString('base64'),
   );
-  return { key: PrivacyKey.fromBase64(text), source: 'data dir' };
+  return PrivacyKey.fromBase64(text);
 }
 
 /** This process's key vault, loaded from privacy.keys. */
@@ -39,6 +37,10 @@ export async function openKeyVault(
   transport: Transport,
   log: Logger,
 ): Promise<KeyVault> {
-  const { key } = privacyKey(config);
-  return KeyVault.open({ transport, spec: platformCatalog().get(TOPIC.privacyKeys), key, log });
+  return KeyVault.open({
+    transport,
+    spec: platformCatalog().get(TOPIC.privacyKeys),
+    key: privacyKey(config),
+    log,
+  });
 }

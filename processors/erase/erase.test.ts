@@ -59,7 +59,7 @@ describe.each(transportsUnderTest())('erase on $kind', (choice) => {
         ]);
         await pipeline.waitIdle(60_000);
 
-        const deps = { transport, codec, blind: (identity: string) => vault.blind(identity) };
+        const deps = { transport, codec, blind: vault.blind };
         const request = await requestErasure(jane, deps, 'test');
         expect(request.parts).toBe(2);
         const done = await erasureDone(deps, { ...request, requestedAt: now }, 60_000);

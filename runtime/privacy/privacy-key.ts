@@ -57,15 +57,14 @@ export class PrivacyKey {
    * A blind index of an identity (e.g. `+14155552671`): HMAC-SHA256, 128 bits in base64url. The
    * same identity always gives the same index, so it works as a key for lookups and joins, but
    * without this key nobody can test a phone number against it (a plain hash of a ten-digit
-   * number is reversed by trying them all).
+   * number is reversed by trying them all). Bound, so it can be handed on as a function.
    */
-  blind(identity: string): string {
-    return createHmac('sha256', this.indexKey)
+  readonly blind = (identity: string): string =>
+    createHmac('sha256', this.indexKey)
       .update(identity, 'utf8')
       .digest()
       .subarray(0, 16)
       .toString('base64url');
-  }
 }
 
 /** AES-256-GCM of `plaintext` under `key`, the lead id as additional data; SEALED_PREFIX text. */

@@ -57,10 +57,6 @@ export class KeyVault implements DataKeys {
     return vault;
   }
 
-  get topic(): string {
-    return this.spec.name;
-  }
-
   /**
    * A new data key for a lead, usable here at once, and the key-topic record that keeps it: the
    * caller must have it durable before the lead's own records, so no reader ever finds a lead
@@ -78,9 +74,7 @@ export class KeyVault implements DataKeys {
   }
 
   /** The blind index of an identity (PrivacyKey.blind), as the stages key by it. */
-  blind(identity: string): string {
-    return this.key.blind(identity);
-  }
+  readonly blind = (identity: string): string => this.key.blind(identity);
 
   keyForWriting(leadId: string): Buffer | null {
     const key = this.keys.get(leadId);

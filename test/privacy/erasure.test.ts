@@ -139,7 +139,7 @@ test('after the demo and one erasure, nothing of the subject is left in the data
       log: testLog,
       keys: vault,
     });
-    const deps = { transport, codec, blind: (identity: string) => vault.blind(identity) };
+    const deps = { transport, codec, blind: vault.blind };
     const requestedAt = Date.now();
     const request = await requestErasure(query, deps, 'test', requestedAt);
     const done = await erasureDone(deps, { ...request, requestedAt }, 120_000);

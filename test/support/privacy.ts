@@ -48,7 +48,7 @@ export function keysOnFirstUse(vault: KeyVault, transport: Transport): DataKeys 
 const testKey = PrivacyKey.fromBase64(TEST_PRIVACY_KEY);
 
 /** The blind index of an identity under the tests' key (what the stages key by). */
-export const testBlind = (identity: string): string => testKey.blind(identity);
+export const testBlind = testKey.blind;
 
 /** The privacy settings of a test topology: the tests' key. */
 export const TEST_PRIVACY_SETTINGS = {
