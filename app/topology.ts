@@ -22,6 +22,7 @@ import { validateProcessor } from '../processors/validate/processor';
 import { emailScreenProcessor, phoneScreenProcessor } from '../processors/validate/screen';
 import { privacyKey } from './privacy/key-vault';
 import { eraseProcessor } from '../processors/erase/processor';
+import { ledgerProcessor } from '../processors/ledger/processor';
 import { dataRetention, platformCatalog } from '../topics/platform';
 
 export type TopologySettings = Pick<
@@ -55,8 +56,9 @@ export interface AiServices {
  *     -> score -> leads.scored;  leads.scored + lead.outcomes -> score-feedback -> model.training
  *     -> match -> leads.matched (by routing group) + agent.responses -> assign -> assignments
  *     -> notify (offers to agents) -> assignments.notifications
-     -> report-outcomes -> lead.outcomes (what agents reported, for score-feedback and reward)
-   leads.valid + leads.rejected + assignments -> vendor-webhooks (status to vendors) -> vendors.notifications
+ *     -> report-outcomes -> lead.outcomes (what agents reported, for score-feedback and reward)
+ *     -> ledger -> ledger (what each lead cost, paid to its vendor, and earned, charged to its agent)
+ *   leads.valid + leads.rejected + assignments -> vendor-webhooks (status to vendors) -> vendors.notifications
  *   referrals + lead events -> reward-leads -> rewards.activity (by account) + community.events
  *     -> reward -> rewards (the ledger), agent.tiers (read by match and assign)
  *
@@ -87,6 +89,7 @@ export function topologyStages(
     scoreProcessor({ defaultModel: loadDefaultModel(), llm: ai.llm }),
     scoreFeedbackProcessor(),
     ...routingProcessors(settings),
+    ledgerProcessor(),
     ...rewardProcessors(settings),
     vendorWebhooksProcessor({
       secret: settings.LEADFLOW_WEBHOOK_SECRET ?? null,

@@ -108,6 +108,8 @@ export const configSchema = z.object({
   LEADFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LEADFLOW_ROUTING_CONFIG: z.string().min(1).optional(),
   LEADFLOW_REWARDS_CONFIG: z.string().min(1).optional(),
+  /** Prices paid to vendors and charged to agents (processors/ledger/pricing.ts). */
+  LEADFLOW_PRICING_CONFIG: z.string().min(1).optional(),
   /**
    * The privacy master key (32 bytes, base64): wraps each lead's data key and keys the blind
    * indexes. Required on Kafka; the embedded transport generates one into the data dir.

@@ -3,6 +3,7 @@
  * keeps per lead and per agent. The topic records match `schemas/agent-response.avsc` and
  * `schemas/assignment-event.avsc` field for field.
  */
+import type { Price } from './ledger-records';
 import type { Candidate, RoutableLead, Strategy } from './routing-records';
 
 export const RESPONSES = ['accept', 'decline', 'outcome'] as const;
@@ -67,6 +68,12 @@ export interface AssignmentEvent {
   premiumUsd?: number | null;
   rankScore: number | null;
   lead: RoutableLead;
+  /**
+   * From the acceptance on, what the agent who took the lead is charged (processors/ledger/
+   * pricing.ts); null before, or when no plan applies. Absent in records written before pricing.
+   */
+  priceChargedCents?: number | null;
+  priceChargedRule?: string | null;
 }
 
 /** Which list of agents offers currently come from. */
@@ -107,6 +114,8 @@ export interface LeadAssignment {
   /** The agent that accepted it. */
   agentId: string | null;
   outcomes: Outcome[];
+  /** What the agent who accepted is charged; absent before pricing, and until an acceptance. */
+  charge?: Price | null;
 }
 
 /** Assign's state per agent (store `ledgers`): capacity use, strategy state and results. */

@@ -115,6 +115,12 @@ export interface RoutableLead {
   receivedAt: number;
   vendorId: string;
   partnerId: string | null;
+  /** The vendor's campaign. Absent in records written before pricing: null. */
+  campaign?: string | null;
+  /** What the vendor is paid for the lead (processors/ledger/pricing.ts); null: no price applies. */
+  pricePaidCents?: number | null;
+  /** The rule that set it (`rule:<name>`, `vendor-reported`). */
+  pricePaidRule?: string | null;
 }
 
 export interface FactorContribution {

@@ -44,6 +44,7 @@ export const TOPIC = {
   leadsMatched: 'leads.matched',
   assignments: 'assignments',
   assignmentNotifications: 'assignments.notifications',
+  ledger: 'ledger',
   partners: 'partners',
   referrals: 'referrals',
   communityEvents: 'community.events',
@@ -218,6 +219,12 @@ const platformTopics: TopicSpec[] = [
     'assignment-event',
     'Every assignment transition (offered, accepted, expired, escalated, ...), keyed by lead id.',
     { retentionMs: 90 * 24 * 3_600_000 },
+  ),
+  avro(
+    TOPIC.ledger,
+    'ledger-entry',
+    "What each lead cost and earned: owed to its vendor, owed by the agent or buyer it went to, and the reversals of a return, keyed by lead id.",
+    { retentionMs: RETENTION.forever },
   ),
   avro(
     TOPIC.assignmentNotifications,

@@ -3,6 +3,7 @@ import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing
 import { parseRoutingConfig, type RoutingConfig } from '../match/routing-config';
 import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 import { type AssignPorts, InvalidResponseError, onMatched, onResponse, onTimer } from './assign';
+import { DEFAULT_PRICING_CONFIG, parsePricingConfig, type PricingConfig } from '../ledger/pricing';
 import type {
   AgentLedger,
   AgentResponse,
@@ -28,6 +29,7 @@ class Router {
       'defaults: { offerTimeoutSeconds: 300, staleAfterMinutes: 60 }',
     ),
     public now = WEDNESDAY_10AM_PACIFIC,
+    readonly pricing: PricingConfig = DEFAULT_PRICING_CONFIG,
   ) {
     this.agents = new Map(agents.map((a) => [a.agentId, a]));
   }
@@ -36,6 +38,7 @@ class Router {
     return {
       now: this.now,
       config: this.config,
+      pricing: this.pricing,
       // Copies, as the processor's stores hand out: a change not written back with put is lost.
       leads: {
         get: (k) => structuredClone(this.leads.get(k)),
@@ -405,6 +408,46 @@ describe('assign: outcomes and the work window', () => {
     router.respond('L1', 'outcome', { outcome: 'sold' });
     router.wait(31 * 24 * 60 * MINUTE);
     expect(router.leads.has('L1')).toBe(false);
+  });
+});
+
+describe('assign: the price charged', () => {
+  const pricing = parsePricingConfig(`
+charged:
+  defaultPlan: by-score
+  plans:
+    by-score: { scoreBands: [{ minScore: 0, priceCents: 1500 }, { minScore: 60, priceCents: 4500 }] }
+    vip: { vipTiers: { none: 3000, silver: 3100, gold: 2500, platinum: 2000, diamond: 1500 } }
+  agents: { v: vip }
+`);
+
+  test('is set at the acceptance and carried by every later event of the lead, not before', () => {
+    const router = new Router(agents('a', 'b'), undefined, undefined, pricing);
+    router.matched(testMatched('L1', 'west', ['a', 'b'], router.now));
+    router.respond('L1', 'decline');
+    router.respond('L1', 'accept');
+    router.respond('L1', 'outcome', { outcome: 'sold' });
+    expect(router.events.map((e) => [e.type, e.priceChargedCents, e.priceChargedRule])).toEqual([
+      ['offered', null, null],
+      ['declined', null, null],
+      ['reoffered', null, null],
+      ['accepted', 4500, 'plan:by-score:score>=60'],
+      ['completed', 4500, 'plan:by-score:score>=60'],
+    ]);
+  });
+
+  test("follows the accepting agent's own plan and its VIP tier at the time", () => {
+    const router = new Router([testAgent({ agentId: 'v', vipTier: 'gold' })], undefined, undefined, pricing);
+    router.matched(testMatched('L1', 'west', ['v'], router.now));
+    router.respond('L1', 'accept');
+    expect(router.events.at(-1)).toMatchObject({ type: 'accepted', priceChargedCents: 2500 });
+  });
+
+  test('is null when no plan applies', () => {
+    const router = new Router(agents('a'));
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'accept');
+    expect(router.events.at(-1)).toMatchObject({ type: 'accepted', priceChargedCents: null });
   });
 });
 

@@ -36,6 +36,7 @@ import {
   type Rung,
 } from '../../schemas/assignment-records';
 import { choose, type Contender } from './strategies';
+import { priceCharged, type PricingConfig } from '../ledger/pricing';
 
 export interface Table<V> {
   get(key: string): V | undefined;
@@ -46,6 +47,7 @@ export interface Table<V> {
 export interface AssignPorts {
   now: number;
   config: RoutingConfig;
+  pricing: PricingConfig;
   leads: Table<LeadAssignment>;
   ledgers: Table<AgentLedger>;
   /** Current agent profiles. */
@@ -120,6 +122,8 @@ function emit(
     premiumUsd: null,
     rankScore: null,
     lead: state.lead,
+    priceChargedCents: state.charge?.cents ?? null,
+    priceChargedRule: state.charge?.rule ?? null,
     ...fields,
   });
 }
@@ -332,6 +336,13 @@ function accept(p: AssignPorts, state: LeadAssignment, offer: Offer): void {
   saveLedger(p, ledger);
   state.status = 'accepted';
   state.agentId = offer.agentId;
+  // Priced at the acceptance, by the agent's plan and VIP tier as they are then.
+  state.charge = priceCharged(p.pricing, {
+    agentId: offer.agentId,
+    routingGroup: state.group,
+    vipTier: agent?.vipTier ?? null,
+    score: state.lead.score,
+  });
   for (const kind of ['expire', 'stale', 'retry'] as const) p.cancel(timerKey(kind, state.leadId));
   p.schedule(p.now + settingsOf(p, state).workWindowMinutes * MINUTE_MS, timerKey('release', state.leadId));
   emit(p, state, 'accepted', { agentId: offer.agentId, offerId: offer.offerId });

@@ -1,7 +1,8 @@
 /**
- * Routing end to end on both transports: a scored lead through match and assign, offers that
- * lapse, are declined and accepted by agents answering on agent.responses; a replayed record that
- * must not make a second offer; and assign killed with SIGKILL in the middle of offers.
+ * Routing end to end on both transports: a scored lead through match, assign and the ledger,
+ * offers that lapse, are declined and accepted by agents answering on agent.responses; a replayed
+ * record that must not make a second offer nor a second ledger entry; and assign killed with
+ * SIGKILL in the middle of offers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -31,6 +32,9 @@ import type { ScoredLead } from '../../schemas/score-records';
 import { scoreLead } from '../score/score';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../validate/rules';
 import { assignProcessor } from './processor';
+import { ledgerProcessor } from '../ledger/processor';
+import { parsePricingConfig } from '../ledger/pricing';
+import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { AgentResponse, AssignmentEvent } from '../../schemas/assignment-records';
 
 jest.setTimeout(240_000);
@@ -108,7 +112,7 @@ for (const choice of transportsUnderTest()) {
       if (choice.gate.reason) throw new Error(choice.gate.reason);
     });
 
-    test('offer, lapse, decline, accept; a replayed record and a repeated answer change nothing', async () => {
+    test('offer, lapse, decline, accept, priced; a replayed record and a repeated answer change nothing', async () => {
       const harness = choice.create();
       try {
         const transport = harness.connect();
@@ -119,7 +123,17 @@ defaults:
   weights: { specialisation: 0, distance: 0, conversion: 0, responseTime: 0, acceptance: 0, load: 0,
              tierFit: 0, vip: 1, referral: 0, team: 0, similarSuccess: 0 }
 `);
-        const processors = [matchProcessor(config), assignProcessor(config)] as never[];
+        const pricing = parsePricingConfig(`
+paid: { rules: [{ name: acme, vendor: acme-leads, priceCents: 2600 }] }
+charged:
+  defaultPlan: vip
+  plans: { vip: { vipTiers: { none: 3000, silver: 3100, gold: 3200, platinum: 3300, diamond: 3400 } } }
+`);
+        const processors = [
+          matchProcessor(config, pricing),
+          assignProcessor(config, pricing),
+          ledgerProcessor(),
+        ] as never[];
         const catalog = platformCatalog();
         await transport.applyTopics(catalog.withProcessors(harness.prefix, processors).all());
         const { codec, vault } = await codecFor(transport, catalog, [
@@ -184,6 +198,17 @@ defaults:
           accepted: 1,
           load: { acceptedToday: 1, active: 1 },
         });
+
+        // Every event carries the price paid; the acceptance the price charged; one entry of each.
+        expect(
+          events.every((e) => e.lead.pricePaidCents === 2600 && e.lead.pricePaidRule === 'rule:acme'),
+        ).toBe(true);
+        expect(events.at(-1)).toMatchObject({ priceChargedCents: 3100, priceChargedRule: 'plan:vip:silver' });
+        const ledger = await readValues<LedgerEntry>(transport, codec, TOPIC.ledger);
+        expect(ledger.map((e) => [e.entryId, e.kind, e.partyId, e.amountCents])).toEqual([
+          [`${lead.leadId}:cost`, 'cost', 'acme-leads', 2600],
+          [`${lead.leadId}:6:revenue`, 'revenue', 'c', 3100],
+        ]);
         await follower.stop();
         await pipeline.stop();
       } finally {

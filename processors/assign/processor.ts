@@ -2,6 +2,7 @@ import { defineProcessor, type ProcessorContext } from '../../runtime/processor'
 import { TOPIC } from '../../topics/platform';
 import type { Agent, LeadMatched } from '../../schemas/routing-records';
 import type { RoutingConfig } from '../match/routing-config';
+import { DEFAULT_PRICING_CONFIG, type PricingConfig } from '../ledger/pricing';
 import type { AgentTier } from '../../schemas/reward-records';
 import { withTierBenefits } from '../reward/tiers';
 import { type AssignPorts, onMatched, onResponse, onTimer, type Table } from './assign';
@@ -20,7 +21,7 @@ function table<V>(ctx: ProcessorContext, name: string): Table<V> {
   };
 }
 
-function ports(ctx: ProcessorContext, config: RoutingConfig): AssignPorts {
+function ports(ctx: ProcessorContext, config: RoutingConfig, pricing: PricingConfig): AssignPorts {
   const agents = ctx.global<Agent>(TOPIC.agents);
   const tiers = ctx.global<AgentTier>(TOPIC.agentTiers);
   // A VIP tier's daily cap bonus raises the agent's daily capacity here, where capacity is kept.
@@ -31,6 +32,7 @@ function ports(ctx: ProcessorContext, config: RoutingConfig): AssignPorts {
   return {
     now: ctx.now(),
     config,
+    pricing,
     leads: table<LeadAssignment>(ctx, 'leads'),
     ledgers: table<AgentLedger>(ctx, 'ledgers'),
     agent,
@@ -47,9 +49,10 @@ function ports(ctx: ProcessorContext, config: RoutingConfig): AssignPorts {
 /**
  * assign: offers each matched lead to one agent at a time under its group's strategy, follows
  * accepts, declines and lapsed offers to the next candidate or up the escalation ladder, and keeps
- * every agent's capacity exact. Keyed by routing group, so one task owns a group's ledgers.
+ * every agent's capacity exact, and prices each acceptance for the agent (its events carry the
+ * price charged). Keyed by routing group, so one task owns a group's ledgers.
  */
-export const assignProcessor = (config: RoutingConfig) =>
+export const assignProcessor = (config: RoutingConfig, pricing: PricingConfig = DEFAULT_PRICING_CONFIG) =>
   defineProcessor<LeadMatched | AgentResponse>({
     name: 'assign',
     inputs: [TOPIC.leadsMatched, TOPIC.agentResponses],
@@ -60,16 +63,16 @@ export const assignProcessor = (config: RoutingConfig) =>
     globals: [TOPIC.agents, TOPIC.agentTiers],
     process(record, ctx) {
       if (record.topic === TOPIC.agentResponses) {
-        onResponse(ports(ctx, config), record.value as AgentResponse);
+        onResponse(ports(ctx, config, pricing), record.value as AgentResponse);
         return;
       }
       const matched = record.value as LeadMatched;
-      const result = onMatched(ports(ctx, config), matched);
+      const result = onMatched(ports(ctx, config, pricing), matched);
       if (result !== 'handled') {
         ctx.log.info({ leadId: matched.leadId, result }, 'matched lead ignored: already handled or too old');
       }
     },
     onTimer(timer, ctx) {
-      onTimer(ports(ctx, config), timer.key);
+      onTimer(ports(ctx, config, pricing), timer.key);
     },
   });

@@ -8,6 +8,7 @@ import { type AgentTables, matchLead } from './match';
 import type { Agent, AgentFeatures, AgentPerformance } from '../../schemas/routing-records';
 import { routableLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
+import { DEFAULT_PRICING_CONFIG, type PricingConfig } from '../ledger/pricing';
 import { decideRouting, type LeadRouting } from './routing-memory';
 
 /**
@@ -15,8 +16,9 @@ import { decideRouting, type LeadRouting } from './routing-memory';
  * features, performance) read as global tables. Re-keys each lead by its routing group, so assign
  * finds the lead in the task that owns the group's agents; an unroutable lead is keyed by its id.
  * Remembers where each lead went (routing-memory.ts), so a lead is offered by one assign task only.
+ * Prices each lead for its vendor on the way (the routable lead carries the price paid).
  */
-export const matchProcessor = (config: RoutingConfig) =>
+export const matchProcessor = (config: RoutingConfig, pricing: PricingConfig = DEFAULT_PRICING_CONFIG) =>
   defineProcessor<ScoredLead>({
     name: 'match',
     inputs: [TOPIC.leadsScored],
@@ -39,7 +41,7 @@ export const matchProcessor = (config: RoutingConfig) =>
         performance: (agentId) => performance.get(agentId),
         priorityBoost: (agentId) => tiers.get(agentId)?.priorityBoost,
       };
-      const lead = routableLead(record.value);
+      const lead = routableLead(record.value, pricing);
       const routings = ctx.store<LeadRouting>('routings');
       const decision = decideRouting(routings.get(lead.leadId), lead, ctx.now(), config.retentionDays, () =>
         matchLead(lead, tables, config, ctx.now()),

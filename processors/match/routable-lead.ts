@@ -1,5 +1,6 @@
 import type { ScoredLead } from '../../schemas/score-records';
 import type { RoutableLead } from '../../schemas/routing-records';
+import { pricePaid, type PricingConfig } from '../ledger/pricing';
 
 /**
  * Vendors pass the language and the referral partner as extra fields (`language`, `partnerId`);
@@ -19,10 +20,23 @@ function extraString(extra: Record<string, string>, key: string): string | null 
 /**
  * The routing view of a leads.scored record: the only place routing reads the scored lead, so a
  * change to that schema changes this function and nothing else in routing. The line is the
- * classifier's (it corrects vendors' lines, e.g. "auto" with only home details).
+ * classifier's (it corrects vendors' lines, e.g. "auto" with only home details), and so is the
+ * line the vendor's price is looked up by. match prices the lead here, once, and the price travels
+ * with it to assign and the ledger, so every record of the lead agrees on it; without `pricing`
+ * (the graph's view of a lead) it carries no price.
  */
-export function routableLead(scored: ScoredLead): RoutableLead {
+export function routableLead(scored: ScoredLead, pricing?: PricingConfig): RoutableLead {
   const language = extraString(scored.lead.extra, 'language');
+  const campaign = scored.lead.source.campaign;
+  const paid =
+    pricing &&
+    pricePaid(pricing, {
+      vendorId: scored.vendorId,
+      campaign,
+      line: scored.classification.line,
+      state: scored.lead.contact.state,
+      reportedUsd: scored.lead.source.pricePaid,
+    });
   return {
     leadId: scored.leadId,
     state: scored.lead.contact.state,
@@ -38,5 +52,8 @@ export function routableLead(scored: ScoredLead): RoutableLead {
     receivedAt: scored.receivedAt,
     vendorId: scored.vendorId,
     partnerId: extraString(scored.lead.extra, 'partnerId'),
+    campaign,
+    pricePaidCents: paid?.cents ?? null,
+    pricePaidRule: paid?.rule ?? null,
   };
 }

@@ -1,0 +1,240 @@
+/**
+ * What a lead costs and what it is sold for, as data: the price paid to its vendor (rules by
+ * vendor, campaign, line and state) and the price charged to the agent or buyer it goes to
+ * (plans: fixed, by score band, by VIP tier). Read from a YAML (or JSON) file named by
+ * LEADFLOW_PRICING_CONFIG. Money is in US cents.
+ *
+ * Without a file, a lead costs what its vendor says it was sold for (`source.pricePaid`) and is
+ * charged to nobody: an agency routing to its own agents has no price to charge.
+ */
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { INSURANCE_LINES } from '../../schemas/lead';
+import type { Price } from '../../schemas/ledger-records';
+import { VIP_TIERS, type VipTier } from '../../schemas/routing-records';
+import { US_STATES } from '../../schemas/us-states';
+
+/** A price rule for what vendors are paid; a field left out matches any value. */
+export interface PaidRule {
+  name: string;
+  vendors: string[] | null;
+  campaigns: string[] | null;
+  lines: string[] | null;
+  states: string[] | null;
+  priceCents: number;
+}
+
+export type ChargePlan =
+  | { kind: 'fixed'; priceCents: number }
+  /** Highest band first; the last starts at 0, so every score has a price. */
+  | { kind: 'score_bands'; bands: { minScore: number; priceCents: number }[] }
+  | { kind: 'vip_tiers'; priceCents: Record<VipTier | 'none', number> };
+
+export interface PricingConfig {
+  paid: {
+    /** Most specific first (more fields set), in file order among equals. */
+    rules: PaidRule[];
+    /** Without a matching rule, pay what the vendor's lead says (`source.pricePaid`). */
+    vendorReported: boolean;
+  };
+  charged: {
+    plans: Record<string, ChargePlan>;
+    /** The plan of agents and groups that name none; null: they are not charged. */
+    defaultPlan: string | null;
+    /** Plans by agent id, then by routing group. */
+    agents: Record<string, string>;
+    groups: Record<string, string>;
+  };
+}
+
+export const DEFAULT_PRICING_CONFIG: PricingConfig = {
+  paid: { rules: [], vendorReported: true },
+  charged: { plans: {}, defaultPlan: null, agents: {}, groups: {} },
+};
+
+export interface PricedLead {
+  vendorId: string;
+  campaign: string | null;
+  line: string;
+  state: string;
+  /** What the vendor's lead says it was sold for, USD; null when it does not say. */
+  reportedUsd: number | null;
+}
+
+const matches = (allowed: string[] | null, value: string | null) =>
+  allowed === null || (value !== null && allowed.includes(value));
+
+/** What the vendor is paid for a lead: the most specific matching rule, else the reported price. */
+export function pricePaid(config: PricingConfig, lead: PricedLead): Price | null {
+  const rule = config.paid.rules.find(
+    (r) =>
+      matches(r.vendors, lead.vendorId) &&
+      matches(r.campaigns, lead.campaign) &&
+      matches(r.lines, lead.line) &&
+      matches(r.states, lead.state),
+  );
+  if (rule) return { cents: rule.priceCents, rule: `rule:${rule.name}` };
+  if (config.paid.vendorReported && lead.reportedUsd !== null) {
+    return { cents: Math.round(lead.reportedUsd * 100), rule: 'vendor-reported' };
+  }
+  return null;
+}
+
+export interface ChargedAccount {
+  agentId: string;
+  routingGroup: string | null;
+  vipTier: VipTier | null;
+  /** The lead's score, 0-100. */
+  score: number;
+}
+
+/** What the agent taking a lead is charged: its plan's price, or null when no plan applies. */
+export function priceCharged(config: PricingConfig, account: ChargedAccount): Price | null {
+  const { charged } = config;
+  const name =
+    charged.agents[account.agentId] ??
+    (account.routingGroup === null ? undefined : charged.groups[account.routingGroup]) ??
+    charged.defaultPlan;
+  if (name === null) return null;
+  const plan = charged.plans[name]!;
+  switch (plan.kind) {
+    case 'fixed':
+      return { cents: plan.priceCents, rule: `plan:${name}` };
+    case 'score_bands': {
+      const band = plan.bands.find((b) => account.score >= b.minScore)!;
+      return { cents: band.priceCents, rule: `plan:${name}:score>=${band.minScore}` };
+    }
+    case 'vip_tiers': {
+      const tier = account.vipTier ?? 'none';
+      return { cents: plan.priceCents[tier], rule: `plan:${name}:${tier}` };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file
+
+const cents = z.number().int().min(0).max(10_000_000);
+const oneOrMany = <T extends z.ZodType<string>>(item: T) =>
+  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+const STATE_CODES = US_STATES.map((s) => s.code) as [string, ...string[]];
+const planName = z.string().regex(/^[a-z0-9_-]+$/, 'plan names are a-z, 0-9, _ and -');
+
+const ruleSchema = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
+  vendor: oneOrMany(z.string().min(1)).optional(),
+  campaign: oneOrMany(z.string().min(1)).optional(),
+  line: oneOrMany(z.enum(INSURANCE_LINES)).optional(),
+  state: oneOrMany(z.enum(STATE_CODES)).optional(),
+  priceCents: cents,
+});
+
+const planSchema = z.union([
+  z.strictObject({ fixedCents: cents }),
+  z.strictObject({
+    scoreBands: z
+      .array(z.strictObject({ minScore: z.number().min(0).max(100), priceCents: cents }))
+      .min(1)
+      .refine((bands) => bands.some((b) => b.minScore === 0), {
+        message: 'one band must start at minScore 0, so every score has a price',
+      }),
+  }),
+  z.strictObject({
+    vipTiers: z.strictObject(
+      Object.fromEntries(['none', ...VIP_TIERS].map((tier) => [tier, cents])) as Record<
+        VipTier | 'none',
+        typeof cents
+      >,
+    ),
+  }),
+]);
+
+const fileSchema = z.strictObject({
+  paid: z
+    .strictObject({ rules: z.array(ruleSchema).optional(), vendorReported: z.boolean().optional() })
+    .optional(),
+  charged: z
+    .strictObject({
+      plans: z.record(planName, planSchema).optional(),
+      defaultPlan: planName.nullable().optional(),
+      agents: z.record(z.string().min(1), planName).optional(),
+      groups: z.record(z.string().min(1), planName).optional(),
+    })
+    .optional(),
+});
+
+export class PricingConfigError extends Error {
+  override name = 'PricingConfigError';
+}
+
+function planOf(plan: z.infer<typeof planSchema>): ChargePlan {
+  if ('fixedCents' in plan) return { kind: 'fixed', priceCents: plan.fixedCents };
+  if ('scoreBands' in plan) {
+    return { kind: 'score_bands', bands: [...plan.scoreBands].sort((a, b) => b.minScore - a.minScore) };
+  }
+  return { kind: 'vip_tiers', priceCents: plan.vipTiers };
+}
+
+/** Parses pricing from YAML or JSON text; errors name the source and the field. */
+export function parsePricingConfig(text: string, source = 'pricing config'): PricingConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new PricingConfigError(`${source}: not valid YAML/JSON: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new PricingConfigError(`${source}: ${problems.join('; ')}`);
+  }
+  const { paid = {}, charged = {} } = parsed.data;
+  const rules: PaidRule[] = (paid.rules ?? []).map((rule, i) => ({
+    name: rule.name ?? `${i + 1}`,
+    vendors: rule.vendor ?? null,
+    campaigns: rule.campaign ?? null,
+    lines: rule.line ?? null,
+    states: rule.state ?? null,
+    priceCents: rule.priceCents,
+  }));
+  const specificity = (r: PaidRule) => [r.vendors, r.campaigns, r.lines, r.states].filter(Boolean).length;
+  const plans = Object.fromEntries(Object.entries(charged.plans ?? {}).map(([n, p]) => [n, planOf(p)]));
+  const config: PricingConfig = {
+    // A stable sort keeps file order among rules as specific as each other.
+    paid: {
+      rules: [...rules].sort((a, b) => specificity(b) - specificity(a)),
+      vendorReported: paid.vendorReported ?? DEFAULT_PRICING_CONFIG.paid.vendorReported,
+    },
+    charged: {
+      plans,
+      defaultPlan: charged.defaultPlan ?? null,
+      agents: charged.agents ?? {},
+      groups: charged.groups ?? {},
+    },
+  };
+  const named = [
+    ['charged.defaultPlan', config.charged.defaultPlan],
+    ...Object.entries(config.charged.agents).map(([id, plan]) => [`charged.agents.${id}`, plan]),
+    ...Object.entries(config.charged.groups).map(([id, plan]) => [`charged.groups.${id}`, plan]),
+  ] as const;
+  for (const [field, plan] of named) {
+    if (plan !== null && !plans[plan])
+      throw new PricingConfigError(`${source}: ${field}: no plan named "${plan}"`);
+  }
+  return config;
+}
+
+/** The file's pricing, or the defaults when no file is configured. */
+export function loadPricingConfig(file: string | undefined): PricingConfig {
+  if (!file) return DEFAULT_PRICING_CONFIG;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PricingConfigError(`cannot read pricing config ${file}: ${(error as Error).message}`);
+  }
+  return parsePricingConfig(text, file);
+}
