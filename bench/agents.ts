@@ -47,8 +47,8 @@ export interface AgentBehaviour {
 export const DEFAULT_BEHAVIOUR: AgentBehaviour = { acceptShare: 0.8, soldShare: 0.35 };
 
 export interface SimulatedAgents {
-  /** Offers accepted and outcomes reported so far. */
-  counts: { accepted: number; outcomes: number };
+  /** Offers accepted, outcomes reported and answers of any kind sent so far. */
+  counts: { accepted: number; outcomes: number; answers: number };
   stop(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export function simulateAgents(options: {
 }): SimulatedAgents {
   const { transport, codec, onEvent } = options;
   const behaviour = options.behaviour ?? DEFAULT_BEHAVIOUR;
-  const counts = { accepted: 0, outcomes: 0 };
+  const counts = { accepted: 0, outcomes: 0, answers: 0 };
   const answered = new Set<string>();
   const follower = transport.follow(TOPIC.assignments, async (records) => {
     const out: OutgoingRecord[] = [];
@@ -92,6 +92,7 @@ export function simulateAgents(options: {
           ...extra,
         };
         out.push(codec.encode(TOPIC.agentResponses, answer.routingGroup, answer));
+        counts.answers++;
       };
       if ((event.type === 'offered' || event.type === 'reoffered') && !answered.has(event.offerId)) {
         answered.add(event.offerId);

@@ -25,6 +25,9 @@ import { positiveInt, share } from './options';
 import { openKeyVault } from '../app/privacy/key-vault';
 import { RawLeadWriter } from '../ingress/lead-writer';
 import { action, openContext } from './context';
+import { simulateAgents, type SimulatedAgents } from '../bench/agents';
+import { DEMO_PRICING_YAML } from '../tools/demo-pricing';
+import { type LedgerEntry, marginEffectCents } from '../schemas/ledger-records';
 
 export function registerDemo(program: Command): void {
   program
@@ -100,7 +103,10 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       transport,
       registry,
       catalog: platformCatalog(),
-      processors: topology(config, { database, graph }),
+      processors: topology(
+        { ...config, LEADFLOW_PRICING_CONFIG: config.LEADFLOW_PRICING_CONFIG ?? demoPricingFile(dir) },
+        { database, graph },
+      ),
       log,
       keys: vault,
     });
@@ -109,6 +115,7 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       TOPIC.leadsRaw,
       TOPIC.partners,
       TOPIC.agents,
+      TOPIC.agentResponses,
       TOPIC.referrals,
       TOPIC.leadOutcomes,
       TOPIC.communityEvents,
@@ -127,6 +134,8 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       ),
       ...demoAgents(receivedAt).map((agent) => codec.encode(TOPIC.agents, agent.agentId, agent)),
     ]);
+    // Agents answer their offers as they would in the app: most accept, and report how it ended.
+    const agents = simulateAgents({ transport, codec });
     const writer = new RawLeadWriter(transport, codec, vault);
     for (let i = 0; i < leads.length; i += 1000) {
       const chunk = leads
@@ -143,7 +152,8 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       ...activity.outcomes.map((o) => codec.encode(TOPIC.leadOutcomes, o.leadId, o)),
       ...activity.community.map(({ key, event }) => codec.encode(TOPIC.communityEvents, key, event)),
     ]);
-    await pipeline.waitIdle(600_000);
+    await settle(pipeline, agents);
+    await agents.stop();
     const funnel = await readFunnel(transport, codec);
     const graphFigures = graph ? await demoGraphFigures(graph, { transport, registry, log, leadIds }) : null;
     await pipeline.stop();
@@ -153,6 +163,7 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       funnel_identity_holds: funnel.raw === funnel.valid + funnel.rejected,
       ...stored,
       rewards: await rewardFigures(database),
+      economics: await economicsByVendor(transport, codec),
       graph: graphFigures,
       seconds: (Date.now() - started) / 1000,
     };
@@ -161,6 +172,62 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
     await graph?.close();
     await vault.stop();
   }
+}
+
+/** The demo's pricing (tools/demo-pricing.ts), as the file the pipeline reads. */
+function demoPricingFile(dir: string): string {
+  const file = path.join(dir, 'pricing.yaml');
+  fs.writeFileSync(file, DEMO_PRICING_YAML);
+  return file;
+}
+
+/** Idle means the pipeline has taken everything in and the agents have nothing left to answer. */
+async function settle(pipeline: Pipeline, agents: SimulatedAgents): Promise<void> {
+  for (let answers = -1; answers !== agents.counts.answers;) {
+    answers = agents.counts.answers;
+    await pipeline.waitIdle(600_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export interface VendorEconomics {
+  vendor: string;
+  /** Leads the vendor is paid for. */
+  leads: number;
+  /** Leads an agent took and is charged for. */
+  sold: number;
+  cost_usd: number;
+  revenue_usd: number;
+  margin_usd: number;
+}
+
+/** Cost, revenue and margin per vendor, summed from the ledger topic; the biggest margin first. */
+async function economicsByVendor(transport: Transport, codec: RecordCodec): Promise<VendorEconomics[]> {
+  const byVendor = new Map<
+    string,
+    { leads: number; sold: number; cost: number; revenue: number; margin: number }
+  >();
+  for (const record of await transport.read(TOPIC.ledger)) {
+    const entry = (await codec.decode<LedgerEntry>(record)).value;
+    const vendor = byVendor.get(entry.vendorId) ?? { leads: 0, sold: 0, cost: 0, revenue: 0, margin: 0 };
+    if (entry.kind === 'cost') vendor.leads += 1;
+    if (entry.kind === 'revenue') vendor.sold += 1;
+    if (entry.kind === 'cost' || entry.kind === 'chargeback') vendor.cost -= marginEffectCents(entry);
+    else vendor.revenue += marginEffectCents(entry);
+    vendor.margin += marginEffectCents(entry);
+    byVendor.set(entry.vendorId, vendor);
+  }
+  const usd = (cents: number) => cents / 100;
+  return [...byVendor]
+    .map(([vendor, v]) => ({
+      vendor,
+      leads: v.leads,
+      sold: v.sold,
+      cost_usd: usd(v.cost),
+      revenue_usd: usd(v.revenue),
+      margin_usd: usd(v.margin),
+    }))
+    .sort((a, b) => b.margin_usd - a.margin_usd || a.vendor.localeCompare(b.vendor));
 }
 
 /**
@@ -211,6 +278,7 @@ export type DemoSummary = Funnel &
     funnel_identity_holds: boolean;
     seconds: number;
     rewards: RewardFigures;
+    economics: VendorEconomics[];
     graph: Awaited<ReturnType<typeof demoGraphFigures>> | null;
   };
 
@@ -237,6 +305,17 @@ function printFunnel(f: DemoSummary) {
   out();
   out('rewards program (referrals, commissions, points, tiers):');
   for (const { figure, value } of figureRows(f.rewards)) out(`  ${figure.padEnd(32)} ${value}`);
+  out();
+  out('lead economics per vendor (paid to the vendor, charged to agents, USD):');
+  out(
+    `  ${'vendor'.padEnd(20)} ${'leads'.padStart(6)} ${'sold'.padStart(6)} ${'cost'.padStart(11)} ${'revenue'.padStart(11)} ${'margin'.padStart(11)}`,
+  );
+  const money = (usd: number) => usd.toFixed(2).padStart(11);
+  for (const v of f.economics) {
+    out(
+      `  ${v.vendor.padEnd(20)} ${String(v.leads).padStart(6)} ${String(v.sold).padStart(6)} ${money(v.cost_usd)} ${money(v.revenue_usd)} ${money(v.margin_usd)}`,
+    );
+  }
   if (f.graph) {
     out();
     out(

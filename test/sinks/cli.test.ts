@@ -41,7 +41,27 @@ test('demo stores every lead and event of the run and says so in its JSON', () =
   const byStage = summary.db_leads_by_stage as Record<string, number>;
   expect(byStage.rejected).toBe(summary.rejected);
   expect(byStage.scored ?? 0).toBe(0);
-  expect(byStage.matched).toBe(summary.enriched);
+  // The demo's agents answer their offers: every routed lead is matched, and most are taken.
+  const routed = (byStage.matched ?? 0) + (byStage.assigned ?? 0) + (byStage.converted ?? 0);
+  expect(routed).toBe(summary.enriched);
+  expect(byStage.assigned! + byStage.converted!).toBeGreaterThan(routed / 2);
+
+  // Each routed lead cost its vendor's price once, and each taken lead earned its agent's price.
+  const economics = summary.economics as {
+    vendor: string;
+    leads: number;
+    sold: number;
+    cost_usd: number;
+    revenue_usd: number;
+    margin_usd: number;
+  }[];
+  expect(economics.reduce((sum, v) => sum + v.leads, 0)).toBe(routed);
+  expect(economics.reduce((sum, v) => sum + v.sold, 0)).toBe(byStage.assigned! + byStage.converted!);
+  for (const v of economics) {
+    expect(v.cost_usd).toBeGreaterThan(0);
+    expect(v.revenue_usd).toBeGreaterThan(0);
+    expect(v.margin_usd).toBeCloseTo(v.revenue_usd - v.cost_usd, 2);
+  }
 });
 
 describe('report', () => {
