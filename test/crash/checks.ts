@@ -7,6 +7,7 @@ import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
 import { dayOf } from '../../processors/reward/periods';
 import type { RewardEvent } from '../../schemas/reward-records';
+import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { RecordCodec } from '../../runtime/codec';
 import { groupId, type Transport } from '../../runtime/transport';
 import type { RejectedLead } from '../../schemas/lead-records';
@@ -32,6 +33,7 @@ export interface TopicFacts {
   assignments: AssignmentEvent[];
   outcomes: { leadId: string }[];
   rewards: RewardEvent[];
+  ledger: LedgerEntry[];
   leadEventRecords: number;
 }
 
@@ -43,6 +45,7 @@ export const FACT_TOPICS = [
   TOPIC.assignments,
   TOPIC.leadOutcomes,
   TOPIC.rewards,
+  TOPIC.ledger,
 ];
 
 export async function readTopicFacts(transport: Transport, codec: RecordCodec): Promise<TopicFacts> {
@@ -57,6 +60,7 @@ export async function readTopicFacts(transport: Transport, codec: RecordCodec): 
     assignments: await values<AssignmentEvent>(TOPIC.assignments),
     outcomes: await values<{ leadId: string }>(TOPIC.leadOutcomes),
     rewards: await values<RewardEvent>(TOPIC.rewards),
+    ledger: await values<LedgerEntry>(TOPIC.ledger),
     leadEventRecords,
   };
 }
@@ -135,6 +139,43 @@ export function topicViolations(sent: readonly string[], facts: TopicFacts): str
     if ((outcomes.get(event.leadId) ?? 0) > 1) {
       note(`lead ${event.leadId} has ${outcomes.get(event.leadId)} outcomes on lead.outcomes`);
     }
+  }
+  ledgerViolations(facts).forEach(note);
+  return violations;
+}
+
+/**
+ * The ledger holds each entry once; each routed lead cost its price paid once (with its first
+ * routing event) and each acceptance earned the price charged on it, once.
+ */
+function ledgerViolations(facts: TopicFacts): string[] {
+  const violations: string[] = [];
+  for (const [entryId, n] of countBy(facts.ledger, (e) => e.entryId)) {
+    if (n > 1) violations.push(`ledger entry ${entryId} is on the topic ${n} times`);
+  }
+  const entries = new Map(facts.ledger.map((e) => [e.entryId, e]));
+  const expected = new Map<string, number>();
+  for (const event of facts.assignments) {
+    if (event.eventId === `${event.leadId}:1` && event.lead.pricePaidCents != null) {
+      expected.set(`${event.leadId}:cost`, event.lead.pricePaidCents);
+    }
+    if (event.type === 'accepted' && event.priceChargedCents != null) {
+      expected.set(`${event.eventId}:revenue`, event.priceChargedCents);
+    }
+  }
+  for (const [entryId, cents] of expected) {
+    const entry = entries.get(entryId);
+    if (entry?.amountCents !== cents) {
+      violations.push(
+        `ledger entry ${entryId} is ${entry ? `${entry.amountCents} cents` : 'missing'}, not ${cents}`,
+      );
+    }
+  }
+  for (const entryId of entries.keys()) {
+    if (!expected.has(entryId)) violations.push(`ledger entry ${entryId} has no event that caused it`);
+  }
+  if (![...expected.keys()].some((id) => id.endsWith(':revenue'))) {
+    violations.push('no acceptance was charged: the run did not exercise the price charged');
   }
   return violations;
 }

@@ -24,6 +24,7 @@ import { toRawLead } from '../../schemas/raw-lead';
 import { RawLeadWriter } from '../../ingress/lead-writer';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { topology } from '../../app/topology';
+import { DEMO_PRICING_YAML } from '../../tools/demo-pricing';
 import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';
 import { createRegistry, createTransport } from '../../app/transport';
@@ -152,8 +153,10 @@ async function openRun(label: string) {
     LEADFLOW_PRIVACY_KEY: randomBytes(32).toString('base64'),
     LEADFLOW_DATA_DIR: dir,
     LEADFLOW_GRAPH_JOB_INTERVAL_MS: '10000',
+    LEADFLOW_PRICING_CONFIG: path.join(dir, 'pricing.yaml'),
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
   };
+  fs.writeFileSync(env.LEADFLOW_PRICING_CONFIG, DEMO_PRICING_YAML);
   const config = loadConfig(env);
   const log = createLogger('warn');
   const transport = createTransport(config, log);
