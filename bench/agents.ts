@@ -1,7 +1,8 @@
 /**
  * Simulated agents for benchmarks and end-to-end tests: agent profiles that can take any lead,
  * and a responder that follows `assignments` and answers offers on `agent.responses` the way
- * agents do through the app (accept or decline an offer, then report how the lead ended).
+ * agents do through the app (accept or decline an offer, then report how the lead ended, and
+ * return some of the leads they lost).
  */
 import { createHash } from 'node:crypto';
 import type { AgentResponse, AssignmentEvent } from '../schemas/assignment-records';
@@ -42,9 +43,14 @@ export interface AgentBehaviour {
   acceptShare: number;
   /** Share of accepted leads reported sold; the rest are reported lost. */
   soldShare: number;
+  /**
+   * Share of lost leads then returned: two in three for a bad phone (approved at once under the
+   * default policy), the rest for no consent (left for review).
+   */
+  returnShare: number;
 }
 
-export const DEFAULT_BEHAVIOUR: AgentBehaviour = { acceptShare: 0.8, soldShare: 0.35 };
+export const DEFAULT_BEHAVIOUR: AgentBehaviour = { acceptShare: 0.8, soldShare: 0.35, returnShare: 0.15 };
 
 export interface SimulatedAgents {
   /** Offers accepted, outcomes reported and answers of any kind sent so far. */
@@ -105,6 +111,12 @@ export function simulateAgents(options: {
           premiumUsd: sold ? 900 + Math.round(draw(`${event.leadId}/premium`) * 1200) : null,
         });
         counts.outcomes++;
+        const returned = draw(`${event.leadId}/return`);
+        if (!sold && returned < behaviour.returnShare) {
+          respond('return', null, {
+            reason: returned < (behaviour.returnShare * 2) / 3 ? 'bad_phone' : 'no_consent',
+          });
+        }
       }
     }
     if (out.length > 0) await transport.produce(out);

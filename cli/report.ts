@@ -10,7 +10,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(
-      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, agent ranking, score accuracy against outcomes, rewards program figures',
+      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, vendor scorecards (quality, cost, revenue and margin per vendor or per vendor and campaign), agent ranking, score accuracy against outcomes, rewards program figures',
     )
     .addArgument(new Argument('<report>', 'which report').choices(Object.keys(REPORTS)))
     .option('--from <date>', 'first day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--from'))
@@ -34,7 +34,7 @@ export function registerReport(program: Command): void {
           else {
             printTable(
               Object.keys(rows[0]!).map((column) => column.toUpperCase()),
-              rows.map((row) => Object.values(row).map(String)),
+              rows.map((row) => Object.values(row).map((value) => (value === null ? '-' : String(value)))),
             );
           }
         } finally {

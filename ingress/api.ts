@@ -15,11 +15,13 @@ import type { ReplayService } from '../runtime/replay/service';
 import { type LeadReader, leadRoutes } from './routes/leads';
 import { type AgentApiDeps, agentRoutes } from './routes/agents';
 import { analyticsRoutes } from './routes/analytics';
+import { returnRoutes } from './routes/returns';
 import { communityRoutes } from './routes/community';
 import { partnerRoutes, type RewardsApiDeps } from './routes/partners';
 import { replayRoutes } from './routes/replay';
 import { type PrivacyApiDeps, privacyRoutes } from './routes/privacy';
 import { uploadRoutes } from './routes/uploads';
+import { vendorRoutes } from './routes/vendors';
 
 export interface ApiLimits {
   batchMaxLeads: number;
@@ -100,7 +102,9 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     await api.register(replayRoutes, { replays: deps.replays });
     await api.register(privacyRoutes, deps.privacy);
     await api.register(agentRoutes, deps.agents);
+    await api.register(returnRoutes, deps.agents);
     await api.register(analyticsRoutes, { reads: deps.agents.reads });
+    await api.register(vendorRoutes, { reads: deps.agents.reads });
     await api.register(partnerRoutes, deps.rewards);
     await api.register(communityRoutes, deps.rewards);
   });

@@ -57,10 +57,17 @@ describe('routing records fit their schemas', () => {
       outcome: 'sold',
       reason: null,
       premiumUsd: 980,
+      decidedBy: null,
       respondedAt: NOW,
       channel: 'api',
     };
     roundTrip('agent-response', response);
+    roundTrip('agent-response', {
+      ...response,
+      response: 'approve_return',
+      outcome: null,
+      decidedBy: 'ops-1',
+    });
     const event: AssignmentEvent = {
       eventId: 'L1:1',
       leadId: 'L1',
@@ -79,8 +86,20 @@ describe('routing records fit their schemas', () => {
       premiumUsd: null,
       rankScore: 8.25,
       lead: testLead({ leadId: 'L1', language: 'es', partnerId: 'p1' }),
+      priceChargedCents: null,
+      priceChargedRule: null,
+      returnReason: null,
     };
     roundTrip('assignment-event', event);
+    roundTrip('assignment-event', {
+      ...event,
+      type: 'return_approved',
+      lead: testLead({ leadId: 'L1', campaign: 'spring', pricePaidCents: 2600, pricePaidRule: 'rule:acme' }),
+      priceChargedCents: 4500,
+      priceChargedRule: 'plan:by-score:score>=60',
+      returnReason: 'bad_phone',
+      reason: 'auto_approved',
+    });
     const notification: NotificationRecord = {
       deliveryKey: 'L1:1/email',
       eventId: 'L1:1',

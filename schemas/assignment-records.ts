@@ -6,9 +6,23 @@
 import type { Price } from './ledger-records';
 import type { Candidate, RoutableLead, Strategy } from './routing-records';
 
-export const RESPONSES = ['accept', 'decline', 'outcome'] as const;
+export const RESPONSES = ['accept', 'decline', 'outcome', 'return', 'approve_return', 'deny_return'] as const;
 export const OUTCOMES = ['contacted', 'quoted', 'sold', 'lost'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why a taken lead may be given back: it was bad, not merely unsold. */
+export const RETURN_REASONS = [
+  'bad_phone',
+  'disconnected',
+  'wrong_person',
+  'duplicate',
+  'outside_area',
+  'no_consent',
+  'underage',
+  'fraud',
+  'other',
+] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
 /** Outcomes that close a lead: the agent is done with it. */
 export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(['sold', 'lost']);
 
@@ -24,6 +38,8 @@ export interface AgentResponse {
   reason: string | null;
   /** With a sold outcome: the policy's annual premium, USD (what percent commissions are paid on). */
   premiumUsd?: number | null;
+  /** approve_return and deny_return: who reviewed the return (an admin token's subject). */
+  decidedBy?: string | null;
   respondedAt: number;
   channel: string;
 }
@@ -42,6 +58,9 @@ export const EVENT_TYPES = [
   'progressed',
   'completed',
   'response_rejected',
+  'return_approved',
+  'return_pending',
+  'return_denied',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -74,6 +93,15 @@ export interface AssignmentEvent {
    */
   priceChargedCents?: number | null;
   priceChargedRule?: string | null;
+  /** return_*: why the agent gave the lead back (RETURN_REASONS); `reason` says why it was decided so. */
+  returnReason?: string | null;
+}
+
+/** A lead's return, once asked for (assign's state). */
+export interface LeadReturn {
+  reason: ReturnReason;
+  requestedAt: number;
+  status: 'approved' | 'pending' | 'denied';
 }
 
 /** Which list of agents offers currently come from. */
@@ -116,6 +144,8 @@ export interface LeadAssignment {
   outcomes: Outcome[];
   /** What the agent who accepted is charged; absent before pricing, and until an acceptance. */
   charge?: Price | null;
+  /** The agent's return of the lead, if it asked for one. */
+  returned?: LeadReturn | null;
 }
 
 /** Assign's state per agent (store `ledgers`): capacity use, strategy state and results. */
@@ -146,4 +176,6 @@ export interface AgentLedger {
   answerMsTotal: number;
   sold: number;
   lost: number;
+  /** Returns approved (absent in ledgers from before returns: 0); the return rate is returned / accepted. */
+  returned?: number;
 }

@@ -603,4 +603,5 @@ export const leadFieldSchemas = {
   dateOfBirth: leadShape.dateOfBirth,
   line: leadShape.line,
   consent: leadShape.consent,
+  campaign: sourceShape.campaign,
 };

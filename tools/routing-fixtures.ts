@@ -46,6 +46,9 @@ export function testLead(overrides: Partial<RoutableLead> = {}): RoutableLead {
     receivedAt: WEDNESDAY_10AM_PACIFIC,
     vendorId: 'acme-leads',
     partnerId: null,
+    campaign: null,
+    pricePaidCents: null,
+    pricePaidRule: null,
     ...overrides,
   };
 }

@@ -223,7 +223,7 @@ const platformTopics: TopicSpec[] = [
   avro(
     TOPIC.ledger,
     'ledger-entry',
-    "What each lead cost and earned: owed to its vendor, owed by the agent or buyer it went to, and the reversals of a return, keyed by lead id.",
+    'What each lead cost and earned: owed to its vendor, owed by the agent or buyer it went to, and the reversals of a return, keyed by lead id.',
     { retentionMs: RETENTION.forever },
   ),
   avro(

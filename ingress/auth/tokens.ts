@@ -25,6 +25,8 @@ export const SCOPES = {
   analyticsRead: 'analytics:read',
   /** Erase data subjects and follow the requests (/v1/admin/privacy/erasures); admins only. */
   privacyErase: 'privacy:erase',
+  /** List, approve and deny lead returns under review (/v1/admin/returns); admins only. */
+  returnsReview: 'returns:review',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);

@@ -64,7 +64,7 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
         schema: {
           tags: ['operations'],
           summary:
-            'Numbers behind /dashboard: funnel, conversion by source and line, scores, latency, leaderboard',
+            'Numbers behind /dashboard: funnel, conversion by source and line, scores, latency, leaderboard, vendor scorecard',
           security: [{ bearer: [] }],
         },
       },

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkRange, parseDay } from '../../sinks/postgres/analytics';
+import { checkRange, type DayRange, parseDay } from '../../sinks/postgres/analytics';
 import type { Queryable } from '../../sinks/postgres/database';
 import { toCsv } from '../../sinks/postgres/read-models';
 import { REPORT_NAMES, REPORTS } from '../../sinks/postgres/reports';
@@ -28,25 +28,33 @@ const day = (name: string) =>
     .optional();
 
 const params = z.object({ report: z.enum(REPORT_NAMES as [string, ...string[]]) });
-const query = z.object({ from: day('from'), to: day('to') });
+/** The UTC days of receipt a report covers, each checked here and both together by `rangeOf`. */
+export const rangeQuery = z.object({ from: day('from'), to: day('to') });
 const access = { roles: ['admin'], scopes: [SCOPES.analyticsRead] } as const;
 const security = [{ bearer: [] }];
 const description =
-  'Leads are counted by the UTC day they were received (from/to, inclusive); agents, accuracy and rewards cover all time.';
+  'Leads are counted by the UTC day they were received (from/to, inclusive); agents, accuracy and rewards cover all time. ' +
+  'scorecard and scorecard-campaigns: per vendor (and campaign), rejections, contact and sale rates, cost, revenue, margin and returns of its leads.';
+
+/** The range a request asks for; one that ends before it starts is the caller's mistake (400). */
+export function rangeOf(from?: string, to?: string): DayRange {
+  try {
+    return checkRange({ from, to });
+  } catch (error) {
+    throw new ApiError(400, 'invalid_request', (error as Error).message);
+  }
+}
+
+/** The read models, or a 503 in a process that has none. */
+export function readModels(reads: Queryable | null): Queryable {
+  if (!reads)
+    throw new ApiError(503, 'read_model_unavailable', 'read models are not configured in this process');
+  return reads;
+}
 
 export const analyticsRoutes: FastifyPluginAsyncZod<{ reads: Queryable | null }> = async (app, { reads }) => {
-  const rowsOf = async (report: string, from?: string, to?: string) => {
-    if (!reads) {
-      throw new ApiError(503, 'read_model_unavailable', 'read models are not configured in this process');
-    }
-    let range;
-    try {
-      range = checkRange({ from, to });
-    } catch (error) {
-      throw new ApiError(400, 'invalid_request', (error as Error).message);
-    }
-    return REPORTS[report]!(reads, range);
-  };
+  const rowsOf = async (report: string, from?: string, to?: string) =>
+    REPORTS[report]!(readModels(reads), rangeOf(from, to));
 
   app.get(
     '/v1/analytics/:report',
@@ -58,7 +66,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ reads: Queryable | null }>
         description,
         security,
         params,
-        querystring: query,
+        querystring: rangeQuery,
         response: {
           200: z.object({ report: z.string(), rows: z.array(z.looseObject({})) }),
           ...errorResponses(400, 401, 403, 429, 503),
@@ -82,7 +90,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ reads: Queryable | null }>
         description,
         security,
         params,
-        querystring: query,
+        querystring: rangeQuery,
         response: {
           200: z.string().meta({ description: 'CSV with a header line.' }),
           ...errorResponses(400, 401, 403, 429, 503),

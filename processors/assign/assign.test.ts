@@ -451,6 +451,97 @@ charged:
   });
 });
 
+describe('assign: returns', () => {
+  const pricing = parsePricingConfig(`
+charged: { defaultPlan: flat, plans: { flat: { fixedCents: 4000 } } }
+returns: { windowHours: 48, autoApprove: [bad_phone], maxReturnRate: 0.2, minAcceptedForRate: 10 }
+`);
+  const taken = () => {
+    const router = new Router(agents('a'), undefined, undefined, pricing);
+    router.matched(testMatched('L1', 'west', ['a'], router.now));
+    router.respond('L1', 'accept');
+    return router;
+  };
+  const ask = (router: Router, reason: string) => router.respond('L1', 'return', { reason });
+  const review = (router: Router, response: 'approve_return' | 'deny_return') =>
+    router.respond('L1', response, { decidedBy: 'admin-1' });
+
+  test('a trusted reason is approved at once: the place is freed, the lead closed, both prices on the event', () => {
+    const router = taken();
+    expect(router.ledgers.get('a')!.active).toBe(1);
+    expect(ask(router, 'bad_phone')).toBe('applied');
+    expect(router.events.at(-1)).toMatchObject({
+      type: 'return_approved',
+      agentId: 'a',
+      returnReason: 'bad_phone',
+      reason: 'auto_approved',
+      priceChargedCents: 4000,
+    });
+    expect(router.ledgers.get('a')).toMatchObject({ active: 0, returned: 1 });
+    expect(router.leads.get('L1')!.status).toBe('completed');
+    expect(router.timers.has('release:L1')).toBe(false);
+    // Asked again, or an outcome after it: nothing more.
+    expect(ask(router, 'bad_phone')).toBe('duplicate');
+    expect(router.respond('L1', 'outcome', { outcome: 'sold' })).toBe('late');
+    expect(router.types().filter((t) => t.startsWith('return_'))).toEqual(['return_approved:a']);
+  });
+
+  test('an untrusted reason waits for review; the first decision holds', () => {
+    const router = taken();
+    ask(router, 'no_consent');
+    expect(router.events.at(-1)).toMatchObject({ type: 'return_pending', reason: 'needs_review' });
+    expect(router.ledgers.get('a')!.active).toBe(1);
+    expect(review(router, 'approve_return')).toBe('applied');
+    expect(router.events.at(-1)).toMatchObject({
+      type: 'return_approved',
+      returnReason: 'no_consent',
+      reason: 'reviewed_by:admin-1',
+    });
+    expect(review(router, 'approve_return')).toBe('duplicate');
+    expect(review(router, 'deny_return')).toBe('late');
+    expect(router.events.at(-1)).toMatchObject({ type: 'response_rejected', reason: 'return_approved' });
+
+    const denied = taken();
+    ask(denied, 'fraud');
+    review(denied, 'deny_return');
+    expect(denied.events.at(-1)).toMatchObject({ type: 'return_denied', returnReason: 'fraud' });
+    expect(denied.ledgers.get('a')!.active).toBe(1);
+    expect(denied.ledgers.get('a')!.returned ?? 0).toBe(0);
+    expect(ask(denied, 'bad_phone')).toBe('duplicate');
+  });
+
+  test('a review without a return asked for is rejected', () => {
+    const router = taken();
+    expect(review(router, 'approve_return')).toBe('late');
+    expect(router.events.at(-1)).toMatchObject({ type: 'response_rejected', reason: 'no_return_requested' });
+  });
+
+  test('denied: not a reason, after a sale, after the window; a denial for the reason may be asked again', () => {
+    const router = taken();
+    ask(router, 'not_interested');
+    expect(router.events.at(-1)).toMatchObject({ type: 'return_denied', reason: 'not_a_return_reason' });
+    expect(ask(router, 'bad_phone')).toBe('applied');
+    expect(router.events.at(-1)).toMatchObject({ type: 'return_approved' });
+
+    const sold = taken();
+    sold.respond('L1', 'outcome', { outcome: 'quoted' });
+    sold.respond('L1', 'return', { reason: 'bad_phone' });
+    expect(sold.events.at(-1)).toMatchObject({ type: 'return_approved' });
+
+    const late = taken();
+    late.wait(49 * 60 * MINUTE);
+    ask(late, 'bad_phone');
+    expect(late.events.at(-1)).toMatchObject({ type: 'return_denied', reason: 'return_window_closed' });
+  });
+
+  test('only the agent who took the lead may return it', () => {
+    const router = taken();
+    expect(() => router.respond('L1', 'return', { reason: 'bad_phone', agentId: 'b' })).toThrow(
+      InvalidResponseError,
+    );
+  });
+});
+
 describe('assign: capacity is exact', () => {
   test('whatever happens, no agent ever holds more than its caps allow, and no lead is taken twice', () => {
     const step = fc.oneof(

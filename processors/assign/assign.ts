@@ -36,6 +36,7 @@ import {
   type Rung,
 } from '../../schemas/assignment-records';
 import { choose, type Contender } from './strategies';
+import { decideReturn, isReturnReason } from './returns';
 import { priceCharged, type PricingConfig } from '../ledger/pricing';
 
 export interface Table<V> {
@@ -192,9 +193,10 @@ export function onMatched(p: AssignPorts, matched: LeadMatched): MatchedResult {
 export type ResponseResult = 'applied' | 'duplicate' | 'late';
 
 /**
- * An agent's accept, decline or outcome. Answers to offers that are no longer open are answered
- * with a response_rejected event; a repeated answer changes nothing. A response naming an unknown
- * lead, offer or agent, or giving an unknown answer, throws InvalidResponseError.
+ * An agent's accept, decline, outcome or return, or a review of a return. Answers to offers that
+ * are no longer open are answered with a response_rejected event; a repeated answer changes
+ * nothing. A response naming an unknown lead, offer or agent, or giving an unknown answer, throws
+ * InvalidResponseError.
  */
 export function onResponse(p: AssignPorts, response: AgentResponse): ResponseResult {
   if (!RESPONSES.includes(response.response)) {
@@ -211,6 +213,10 @@ export function onResponse(p: AssignPorts, response: AgentResponse): ResponseRes
   if (!state)
     throw new InvalidResponseError(`no lead ${response.leadId} in routing group ${response.routingGroup}`);
   if (response.response === 'outcome') return onOutcome(p, state, response);
+  if (response.response === 'return') return onReturn(p, state, response);
+  if (response.response === 'approve_return' || response.response === 'deny_return') {
+    return onReturnReview(p, state, response);
+  }
   const offer = state.offers.find((o) => o.offerId === response.offerId);
   if (!offer) throw new InvalidResponseError(`lead ${response.leadId} has no offer ${response.offerId}`);
   if (offer.agentId !== response.agentId) {
@@ -269,6 +275,86 @@ function onOutcome(p: AssignPorts, state: LeadAssignment, response: AgentRespons
   }
   p.leads.put(state.leadId, state);
   return 'applied';
+}
+
+/**
+ * An agent gives back a lead it took. The decision (returns.ts) is made once, here, with the
+ * agent's ledger as it stands in this task, so the return rate it checks is exact; an approval
+ * frees the agent's place and closes the lead, and its event carries both prices for the ledger.
+ */
+function onReturn(p: AssignPorts, state: LeadAssignment, response: AgentResponse): ResponseResult {
+  const accepted = state.offers.find((o) => o.status === 'accepted');
+  if (!accepted || state.agentId !== response.agentId) {
+    throw new InvalidResponseError(`lead ${state.leadId} is not assigned to agent ${response.agentId}`);
+  }
+  if (state.returned) return 'duplicate';
+  const reason = response.reason ?? '';
+  const ledger = ledgerOf(p, response.agentId, state.group!);
+  const decision = decideReturn(p.pricing.returns, {
+    reason,
+    acceptedAt: accepted.respondedAt ?? state.matchedAt,
+    now: p.now,
+    outcomes: state.outcomes,
+    agentAccepted: ledger.accepted,
+    agentReturned: ledger.returned ?? 0,
+  });
+  const fields = {
+    agentId: response.agentId,
+    offerId: accepted.offerId,
+    returnReason: reason,
+    reason: decision.why,
+  };
+  if (decision.status === 'denied' || !isReturnReason(reason)) {
+    emit(p, state, 'return_denied', fields);
+    p.leads.put(state.leadId, state);
+    return 'applied';
+  }
+  state.returned = { reason, requestedAt: p.now, status: decision.status };
+  if (decision.status === 'approved') approveReturn(p, state, fields);
+  else emit(p, state, 'return_pending', fields);
+  p.leads.put(state.leadId, state);
+  return 'applied';
+}
+
+/** A person's decision on a return waiting for review. */
+function onReturnReview(p: AssignPorts, state: LeadAssignment, response: AgentResponse): ResponseResult {
+  const pending = state.returned;
+  if (pending?.status !== 'pending') {
+    if (pending && (pending.status === 'approved') === (response.response === 'approve_return')) {
+      return 'duplicate';
+    }
+    emit(p, state, 'response_rejected', {
+      agentId: state.agentId,
+      reason: pending ? `return_${pending.status}` : 'no_return_requested',
+    });
+    p.leads.put(state.leadId, state);
+    return 'late';
+  }
+  const fields = {
+    agentId: state.agentId,
+    returnReason: pending.reason,
+    reason: `reviewed_by:${response.decidedBy ?? 'unknown'}`,
+  };
+  if (response.response === 'approve_return') {
+    pending.status = 'approved';
+    approveReturn(p, state, fields);
+  } else {
+    pending.status = 'denied';
+    emit(p, state, 'return_denied', fields);
+  }
+  p.leads.put(state.leadId, state);
+  return 'applied';
+}
+
+function approveReturn(p: AssignPorts, state: LeadAssignment, fields: Partial<AssignmentEvent>): void {
+  const ledger = ledgerOf(p, state.agentId!, state.group!);
+  ledger.returned = (ledger.returned ?? 0) + 1;
+  // A lead returned while the agent still holds it stops holding the place.
+  if (state.status === 'accepted') ledger.active -= 1;
+  saveLedger(p, ledger);
+  emit(p, state, 'return_approved', fields);
+  state.status = 'completed';
+  finish(p, state);
 }
 
 /** A timer set by this module came due. */

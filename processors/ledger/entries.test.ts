@@ -89,6 +89,24 @@ describe('ledger entries of assignment events', () => {
     expect(ledgerEntriesOf(event(2, 'accepted', { agentId: 'a' }))).toEqual([]);
   });
 
+  it('credits the agent its price and charges the vendor its price back for an approved return', () => {
+    const approved = event(5, 'return_approved', {
+      agentId: 'a',
+      priceChargedCents: 4500,
+      priceChargedRule: 'plan:p',
+      returnReason: 'bad_phone',
+      reason: 'auto_approved',
+    });
+    expect(
+      ledgerEntriesOf(approved).map((e) => [e.entryId, e.kind, e.party, e.partyId, e.amountCents, e.reason]),
+    ).toEqual([
+      ['L1:5:credit', 'credit', 'agent', 'a', 4500, 'returned:bad_phone'],
+      ['L1:5:chargeback', 'chargeback', 'vendor', lead.vendorId, 2600, 'returned:bad_phone'],
+    ]);
+    expect(ledgerEntriesOf({ ...approved, type: 'return_pending' })).toEqual([]);
+    expect(ledgerEntriesOf({ ...approved, type: 'return_denied' })).toEqual([]);
+  });
+
   it('nets revenue and chargebacks against costs and credits', () => {
     expect(
       [

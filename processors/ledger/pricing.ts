@@ -1,8 +1,8 @@
 /**
  * What a lead costs and what it is sold for, as data: the price paid to its vendor (rules by
- * vendor, campaign, line and state) and the price charged to the agent or buyer it goes to
- * (plans: fixed, by score band, by VIP tier). Read from a YAML (or JSON) file named by
- * LEADFLOW_PRICING_CONFIG. Money is in US cents.
+ * vendor, campaign, line and state), the price charged to the agent or buyer it goes to (plans:
+ * fixed, by score band, by VIP tier), and when a taken lead may be returned. Read from a YAML (or
+ * JSON) file named by LEADFLOW_PRICING_CONFIG. Money is in US cents.
  *
  * Without a file, a lead costs what its vendor says it was sold for (`source.pricePaid`) and is
  * charged to nobody: an agency routing to its own agents has no price to charge.
@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { INSURANCE_LINES } from '../../schemas/lead';
 import type { Price } from '../../schemas/ledger-records';
+import { RETURN_REASONS, type ReturnReason } from '../../schemas/assignment-records';
 import { VIP_TIERS, type VipTier } from '../../schemas/routing-records';
 import { US_STATES } from '../../schemas/us-states';
 
@@ -31,6 +32,18 @@ export type ChargePlan =
   | { kind: 'score_bands'; bands: { minScore: number; priceCents: number }[] }
   | { kind: 'vip_tiers'; priceCents: Record<VipTier | 'none', number> };
 
+/** When an agent may give a taken lead back, and which returns need a person to look. */
+export interface ReturnPolicy {
+  /** Hours from the acceptance in which a return may be asked for. */
+  windowHours: number;
+  /** Reasons approved without review, while the agent's return rate stays within maxReturnRate. */
+  autoApprove: ReturnReason[];
+  /** Most returns / accepted leads an agent may have approved without review. */
+  maxReturnRate: number;
+  /** The rate is judged from this many accepted leads on; before, one return would be a high rate. */
+  minAcceptedForRate: number;
+}
+
 export interface PricingConfig {
   paid: {
     /** Most specific first (more fields set), in file order among equals. */
@@ -46,11 +59,20 @@ export interface PricingConfig {
     agents: Record<string, string>;
     groups: Record<string, string>;
   };
+  returns: ReturnPolicy;
 }
+
+export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
+  windowHours: 72,
+  autoApprove: ['bad_phone', 'disconnected', 'duplicate'],
+  maxReturnRate: 0.2,
+  minAcceptedForRate: 10,
+};
 
 export const DEFAULT_PRICING_CONFIG: PricingConfig = {
   paid: { rules: [], vendorReported: true },
   charged: { plans: {}, defaultPlan: null, agents: {}, groups: {} },
+  returns: DEFAULT_RETURN_POLICY,
 };
 
 export interface PricedLead {
@@ -162,6 +184,18 @@ const fileSchema = z.strictObject({
       groups: z.record(z.string().min(1), planName).optional(),
     })
     .optional(),
+  returns: z
+    .strictObject({
+      windowHours: z
+        .number()
+        .positive()
+        .max(24 * 365)
+        .optional(),
+      autoApprove: z.array(z.enum(RETURN_REASONS)).optional(),
+      maxReturnRate: z.number().min(0).max(1).optional(),
+      minAcceptedForRate: z.number().int().min(0).optional(),
+    })
+    .optional(),
 });
 
 export class PricingConfigError extends Error {
@@ -191,7 +225,7 @@ export function parsePricingConfig(text: string, source = 'pricing config'): Pri
     );
     throw new PricingConfigError(`${source}: ${problems.join('; ')}`);
   }
-  const { paid = {}, charged = {} } = parsed.data;
+  const { paid = {}, charged = {}, returns = {} } = parsed.data;
   const rules: PaidRule[] = (paid.rules ?? []).map((rule, i) => ({
     name: rule.name ?? `${i + 1}`,
     vendors: rule.vendor ?? null,
@@ -213,6 +247,12 @@ export function parsePricingConfig(text: string, source = 'pricing config'): Pri
       defaultPlan: charged.defaultPlan ?? null,
       agents: charged.agents ?? {},
       groups: charged.groups ?? {},
+    },
+    returns: {
+      windowHours: returns.windowHours ?? DEFAULT_RETURN_POLICY.windowHours,
+      autoApprove: returns.autoApprove ?? DEFAULT_RETURN_POLICY.autoApprove,
+      maxReturnRate: returns.maxReturnRate ?? DEFAULT_RETURN_POLICY.maxReturnRate,
+      minAcceptedForRate: returns.minAcceptedForRate ?? DEFAULT_RETURN_POLICY.minAcceptedForRate,
     },
   };
   const named = [

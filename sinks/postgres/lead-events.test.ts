@@ -1,8 +1,9 @@
 import { HEADER } from '../../runtime/records';
 import { TOPIC } from '../../topics/platform';
-import { consumed, leadRecords } from '../../test/sinks/records';
+import { consumed, leadJourney, leadRecords } from '../../test/sinks/records';
 import { latestPerKey, toDoNotContactChange } from './do-not-contact';
 import {
+  campaignAsReceived,
   compareHistory,
   inRounds,
   lineAsReceived,
@@ -84,6 +85,36 @@ describe('lineAsReceived', () => {
     expect(lineAsReceived({ ...lead.raw, lead: null, body: '{"line":"boats"}' })).toBeNull();
     expect(lineAsReceived({ ...lead.raw, lead: null, body: 'not json' })).toBeNull();
     expect(lineAsReceived({ ...lead.raw, lead: null, body: 'null' })).toBeNull();
+  });
+});
+
+describe('campaignAsReceived', () => {
+  const lead = leadRecords('lead-1');
+
+  test('is the same for every event of a lead, a screen rejection and a routed lead included', () => {
+    const campaign = lead.raw.lead!.source.campaign;
+    expect(campaign).toBe('google-search-auto');
+    expect(campaignAsReceived(lead.rejected.raw)).toBe(campaign);
+    for (const [topic, value] of [
+      [TOPIC.leadsRaw, lead.raw],
+      [TOPIC.leadsValid, lead.valid],
+      [TOPIC.leadsRejected, lead.rejected],
+    ] as const) {
+      expect(toLeadEvent(consumed(topic, 'lead-1', value, 1)).facts.campaign).toBe(campaign);
+    }
+    const { records } = leadJourney('lead-2');
+    const routed = records.filter((r) => r.topic === TOPIC.assignments || r.topic === TOPIC.leadsMatched);
+    expect(routed.map((record) => toLeadEvent(record).facts.campaign)).toEqual(routed.map(() => campaign));
+  });
+
+  test('takes from a body that did not parse what the input schema would, and nothing else', () => {
+    const fromBody = (body: string) => campaignAsReceived({ ...lead.raw, lead: null, body });
+    expect(fromBody('{"source":{"campaign":" spring "},"contact":7}')).toBe('spring');
+    expect(fromBody('{"source":{"campaign":2026}}')).toBe('2026');
+    expect(fromBody(`{"source":{"campaign":"${'x'.repeat(101)}"}}`)).toBeNull();
+    expect(fromBody('{"source":{"campaign":{"a":1}}}')).toBeNull();
+    expect(fromBody('{"source":"web"}')).toBeNull();
+    expect(fromBody('not json')).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type RejectedLead,
   type ValidLead,
 } from '../../schemas/lead-records';
+import { leadFieldSchemas } from '../../schemas/lead';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { LeadMatched, RoutableLead } from '../../schemas/routing-records';
 import type { ScoredLead } from '../../schemas/score-records';
@@ -63,6 +64,8 @@ export interface LeadEvent {
 export interface LeadFacts {
   vendorId: string;
   channel: string | null;
+  /** The vendor's campaign (`source.campaign`), as the lead was received. */
+  campaign: string | null;
   line: InsuranceLine | null;
   state: string | null;
   zip: string | null;
@@ -92,6 +95,7 @@ const fromRaw: StageOf<RawLead> = (raw) => ({
   facts: {
     vendorId: raw.vendorId,
     channel: raw.channel,
+    campaign: campaignAsReceived(raw),
     line: lineAsReceived(raw),
     state: raw.lead?.contact.state ?? null,
     zip: raw.lead?.contact.zip ?? null,
@@ -109,16 +113,33 @@ const fromRaw: StageOf<RawLead> = (raw) => ({
  */
 export function lineAsReceived(raw: RawLead): InsuranceLine | null {
   if (raw.lead) return raw.lead.line;
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.body);
-  } catch {
-    return null;
-  }
-  const line = (body as { line?: unknown } | null)?.line;
+  const line = bodyOf(raw)?.line;
   return typeof line === 'string' && (INSURANCE_LINES as readonly string[]).includes(line)
     ? (line as InsuranceLine)
     : null;
+}
+
+/**
+ * The campaign a received lead names, found the same way as its line: a duplicate rejected by a
+ * contact screen must still count under its campaign in the scorecards. From a body that did not
+ * parse as a whole, what the input schema makes of its `source.campaign` alone.
+ */
+export function campaignAsReceived(raw: RawLead): string | null {
+  if (raw.lead) return raw.lead.source.campaign;
+  const source = bodyOf(raw)?.source;
+  const campaign = leadFieldSchemas.campaign.safeParse(
+    source !== null && typeof source === 'object' ? (source as { campaign?: unknown }).campaign : null,
+  );
+  return campaign.success ? campaign.data : null;
+}
+
+function bodyOf(raw: RawLead): Record<string, unknown> | null {
+  try {
+    const body: unknown = JSON.parse(raw.body);
+    return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function fromValidated<V extends ValidLead | EnrichedLead>(
@@ -133,6 +154,7 @@ function fromValidated<V extends ValidLead | EnrichedLead>(
     facts: {
       vendorId: valid.vendorId,
       channel: valid.channel,
+      campaign: valid.lead.source.campaign,
       line: valid.lead.line,
       state: valid.lead.contact.state,
       zip: valid.lead.contact.zip,
@@ -151,6 +173,7 @@ const fromRejected: StageOf<RejectedLead> = (rejected) => ({
   facts: {
     vendorId: rejected.vendorId,
     channel: rejected.raw.channel,
+    campaign: campaignAsReceived(rejected.raw),
     line: lineAsReceived(rejected.raw),
     state: rejected.raw.lead?.contact.state ?? null,
     zip: rejected.raw.lead?.contact.zip ?? null,
@@ -175,6 +198,7 @@ function routingFacts(lead: RoutableLead): LeadFacts {
   return {
     vendorId: lead.vendorId,
     channel: null,
+    campaign: lead.campaign ?? null,
     line: lead.line,
     state: lead.state,
     zip: lead.zip,
@@ -198,8 +222,18 @@ const fromMatched: StageOf<LeadMatched> = (matched) => ({
   },
 });
 
+/** Transitions of a lead an agent has taken: the outcomes reported after it and its return. */
+const AFTER_ACCEPTANCE = new Set<AssignmentEvent['type']>([
+  'accepted',
+  'progressed',
+  'completed',
+  'return_pending',
+  'return_approved',
+  'return_denied',
+]);
+
 /**
- * An assignment transition: an accepted offer (and the outcomes reported after it) means
+ * An assignment transition: an accepted offer (and the outcomes and returns after it) means
  * assigned, a completed sale converted; offers, declines, expiries and escalations are steps
  * within matched. The status is the transition, or the outcome it reports.
  */
@@ -207,7 +241,7 @@ const fromAssignment: StageOf<AssignmentEvent> = (event) => ({
   stage:
     event.type === 'completed' && event.outcome === 'sold'
       ? 'converted'
-      : event.type === 'accepted' || event.type === 'progressed' || event.type === 'completed'
+      : AFTER_ACCEPTANCE.has(event.type)
         ? 'assigned'
         : 'matched',
   leadId: event.leadId,

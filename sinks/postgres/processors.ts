@@ -7,6 +7,7 @@ import type { PrivacyErasure } from '../../schemas/privacy-records';
 import type { Database } from './database';
 import { type DoNotContactEntry, toDoNotContactChange } from './do-not-contact';
 import { LEAD_EVENT_TOPICS, toLeadEvent } from './lead-events';
+import { LEDGER_SINK, toLedgerEntry, writeLedgerEntries } from './ledger';
 import { keepingErasures, PRIVACY_SINK, toErasure, writeErasures } from './privacy';
 import { REWARD_SINKS, rewardSinks } from './rewards';
 import { type RoutingChange, ROUTING_TOPICS, toRoutingChange, writeRoutingChanges } from './routing';
@@ -26,6 +27,7 @@ export const POSTGRES_SINKS = [
   LEADS_SINK,
   'postgres-dnc',
   'postgres-routing',
+  LEDGER_SINK,
   ...REWARD_SINKS,
   PRIVACY_SINK,
 ] as const;
@@ -83,6 +85,17 @@ export function postgresSinks(
         }),
       ),
   });
+  // Ledger rows hold nothing about the person, so this sink takes no part in erasure.
+  const ledger = defineProcessor<unknown>({
+    name: LEDGER_SINK,
+    inputs: [TOPIC.ledger],
+    outputs: [],
+    process: (record) => void toLedgerEntry(record),
+    flush: (records, ctx) =>
+      withRetry(policy, ctx.log, () =>
+        database.transaction((tx) => writeLedgerEntries(tx, records.map(toLedgerEntry))),
+      ),
+  });
   const privacy = defineProcessor<PrivacyErasure>({
     name: PRIVACY_SINK,
     inputs: [TOPIC.privacyErasures],
@@ -98,6 +111,7 @@ export function postgresSinks(
     leads,
     doNotContact,
     routing,
+    ledger,
     ...rewardSinks(database, (log, write) => withRetry(policy, log, write)),
     privacy,
   ] as Processor<never>[];

@@ -9,6 +9,7 @@ import {
   scoreAccuracy,
 } from './read-models';
 import { figureRows, rewardFigures } from './rewards-figures';
+import { scorecard } from './scorecard';
 
 /** The analytics reports over the read models, by name: what `leadflow report` and /v1/analytics serve. */
 export const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise<object[]>> = {
@@ -17,7 +18,9 @@ export const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise
   'by-vendor': (db, range) => conversionBy(db, 'vendor', range),
   'by-line': (db, range) => conversionBy(db, 'line', range),
   rejections: (db, range) => rejectionsByReason(db, range),
-  // All time: agents, outcomes and the ledger are not counted by the day a lead was received.
+  scorecard: (db, range) => scorecard(db, 'vendor', range),
+  'scorecard-campaigns': (db, range) => scorecard(db, 'campaign', range),
+  // All time: agents, outcomes and the rewards ledger are not counted by the day a lead was received.
   agents: (db) => agentRanking(db),
   accuracy: (db) => scoreAccuracy(db),
   rewards: async (db) => figureRows(await rewardFigures(db)),

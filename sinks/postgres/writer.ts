@@ -42,6 +42,7 @@ export async function writeLeadEvents(tx: Queryable, events: readonly LeadEvent[
 const FACT_COLUMNS: readonly (readonly [keyof LeadFacts, string, string])[] = [
   ['vendorId', 'vendor_id', 'text'],
   ['channel', 'channel', 'text'],
+  ['campaign', 'campaign', 'text'],
   ['line', 'line', 'text'],
   ['state', 'state', 'text'],
   ['zip', 'zip', 'text'],

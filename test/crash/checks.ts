@@ -146,7 +146,8 @@ export function topicViolations(sent: readonly string[], facts: TopicFacts): str
 
 /**
  * The ledger holds each entry once; each routed lead cost its price paid once (with its first
- * routing event) and each acceptance earned the price charged on it, once.
+ * routing event), each acceptance earned the price charged on it, once, and each approved return
+ * (at most one per lead) credited the one and charged back the other, once.
  */
 function ledgerViolations(facts: TopicFacts): string[] {
   const violations: string[] = [];
@@ -162,6 +163,17 @@ function ledgerViolations(facts: TopicFacts): string[] {
     if (event.type === 'accepted' && event.priceChargedCents != null) {
       expected.set(`${event.eventId}:revenue`, event.priceChargedCents);
     }
+    if (event.type === 'return_approved') {
+      if (event.priceChargedCents != null) expected.set(`${event.eventId}:credit`, event.priceChargedCents);
+      if (event.lead.pricePaidCents != null)
+        expected.set(`${event.eventId}:chargeback`, event.lead.pricePaidCents);
+    }
+  }
+  for (const [leadId, n] of countBy(
+    facts.assignments.filter((e) => e.type === 'return_approved'),
+    (e) => e.leadId,
+  )) {
+    if (n > 1) violations.push(`lead ${leadId} was returned ${n} times`);
   }
   for (const [entryId, cents] of expected) {
     const entry = entries.get(entryId);
@@ -174,8 +186,12 @@ function ledgerViolations(facts: TopicFacts): string[] {
   for (const entryId of entries.keys()) {
     if (!expected.has(entryId)) violations.push(`ledger entry ${entryId} has no event that caused it`);
   }
-  if (![...expected.keys()].some((id) => id.endsWith(':revenue'))) {
-    violations.push('no acceptance was charged: the run did not exercise the price charged');
+  for (const kind of ['revenue', 'credit']) {
+    if (![...expected.keys()].some((id) => id.endsWith(`:${kind}`))) {
+      violations.push(
+        `no ${kind} entry is due: the run did not exercise the ${kind === 'revenue' ? 'price charged' : 'returns'}`,
+      );
+    }
   }
   return violations;
 }

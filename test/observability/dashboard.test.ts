@@ -115,6 +115,8 @@ const gate = toolGate('chromium');
       }
       const funnel = rendered.find((c) => c.id === 'funnel')!;
       expect(funnel.labels).toBeGreaterThanOrEqual(5);
+      // The vendors table is filled in the same refresh as the charts.
+      expect(await page.locator('#vendors tbody tr').count()).toBeGreaterThan(0);
       expect(await page.textContent('#status')).toContain('updated');
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     } finally {

@@ -27,6 +27,7 @@ const TABLES = [
   'lead_outcomes',
   'lead_stages',
   'leads',
+  'ledger_entries',
   'partners',
   'payouts',
   'privacy_erased_leads',
@@ -66,6 +67,7 @@ describe.each(databasesUnderTest().map((choice) => [choice.kind, choice] as cons
           '0004_do_not_contact_removals',
           '0005_retention_purge',
           '0006_privacy_erasures',
+          '0007_ledger_entries',
         ]);
       } finally {
         await again.close();

@@ -1,6 +1,7 @@
 /* global window, document, fetch, sessionStorage, setTimeout, URLSearchParams, Chart */
-// The built-in dashboard: polls /dashboard/data with an admin token and redraws six charts.
-// The chart instances are on window.leadflowCharts, so a browser test can check what they hold.
+// The built-in dashboard: polls /dashboard/data with an admin token and redraws six charts and
+// the vendors table. The chart instances are on window.leadflowCharts, so a browser test can check
+// what they hold.
 (function () {
   'use strict';
 
@@ -69,6 +70,37 @@
     );
   }
 
+  const dollars = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const percent = (rate) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
+
+  /** The vendor scorecard, one row per vendor. Cells are text nodes: vendor ids come from outside. */
+  function vendorTable(rows) {
+    if (!rows) return;
+    const body = document.querySelector('#vendors tbody');
+    body.replaceChildren(
+      ...rows.map((v) => {
+        const tr = document.createElement('tr');
+        const cells = [
+          [v.vendor_id],
+          [v.leads.toLocaleString('en-US')],
+          [dollars(v.cost_usd)],
+          [dollars(v.revenue_usd)],
+          [dollars(v.margin_usd), v.margin_usd < 0 ? 'negative' : ''],
+          [percent(v.reject_rate)],
+          [percent(v.sale_rate)],
+          [percent(v.return_rate)],
+        ];
+        for (const [text, className] of cells) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          if (className) td.className = className;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  }
+
   function render(data) {
     if (data.funnel) {
       bar(
@@ -86,6 +118,7 @@
     }
     conversion('bySource', data.conversionBySource, 'vendor_id');
     conversion('byLine', data.conversionByLine, 'line');
+    vendorTable(data.vendors);
     bar(
       'scores',
       data.scores.map((b) => `${b.from}-${b.to}`),
@@ -131,7 +164,7 @@
       const data = await response.json();
       render(data);
       status.textContent = `updated ${new Date(data.generatedAt).toLocaleTimeString()}${
-        data.funnel ? '' : ' · no read-model database: funnel and conversion unavailable'
+        data.funnel ? '' : ' · no read-model database: funnel, conversion and vendors unavailable'
       }`;
     } catch (error) {
       status.textContent = `refresh failed: ${error.message}; retrying`;

@@ -5,6 +5,7 @@ import * as rewardsAndCommunity from './0003_rewards_and_community';
 import * as doNotContactRemovals from './0004_do_not_contact_removals';
 import * as retentionPurge from './0005_retention_purge';
 import * as privacyErasures from './0006_privacy_erasures';
+import * as ledgerEntries from './0007_ledger_entries';
 
 /**
  * The versioned migrations, oldest first. A stage that needs tables adds a module
@@ -19,6 +20,7 @@ const MIGRATIONS: readonly (readonly [name: string, migration: Knex.Migration])[
   ['0004_do_not_contact_removals', doNotContactRemovals],
   ['0005_retention_purge', retentionPurge],
   ['0006_privacy_erasures', privacyErasures],
+  ['0007_ledger_entries', ledgerEntries],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
