@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AgentResponse } from '../schemas/assignment-records';
 import { RecordCodec } from '../runtime/codec';
 import { openSinkDatabase } from '../sinks';
-import { returnOf, returnsUnderReview } from '../sinks/postgres/returns';
+import { returnsUnderReview, reviewDecision } from '../sinks/postgres/returns';
 import { platformCatalog, TOPIC } from '../topics/platform';
 import { action, type CliContext, openContext } from './context';
 import { printTable } from './topics';
@@ -29,27 +29,17 @@ async function withReadModels<T>(
 async function decide(leadId: string, decision: 'approve' | 'deny', by: string): Promise<void> {
   const context = openContext();
   try {
-    const current = await withReadModels(context, (db) => returnOf(db, leadId));
-    if (!current) throw new Error(`lead ${leadId} has no return`);
-    if (current.status !== 'pending' || current.routingGroup === null) {
-      throw new Error(`the return of lead ${leadId} is already ${current.status}`);
-    }
+    const review = await withReadModels(context, (db) => reviewDecision(db, leadId, decision, by));
+    if (!review.ok) throw new Error(review.message);
     const catalog = platformCatalog();
+    await context.transport.applyTopics([catalog.get(TOPIC.agentResponses)]);
     const codec = new RecordCodec(catalog, context.registry, {
       subjectPrefix: context.transport.topicPrefix,
     });
     await codec.prepare([TOPIC.agentResponses]);
     const response: AgentResponse = {
+      ...review.response,
       responseId: randomUUID(),
-      routingGroup: current.routingGroup,
-      leadId,
-      offerId: '',
-      agentId: current.agentId,
-      response: decision === 'approve' ? 'approve_return' : 'deny_return',
-      outcome: null,
-      reason: null,
-      premiumUsd: null,
-      decidedBy: by,
       respondedAt: Date.now(),
       channel: 'cli',
     };

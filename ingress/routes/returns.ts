@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RETURN_REASONS, type AgentResponse } from '../../schemas/assignment-records';
-import { returnOf, returnsUnderReview, type ReturnView } from '../../sinks/postgres/returns';
+import { returnsUnderReview, type ReturnView, reviewDecision } from '../../sinks/postgres/returns';
 import { TOPIC } from '../../topics/platform';
 import { principalOf } from '../auth/access';
 import { SCOPES } from '../auth/tokens';
@@ -159,30 +159,17 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
       async (request, reply) => {
         const principal = principalOf(request);
         if (principal.kind !== 'token') throw new Error('reviews take admin tokens only');
-        const current = await returnOf(reads(), request.params.id);
-        if (!current) throw new ApiError(404, 'not_found', `lead ${request.params.id} has no return`);
-        if (current.status !== 'pending' || current.routingGroup === null) {
-          throw new ApiError(
-            409,
-            'conflict',
-            `the return of lead ${request.params.id} is already ${current.status}`,
-          );
+        const review = await reviewDecision(reads(), request.params.id, decision, principal.subject);
+        if (!review.ok) {
+          throw review.problem === 'no_return'
+            ? new ApiError(404, 'not_found', review.message)
+            : new ApiError(409, 'conflict', review.message);
         }
-        const responseId = await publish({
-          routingGroup: current.routingGroup,
-          leadId: current.leadId,
-          offerId: '',
-          agentId: current.agentId,
-          response: decision === 'approve' ? 'approve_return' : 'deny_return',
-          outcome: null,
-          reason: null,
-          premiumUsd: null,
-          decidedBy: principal.subject,
-        });
+        const responseId = await publish(review.response);
         return reply.code(202).send({
           response_id: responseId,
           status: 'recorded',
-          note: `the return of lead ${current.leadId} is ${decision === 'approve' ? 'approved' : 'denied'} once assign applies it`,
+          note: `the return of lead ${request.params.id} is ${decision === 'approve' ? 'approved' : 'denied'} once assign applies it`,
         });
       },
     );

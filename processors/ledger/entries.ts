@@ -6,84 +6,54 @@
  * redelivered event yields entries with the same ids.
  */
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import type { LedgerEntry } from '../../schemas/ledger-records';
+import type { LedgerEntry, LedgerKind, LedgerParty } from '../../schemas/ledger-records';
 
 /** assign numbers a lead's events from 1 (`leadId:1`); a later routing's are `leadId:gG:n`. */
 const isFirstRouting = (event: AssignmentEvent) => event.eventId === `${event.leadId}:1`;
 
+type Party = [party: LedgerParty, partyId: string | null];
+/** A price on the event, if it has one, and the rule that set it. */
+type Amount = [cents: number | null | undefined, rule: string | null | undefined];
+
 export function ledgerEntriesOf(event: AssignmentEvent): LedgerEntry[] {
   const { lead } = event;
-  const entry = (
-    fields: Pick<LedgerEntry, 'entryId' | 'kind' | 'party' | 'partyId' | 'amountCents' | 'rule'>,
-    reason: string | null = null,
-  ) => ({
-    ...fields,
-    leadId: event.leadId,
-    vendorId: lead.vendorId,
-    campaign: lead.campaign ?? null,
-    line: lead.line,
-    state: lead.state,
-    reason,
-    sourceEventId: event.eventId,
-    at: event.at,
-  });
   const entries: LedgerEntry[] = [];
-  if (isFirstRouting(event) && lead.pricePaidCents != null) {
-    entries.push(
-      entry({
-        entryId: `${event.leadId}:cost`,
-        kind: 'cost',
-        party: 'vendor',
-        partyId: lead.vendorId,
-        amountCents: lead.pricePaidCents,
-        rule: lead.pricePaidRule ?? 'unknown',
-      }),
-    );
-  }
-  if (event.type === 'accepted' && event.agentId !== null && event.priceChargedCents != null) {
-    entries.push(
-      entry({
-        entryId: `${event.eventId}:revenue`,
-        kind: 'revenue',
-        party: 'agent',
-        partyId: event.agentId,
-        amountCents: event.priceChargedCents,
-        rule: event.priceChargedRule ?? 'unknown',
-      }),
-    );
-  }
+  /** An entry of `cents` set by `rule`, if there is a price and someone to owe it. */
+  const add = (
+    entryId: string,
+    kind: LedgerKind,
+    [party, partyId]: Party,
+    [cents, rule]: Amount,
+    reason: string | null = null,
+  ) => {
+    if (partyId === null || cents == null) return;
+    entries.push({
+      entryId,
+      leadId: event.leadId,
+      kind,
+      party,
+      partyId,
+      amountCents: cents,
+      rule: rule ?? 'unknown',
+      vendorId: lead.vendorId,
+      campaign: lead.campaign ?? null,
+      line: lead.line,
+      state: lead.state,
+      reason,
+      sourceEventId: event.eventId,
+      at: event.at,
+    });
+  };
+  const vendor: Party = ['vendor', lead.vendorId];
+  const agent: Party = ['agent', event.agentId];
+  const paid: Amount = [lead.pricePaidCents, lead.pricePaidRule];
+  const charged: Amount = [event.priceChargedCents, event.priceChargedRule];
+  if (isFirstRouting(event)) add(`${event.leadId}:cost`, 'cost', vendor, paid);
+  if (event.type === 'accepted') add(`${event.eventId}:revenue`, 'revenue', agent, charged);
   if (event.type === 'return_approved') {
     const why = `returned:${event.returnReason ?? 'unknown'}`;
-    if (event.agentId !== null && event.priceChargedCents != null) {
-      entries.push(
-        entry(
-          {
-            entryId: `${event.eventId}:credit`,
-            kind: 'credit',
-            party: 'agent',
-            partyId: event.agentId,
-            amountCents: event.priceChargedCents,
-            rule: event.priceChargedRule ?? 'unknown',
-          },
-          why,
-        ),
-      );
-    }
-    if (lead.pricePaidCents != null) {
-      entries.push(
-        entry(
-          {
-            entryId: `${event.eventId}:chargeback`,
-            kind: 'chargeback',
-            party: 'vendor',
-            partyId: lead.vendorId,
-            amountCents: lead.pricePaidCents,
-            rule: lead.pricePaidRule ?? 'unknown',
-          },
-          why,
-        ),
-      );
-    }
+    add(`${event.eventId}:credit`, 'credit', agent, charged, why);
+    add(`${event.eventId}:chargeback`, 'chargeback', vendor, paid, why);
   }
   return entries;
 }

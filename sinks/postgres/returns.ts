@@ -3,7 +3,7 @@
  * keeps every assignment event in `assignments`). Reviewers list the returns waiting for them and
  * find where to send a decision (the lead's routing group and agent, from the event).
  */
-import type { AssignmentEvent } from '../../schemas/assignment-records';
+import type { AgentResponse, AssignmentEvent } from '../../schemas/assignment-records';
 import type { Queryable } from './database';
 
 export interface ReturnView {
@@ -59,4 +59,43 @@ export async function returnsUnderReview(db: Queryable): Promise<ReturnView[]> {
 /** The lead's return as it stands, or null when none was asked for (or the read model has not caught up). */
 export async function returnOf(db: Queryable, leadId: string): Promise<ReturnView | null> {
   return (await latestReturns(db, 'AND lead_id = $2', [leadId]))[0] ?? null;
+}
+
+export type ReviewDecision =
+  | { ok: true; response: Omit<AgentResponse, 'responseId' | 'respondedAt' | 'channel'> }
+  | { ok: false; problem: 'no_return' | 'already_decided'; message: string };
+
+/**
+ * A reviewer's decision on the lead's return as the record assign applies, addressed to the task
+ * that holds the lead (its routing group, from the return event); or why there is nothing to decide.
+ */
+export async function reviewDecision(
+  db: Queryable,
+  leadId: string,
+  decision: 'approve' | 'deny',
+  decidedBy: string,
+): Promise<ReviewDecision> {
+  const current = await returnOf(db, leadId);
+  if (!current) return { ok: false, problem: 'no_return', message: `lead ${leadId} has no return` };
+  if (current.status !== 'pending' || current.routingGroup === null) {
+    return {
+      ok: false,
+      problem: 'already_decided',
+      message: `the return of lead ${leadId} is already ${current.status}`,
+    };
+  }
+  return {
+    ok: true,
+    response: {
+      routingGroup: current.routingGroup,
+      leadId,
+      offerId: '',
+      agentId: current.agentId,
+      response: decision === 'approve' ? 'approve_return' : 'deny_return',
+      outcome: null,
+      reason: null,
+      premiumUsd: null,
+      decidedBy,
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * reads them, and refuses while another process owns the PGlite database.
  */
 import fs from 'node:fs';
+import type { VendorEconomics } from '../../cli/demo';
 import { openDatabase } from '../../sinks/postgres/database';
 import { toLeadEvent } from '../../sinks/postgres/lead-events';
 import { writeLeadEvents } from '../../sinks/postgres/writer';
@@ -47,14 +48,7 @@ test('demo stores every lead and event of the run and says so in its JSON', () =
   expect(byStage.assigned! + byStage.converted!).toBeGreaterThan(routed / 2);
 
   // Each routed lead cost its vendor's price once, and each taken lead earned its agent's price.
-  const economics = summary.economics as {
-    vendor: string;
-    leads: number;
-    sold: number;
-    cost_usd: number;
-    revenue_usd: number;
-    margin_usd: number;
-  }[];
+  const economics = summary.economics as VendorEconomics[];
   expect(economics.reduce((sum, v) => sum + v.leads, 0)).toBe(routed);
   expect(economics.reduce((sum, v) => sum + v.sold, 0)).toBe(byStage.assigned! + byStage.converted!);
   for (const v of economics) {
