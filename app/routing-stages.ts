@@ -6,22 +6,22 @@ import { matchProcessor } from '../processors/match/processor';
 import { loadRoutingConfig } from '../processors/match/routing-config';
 import { reportOutcomesProcessor } from '../processors/assign/outcomes';
 import { assignProcessor } from '../processors/assign/processor';
-import { loadPricingConfig } from '../processors/ledger/pricing';
+import { loadEconomicsConfig } from '../processors/ledger/economics';
 
 export type RoutingSettings = NotifySettings &
-  Partial<Pick<Config, 'LEADFLOW_ROUTING_CONFIG' | 'LEADFLOW_PRICING_CONFIG'>>;
+  Partial<Pick<Config, 'LEADFLOW_ROUTING_CONFIG' | 'LEADFLOW_ECONOMICS_CONFIG'>>;
 
 /**
  * The routing stages: match, assign, report-outcomes and notify (offers to agents), with the
- * routing config file's settings and the pricing file's prices (match prices each lead for its
+ * routing config file's settings and the economics file's prices and return policy (match prices each lead for its
  * vendor, assign each acceptance for the agent).
  */
 export function routingProcessors(settings: RoutingSettings): Processor<never>[] {
   const config = loadRoutingConfig(settings.LEADFLOW_ROUTING_CONFIG);
-  const pricing = loadPricingConfig(settings.LEADFLOW_PRICING_CONFIG);
+  const economics = loadEconomicsConfig(settings.LEADFLOW_ECONOMICS_CONFIG);
   return [
-    matchProcessor(config, pricing),
-    assignProcessor(config, pricing),
+    matchProcessor(config, economics),
+    assignProcessor(config, economics),
     reportOutcomesProcessor(),
     notifyProcessor(notifyChannels(settings), config.retentionDays),
   ] as Processor<never>[];

@@ -26,7 +26,7 @@ import { openKeyVault } from '../app/privacy/key-vault';
 import { RawLeadWriter } from '../ingress/lead-writer';
 import { action, openContext } from './context';
 import { simulateAgents, type SimulatedAgents } from '../bench/agents';
-import { DEMO_PRICING_YAML } from '../tools/demo-pricing';
+import { DEMO_ECONOMICS_YAML } from '../tools/demo-economics';
 import { type LedgerEntry, marginEffectCents } from '../schemas/ledger-records';
 
 export function registerDemo(program: Command): void {
@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
       registry,
       catalog: platformCatalog(),
       processors: topology(
-        { ...config, LEADFLOW_PRICING_CONFIG: config.LEADFLOW_PRICING_CONFIG ?? demoPricingFile(dir) },
+        { ...config, LEADFLOW_ECONOMICS_CONFIG: config.LEADFLOW_ECONOMICS_CONFIG ?? demoPricingFile(dir) },
         { database, graph },
       ),
       log,
@@ -174,10 +174,10 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
   }
 }
 
-/** The demo's pricing (tools/demo-pricing.ts), as the file the pipeline reads. */
+/** The demo's economics file (tools/demo-economics.ts), as the file the pipeline reads. */
 function demoPricingFile(dir: string): string {
-  const file = path.join(dir, 'pricing.yaml');
-  fs.writeFileSync(file, DEMO_PRICING_YAML);
+  const file = path.join(dir, 'economics.yaml');
+  fs.writeFileSync(file, DEMO_ECONOMICS_YAML);
   return file;
 }
 

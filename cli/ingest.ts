@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import { openIntakeGate } from '../ingress/caps/gate';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,7 +58,10 @@ export function registerIngest(program: Command): void {
       'column mapping for other header names: "Phone=contact.phone,First=contact.firstName"',
     )
     .option('--batch-size <n>', 'leads per durable write', (v) => positiveInt(v, '--batch-size'), 500)
-    .option('--report <file>', 'write every unreadable row (row, field, code, reason) to this CSV file')
+    .option(
+      '--report <file>',
+      'write every unreadable or refused row (row, field, code, reason) to this CSV file',
+    )
     .option('--json', 'print a JSON summary instead of a progress bar')
     .action(
       action(async (file: string, options: IngestOptions) => {
@@ -79,7 +84,9 @@ export function registerIngest(program: Command): void {
           keys: vault,
         });
         await codec.prepare([TOPIC.leadsRaw, TOPIC.uploads]);
-        const writer = new RawLeadWriter(transport, codec, vault);
+        // The API's caps and schedules, counted with the API processes' when Redis is there.
+        const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : null;
+        const writer = new RawLeadWriter(transport, codec, vault, openIntakeGate(config, redis));
         const recorder = new UploadRecorder(transport, codec);
         const report = options.report ? openReport(options.report) : undefined;
         const bar =
@@ -87,7 +94,7 @@ export function registerIngest(program: Command): void {
             ? undefined
             : new SingleBar({
                 format:
-                  '{bar} {percentage}% | {rows} rows, {accepted} accepted, {unreadable} unreadable | {rate} rows/s',
+                  '{bar} {percentage}% | {rows} rows, {accepted} accepted, {unreadable} unreadable, {refused} refused | {rate} rows/s',
                 hideCursor: true,
               });
         let upload = startUpload({
@@ -100,11 +107,12 @@ export function registerIngest(program: Command): void {
         });
         const started = Date.now();
         const recordProgress = recorder.throttled(1000);
-        bar?.start(size, 0, { rows: 0, accepted: 0, unreadable: 0, rate: 0 });
+        bar?.start(size, 0, { rows: 0, accepted: 0, unreadable: 0, refused: 0, rate: 0 });
         let progress: UploadProgress = {
           rowsRead: 0,
           accepted: 0,
           unreadable: 0,
+          refused: 0,
           bytesRead: 0,
           problems: [],
         };
@@ -134,6 +142,7 @@ export function registerIngest(program: Command): void {
           await recorder.record(upload).catch(() => undefined);
           await report?.close();
           await vault.stop();
+          await redis?.quit().catch(() => undefined);
           await transport.close();
         }
         const seconds = (Date.now() - started) / 1000;
@@ -144,6 +153,7 @@ export function registerIngest(program: Command): void {
           rows_read: progress.rowsRead,
           accepted: progress.accepted,
           unreadable: progress.unreadable,
+          refused: progress.refused,
           bytes: progress.bytesRead,
           seconds,
           rows_per_second: Math.round(progress.rowsRead / seconds),
@@ -156,7 +166,8 @@ export function registerIngest(program: Command): void {
         }
         process.stdout.write(
           `upload ${summary.upload_id}: ${summary.rows_read} rows read, ${summary.accepted} accepted into leads.raw, ` +
-            `${summary.unreadable} unreadable${options.report ? ` (listed in ${options.report})` : ''}; ` +
+            `${summary.unreadable} unreadable, ${summary.refused} refused by caps or schedules` +
+            `${options.report ? ` (listed in ${options.report})` : ''}; ` +
             `${summary.rows_per_second} rows/s, peak memory ${Math.round(summary.peak_rss_bytes / 1024 / 1024)} MiB\n`,
         );
         for (const problem of progress.problems.slice(0, 10)) {

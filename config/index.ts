@@ -108,8 +108,8 @@ export const configSchema = z.object({
   LEADFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LEADFLOW_ROUTING_CONFIG: z.string().min(1).optional(),
   LEADFLOW_REWARDS_CONFIG: z.string().min(1).optional(),
-  /** Prices paid to vendors and charged to agents (processors/ledger/pricing.ts). */
-  LEADFLOW_PRICING_CONFIG: z.string().min(1).optional(),
+  /** Prices paid to vendors and charged to agents (processors/ledger/economics.ts). */
+  LEADFLOW_ECONOMICS_CONFIG: z.string().min(1).optional(),
   /**
    * The privacy master key (32 bytes, base64): wraps each lead's data key and keys the blind
    * indexes. Required on Kafka; the embedded transport generates one into the data dir.
@@ -123,6 +123,8 @@ export const configSchema = z.object({
   SMS_AUTH_TOKEN: z.string().min(1).optional(),
   SMS_FROM: z.string().min(1).optional(),
   LEADFLOW_BATCH_MAX_LEADS: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** How long POST /v1/leads?mode=sync waits for the pipeline's decision before answering pending. */
+  LEADFLOW_SYNC_WAIT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
   LEADFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   LEADFLOW_METRICS_VENDOR_LABELS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_VENDOR_LABELS),
   LEADFLOW_UPLOAD_MAX_BYTES: z.coerce

@@ -11,6 +11,7 @@ import { ApiError } from './errors';
 import { registerIdempotency } from './idempotency/hooks';
 import type { IdempotencyStore } from './idempotency/store';
 import type { RawLeadWriter } from './lead-writer';
+import type { LeadDecisions } from './lead-decisions';
 import type { ReplayService } from '../runtime/replay/service';
 import { type LeadReader, leadRoutes } from './routes/leads';
 import { type AgentApiDeps, agentRoutes } from './routes/agents';
@@ -25,6 +26,8 @@ import { vendorRoutes } from './routes/vendors';
 
 export interface ApiLimits {
   batchMaxLeads: number;
+  /** How long POST /v1/leads?mode=sync waits for the decision by default. */
+  syncWaitMs: number;
   /** Requests per minute per caller, unless the vendor has its own limit. */
   rateLimitPerMinute: number;
   uploadMaxBytes: number;
@@ -33,6 +36,7 @@ export interface ApiLimits {
 /** Everything the /v1 API needs; `openIngress` (server.ts) builds it from the configuration. */
 export interface ApiDeps {
   writer: RawLeadWriter;
+  decisions: LeadDecisions;
   recorder: UploadRecorder;
   uploads: GlobalTable<Upload>;
   vendors: VendorDirectory;
@@ -90,6 +94,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     registerIdempotency(api, { store: deps.idempotency, ttlMs: DAY_MS, lockMs: 60_000 });
     await api.register(leadRoutes, {
       writer: deps.writer,
+      decisions: deps.decisions,
+      syncWaitMs: deps.limits.syncWaitMs,
       batchMaxLeads: deps.limits.batchMaxLeads,
       reader: deps.leadReader,
     });

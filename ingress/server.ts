@@ -20,6 +20,8 @@ import { VendorDirectory } from './auth/vendor-directory';
 import type { Vendor } from '../schemas/vendor-records';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/store';
 import { RawLeadWriter } from './lead-writer';
+import { LeadDecisions } from './lead-decisions';
+import { openIntakeGate } from './caps/gate';
 import type { KeyVault } from '../runtime/privacy/vault';
 import { ReplayRunner } from '../runtime/replay/runner';
 import { erasureStatus } from '../sinks/postgres/privacy';
@@ -32,6 +34,8 @@ export type IngressConfig = Pick<
   | 'LEADFLOW_BATCH_MAX_LEADS'
   | 'LEADFLOW_RATE_LIMIT_PER_MINUTE'
   | 'LEADFLOW_UPLOAD_MAX_BYTES'
+  | 'LEADFLOW_SYNC_WAIT_MS'
+  | 'LEADFLOW_ECONOMICS_CONFIG'
 > &
   RetentionConfig;
 
@@ -74,6 +78,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     TOPIC.communityEvents,
     TOPIC.agents,
     TOPIC.agentResponses,
+    TOPIC.leadDecisions,
   ];
   await transport.applyTopics(topics.map((t) => catalog.get(t)));
   const { vault } = setup;
@@ -84,7 +89,14 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   const uploads = new GlobalTable<Upload>(TOPIC.uploads, transport, codec, log);
   const partners = new GlobalTable<Partner>(TOPIC.partners, transport, codec, log);
   const agents = new GlobalTable<Agent>(TOPIC.agents, transport, codec, log);
-  await Promise.all([vendorsTable.start(), uploads.start(), partners.start(), agents.start()]);
+  const decisions = new LeadDecisions(transport, codec, log);
+  await Promise.all([
+    vendorsTable.start(),
+    uploads.start(),
+    partners.start(),
+    agents.start(),
+    decisions.start(),
+  ]);
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5000 })
     : null;
@@ -105,12 +117,15 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   if (redis) readiness.push({ name: 'redis', check: () => redis.ping() });
   const { readModels } = setup;
   if (readModels) readiness.push({ name: 'read_models', check: () => readModels.query('SELECT 1') });
+  // Every lead written through the API (vendors, uploads, partners' referrals) passes the vendors' caps.
+  const writer = new RawLeadWriter(transport, codec, vault, openIntakeGate(config, redis));
   const publish = async (topic: string, key: string, value: unknown) => {
     await transport.produce([codec.encode(topic, key, value)]);
   };
   return {
     api: {
-      writer: new RawLeadWriter(transport, codec, vault),
+      writer,
+      decisions,
       recorder: new UploadRecorder(transport, codec),
       uploads,
       vendors,
@@ -130,7 +145,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
       rewards: {
         publish,
         partner: (partnerId) => partners.get(partnerId),
-        leads: new RawLeadWriter(transport, codec, vault),
+        leads: writer,
         reads: readModels ?? null,
       },
       privacy: {
@@ -139,6 +154,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
       },
       limits: {
         batchMaxLeads: config.LEADFLOW_BATCH_MAX_LEADS,
+        syncWaitMs: config.LEADFLOW_SYNC_WAIT_MS,
         rateLimitPerMinute: config.LEADFLOW_RATE_LIMIT_PER_MINUTE,
         uploadMaxBytes: config.LEADFLOW_UPLOAD_MAX_BYTES,
       },
@@ -146,7 +162,13 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     readiness,
     async close() {
       await replays.close();
-      await Promise.all([vendorsTable.stop(), uploads.stop(), partners.stop(), agents.stop()]);
+      await Promise.all([
+        vendorsTable.stop(),
+        uploads.stop(),
+        partners.stop(),
+        agents.stop(),
+        decisions.stop(),
+      ]);
       await redis?.quit().catch(() => undefined);
     },
   };

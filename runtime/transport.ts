@@ -15,6 +15,10 @@ export interface Follower {
   stop(): Promise<void>;
 }
 
+export interface FollowOptions {
+  from?: 'start' | 'end';
+}
+
 export interface TopicInfo {
   name: string;
   partitions: number;
@@ -94,9 +98,14 @@ export interface Transport {
   ): Promise<void>;
   /**
    * Delivers every record of a topic (all partitions) from its start and keeps following it,
-   * without a consumer group's commits: for global tables.
+   * without a consumer group's commits: for global tables. From `end`, only records written after
+   * the call (for waiting on events, not for tables).
    */
-  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower;
+  follow(
+    topic: string,
+    onRecords: (records: RawRecord[]) => void | Promise<void>,
+    options?: FollowOptions,
+  ): Follower;
   /** Storage for the built-in schema registry. */
   schemaLog(): SchemaLog;
   run(processor: Processor<never>, options: RunOptions): Promise<ProcessorRun>;

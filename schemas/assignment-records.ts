@@ -178,4 +178,9 @@ export interface AgentLedger {
   lost: number;
   /** Returns approved (absent in ledgers from before returns: 0); the return rate is returned / accepted. */
   returned?: number;
+  /** The agent's local ISO week and month the counts below are for (absent before agent caps). */
+  week?: string;
+  acceptedInWeek?: number;
+  month?: string;
+  acceptedInMonth?: number;
 }

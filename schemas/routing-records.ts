@@ -117,7 +117,7 @@ export interface RoutableLead {
   partnerId: string | null;
   /** The vendor's campaign. Absent in records written before pricing: null. */
   campaign?: string | null;
-  /** What the vendor is paid for the lead (processors/ledger/pricing.ts); null: no price applies. */
+  /** What the vendor is paid for the lead (processors/ledger/economics.ts); null: no price applies. */
   pricePaidCents?: number | null;
   /** The rule that set it (`rule:<name>`, `vendor-reported`). */
   pricePaidRule?: string | null;

@@ -29,6 +29,7 @@ export const TOPIC = {
   doNotContact: 'contacts.dnc',
   leadsValid: 'leads.valid',
   leadsRejected: 'leads.rejected',
+  leadDecisions: 'lead.decisions',
   leadsEnriched: 'leads.enriched',
   leadsScored: 'leads.scored',
   models: 'models',
@@ -219,6 +220,12 @@ const platformTopics: TopicSpec[] = [
     'assignment-event',
     'Every assignment transition (offered, accepted, expired, escalated, ...), keyed by lead id.',
     { retentionMs: 90 * 24 * 3_600_000 },
+  ),
+  avro(
+    TOPIC.leadDecisions,
+    'lead-decision',
+    'What the pipeline decided about each lead (rejected with reasons, or accepted with its price), keyed by lead id; synchronous submissions wait for it.',
+    { retentionMs: RETENTION.week },
   ),
   avro(
     TOPIC.ledger,

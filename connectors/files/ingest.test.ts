@@ -27,6 +27,7 @@ test('rows go to the writer in batches, one write at a time, with counts and unr
       await new Promise((resolve) => setTimeout(resolve, 5));
       batches.push(leads);
       inFlight -= 1;
+      return [];
     },
   });
   expect(batches.map((b) => b.length)).toEqual([4, 4, 3]);
@@ -53,4 +54,22 @@ test('a failed write stops the ingest with its error', async () => {
       },
     }),
   ).rejects.toThrow('log unavailable');
+});
+
+test('rows kept out by caps are counted and reported by line, and not as written', async () => {
+  const progress = await ingestFile({
+    source: source(`${lines(3)}\nnot json\n${lines(3)}\n`),
+    format: 'ndjson',
+    batchSize: 4,
+    vendorOf: () => 'acme',
+    // The second lead of every batch is over a cap.
+    write: async (leads) =>
+      leads.length > 1 ? [{ index: 1, code: 'cap_reached', message: 'over the cap' }] : [],
+  });
+  expect(progress).toMatchObject({ rowsRead: 7, accepted: 4, unreadable: 1, refused: 2 });
+  expect(progress.problems.map((p) => [p.row, p.code])).toEqual([
+    [4, 'invalid_json'],
+    [2, 'cap_reached'],
+    [7, 'cap_reached'],
+  ]);
 });

@@ -5,6 +5,7 @@
  */
 import { toRawLead } from '../../schemas/raw-lead';
 import type { RawLead } from '../../schemas/lead';
+import type { IntakeRefusal } from '../../schemas/intake-records';
 import type { ColumnMapping } from './mapping';
 import { type FileFormat, readRows, type RowProblem } from './rows';
 import { MAX_LISTED_PROBLEMS, type UploadProgress } from './upload-status';
@@ -15,8 +16,11 @@ export interface IngestOptions {
   mapping?: ColumnMapping;
   /** The vendor a row's lead is recorded for. */
   vendorOf(body: Record<string, unknown>): string;
-  /** Appends leads to leads.raw; resolves once they are durable. */
-  write(leads: RawLead[]): Promise<void>;
+  /**
+   * Appends leads to leads.raw; resolves once they are durable, with the leads kept out by their
+   * vendor's caps or schedule (by index in `leads`) and why.
+   */
+  write(leads: RawLead[]): Promise<readonly ({ index: number } & IntakeRefusal)[]>;
   /** Leads per write. */
   batchSize?: number;
   /** After each durable batch: progress bars, status records. */
@@ -32,7 +36,18 @@ export const DEFAULT_BATCH_SIZE = 500;
 export async function ingestFile(options: IngestOptions): Promise<UploadProgress> {
   const now = options.now ?? Date.now;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const progress = { rowsRead: 0, accepted: 0, unreadable: 0, bytesRead: 0, problems: [] as RowProblem[] };
+  const progress = {
+    rowsRead: 0,
+    accepted: 0,
+    unreadable: 0,
+    refused: 0,
+    bytesRead: 0,
+    problems: [] as RowProblem[],
+  };
+  const report = (problem: RowProblem) => {
+    if (progress.problems.length < MAX_LISTED_PROBLEMS) progress.problems.push(problem);
+    options.onProblem?.(problem);
+  };
   const counted = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       progress.bytesRead += chunk.length;
@@ -42,12 +57,17 @@ export async function ingestFile(options: IngestOptions): Promise<UploadProgress
   // One batch is written while the next one is read and parsed: at most two batches in memory.
   let inFlight: Promise<void> = Promise.resolve();
   let batch: RawLead[] = [];
+  /** The line each lead of the batch came from. */
+  let lines: number[] = [];
   const flush = async () => {
     await inFlight;
-    const leads = batch;
-    batch = [];
-    inFlight = options.write(leads).then(async () => {
-      progress.accepted += leads.length;
+    const [leads, rows] = [batch, lines];
+    [batch, lines] = [[], []];
+    inFlight = options.write(leads).then(async (refused) => {
+      progress.accepted += leads.length - refused.length;
+      progress.refused += refused.length;
+      for (const { index, code, message } of refused)
+        report({ row: rows[index]!, field: '', code, reason: message });
       await options.onProgress?.(snapshot(progress));
     });
     // Awaited before the next write or at the end; this only keeps an early failure from
@@ -62,10 +82,10 @@ export async function ingestFile(options: IngestOptions): Promise<UploadProgress
     progress.rowsRead += 1;
     if ('problem' in row) {
       progress.unreadable += 1;
-      if (progress.problems.length < MAX_LISTED_PROBLEMS) progress.problems.push(row.problem);
-      options.onProblem?.(row.problem);
+      report(row.problem);
       continue;
     }
+    lines.push(row.row);
     batch.push(
       toRawLead(row.body, { vendorId: options.vendorOf(row.body), channel: 'file', receivedAt: now() }),
     );

@@ -5,6 +5,7 @@
  * reading goes on with the next row. Whether a readable row is a good lead is not decided here:
  * that is the validate stage's job, as for leads sent over HTTP.
  */
+import type { IntakeRefusalCode } from '../../schemas/intake-records';
 import { CsvError, parse } from 'csv-parse/sync';
 import { flatten, fromCsvRow } from './format';
 import { decodeUtf8, type Line, splitLines, stripBom } from './lines';
@@ -40,7 +41,8 @@ export interface RowProblem {
   row: number;
   /** Column (CSV) or field (NDJSON) concerned; '' for the row as a whole. */
   field: string;
-  code: UnreadableCode;
+  /** Unreadable, or (a readable row) kept out by its vendor's caps or schedule. */
+  code: UnreadableCode | IntakeRefusalCode;
   reason: string;
 }
 

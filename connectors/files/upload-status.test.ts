@@ -29,7 +29,7 @@ test('an upload lists at most MAX_LISTED_PROBLEMS rows but counts them all', () 
   const problems = Array.from({ length: MAX_LISTED_PROBLEMS + 7 }, (_, i) => problem(i + 2));
   const done = finishUpload(
     upload,
-    { rowsRead: 900, accepted: 393, unreadable: problems.length, bytesRead: 10, problems },
+    { rowsRead: 900, accepted: 393, unreadable: problems.length, refused: 0, bytesRead: 10, problems },
     5,
   );
   expect(done.problems).toHaveLength(MAX_LISTED_PROBLEMS);
@@ -44,7 +44,7 @@ test('an upload lists at most MAX_LISTED_PROBLEMS rows but counts them all', () 
 test('an upload whose receiver stopped reporting shows as interrupted', () => {
   const upload = withProgress(
     startUpload({ uploadId: 'u1', vendorId: null, fileName: 'f.csv', format: 'csv', channel: 'cli', now: 0 }),
-    { rowsRead: 1, accepted: 1, unreadable: 0, bytesRead: 1, problems: [] },
+    { rowsRead: 1, accepted: 1, unreadable: 0, refused: 0, bytesRead: 1, problems: [] },
     1000,
   );
   expect(uploadView(upload, 1000 + STALE_AFTER_MS - 1).state).toBe('receiving');

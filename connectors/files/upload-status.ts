@@ -17,6 +17,8 @@ export interface Upload {
   rowsRead: number;
   accepted: number;
   unreadable: number;
+  /** Readable rows kept out by their vendor's caps or schedule (absent on older records: 0). */
+  refused?: number;
   bytesRead: number;
   error: string | null;
   problems: RowProblem[];
@@ -38,8 +40,9 @@ export interface UploadProgress {
   rowsRead: number;
   accepted: number;
   unreadable: number;
+  refused: number;
   bytesRead: number;
-  /** The first unreadable rows (at most MAX_LISTED_PROBLEMS). */
+  /** The first unreadable or refused rows (at most MAX_LISTED_PROBLEMS). */
   problems: readonly RowProblem[];
 }
 
@@ -61,6 +64,7 @@ export function startUpload(fields: {
     rowsRead: 0,
     accepted: 0,
     unreadable: 0,
+    refused: 0,
     bytesRead: 0,
     error: null,
     problems: [],
@@ -76,6 +80,7 @@ export function withProgress(upload: Upload, progress: UploadProgress, now: numb
     rowsRead: progress.rowsRead,
     accepted: progress.accepted,
     unreadable: progress.unreadable,
+    refused: progress.refused,
     bytesRead: progress.bytesRead,
     problems: progress.problems.slice(0, MAX_LISTED_PROBLEMS),
     updatedAt: now,
@@ -103,6 +108,7 @@ export function uploadView(upload: Upload, now: number) {
     rows_read: upload.rowsRead,
     accepted: upload.accepted,
     unreadable: upload.unreadable,
+    refused: upload.refused ?? 0,
     bytes_read: upload.bytesRead,
     error: upload.error,
     problems_listed: upload.problems.length,
@@ -114,7 +120,7 @@ export function uploadView(upload: Upload, now: number) {
 
 export const REPORT_COLUMNS = ['row', 'field', 'code', 'reason'] as const;
 
-/** The per-row report: one line per unreadable row (row = line number in the file). */
+/** The per-row report: one line per unreadable or refused row (row = line number in the file). */
 export function reportCsv(problems: readonly RowProblem[]): string {
   return stringify(
     problems.map((p) => [p.row, p.field, p.code, p.reason]),

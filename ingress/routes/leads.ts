@@ -4,7 +4,9 @@ import { type Principal, principalOf } from '../auth/access';
 import { SCOPES } from '../auth/tokens';
 import { ApiError, errorResponses } from '../errors';
 import { rawLeadOf } from '../../schemas/raw-lead';
-import type { RawLeadWriter } from '../lead-writer';
+import type { RawLeadWriter, RefusedLead } from '../lead-writer';
+import { INTAKE_REFUSALS } from '../../schemas/intake-records';
+import type { LeadDecisions } from '../lead-decisions';
 import { leadBatchBody, leadBody } from './lead-body';
 
 /**
@@ -17,6 +19,10 @@ export interface LeadReader {
 
 export interface LeadRoutesOptions {
   writer: RawLeadWriter;
+  /** The pipeline's decisions, for submissions that wait for theirs (mode=sync). */
+  decisions: LeadDecisions;
+  /** How long a synchronous submission waits by default (wait_ms overrides, up to 30 s). */
+  syncWaitMs: number;
   batchMaxLeads: number;
   /** Null until the read models are configured: GET then answers 503. */
   reader: LeadReader | null;
@@ -29,11 +35,66 @@ const accepted = z.object({
   status_url: z.string(),
 });
 
+const decided = z.object({
+  lead_id: z.string(),
+  status: z.enum(['accepted', 'rejected']),
+  stage: z
+    .string()
+    .meta({ description: 'The stage that decided: validate, screen-phone, screen-email, enrich or match.' }),
+  reasons: z.array(z.object({ code: z.string(), field: z.string(), message: z.string() })),
+  price_usd: z
+    .number()
+    .nullable()
+    .meta({ description: 'Accepted: what the lead is paid, USD; null when no price applies.' }),
+  status_url: z.string(),
+});
+
+const pending = z.object({
+  lead_id: z.string(),
+  status: z.literal('pending'),
+  status_url: z.string(),
+  note: z.string(),
+});
+
+const submission = z.object({
+  mode: z
+    .enum(['async', 'sync'])
+    .default('async')
+    .meta({ description: 'sync: answer with the pipeline decision (accepted or rejected, reasons, price).' }),
+  wait_ms: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(30_000)
+    .optional()
+    .meta({ description: 'sync: how long to wait for the decision before answering 202 pending.' }),
+});
+
 const acceptedBatch = z.object({
   lead_ids: z.array(z.string()).meta({ description: 'In the order of the leads sent.' }),
-  count: z.number().int(),
+  count: z.number().int().meta({ description: 'Leads written (those sent less those refused).' }),
   status: z.literal('accepted'),
+  refused: z
+    .array(
+      z.object({
+        index: z.number().int(),
+        lead_id: z.string(),
+        code: z.enum(INTAKE_REFUSALS),
+        message: z.string(),
+      }),
+    )
+    .meta({ description: "Leads kept out by their vendor's caps or schedule, by index; not written." }),
 });
+
+/** A single lead kept out by a cap or schedule: 422 with the reason, and nothing written. */
+export function refuseOver(refused: readonly RefusedLead[]): void {
+  const [first] = refused;
+  if (first) {
+    throw new ApiError(422, first.code, first.message, {
+      problems: [{ field: 'source', code: first.code, message: first.message }],
+    });
+  }
+}
 
 const leadId = z.object({
   id: z
@@ -65,10 +126,18 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRoutesOptions> = async (app, 
         summary: 'Submit one lead',
         description:
           'Answers 202 once the lead is durably in leads.raw. Content (phone, email, ZIP, consent) is checked ' +
-          'downstream by validate; rejections carry reasons. Honours Idempotency-Key.',
+          'downstream by validate; rejections carry reasons. With mode=sync, answers 200 with what the ' +
+          'pipeline decided (rejected by an intake stage with its reasons, or accepted with its price) as soon ' +
+          "as it is decided, or 202 pending if that takes longer than wait_ms. A lead over its vendor's cap, " +
+          'or outside its schedule, is refused with 422 cap_reached or outside_schedule. Honours Idempotency-Key.',
         security,
+        querystring: submission,
         body: leadBody,
-        response: { 202: accepted, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+        response: {
+          200: decided,
+          202: z.union([accepted, pending]),
+          ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -77,10 +146,37 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRoutesOptions> = async (app, 
         channel: 'api',
         receivedAt: now(),
       });
-      await options.writer.write([lead]);
-      return reply
-        .code(202)
-        .send({ lead_id: lead.leadId, status: 'accepted', status_url: `/v1/leads/${lead.leadId}` });
+      const statusUrl = `/v1/leads/${lead.leadId}`;
+      if (request.query.mode === 'async') {
+        refuseOver(await options.writer.write([lead]));
+        return reply.code(202).send({ lead_id: lead.leadId, status: 'accepted', status_url: statusUrl });
+      }
+      const waitMs = request.query.wait_ms ?? options.syncWaitMs;
+      // Waiting before writing: the decision cannot come before its waiter.
+      const wait = options.decisions.expect(lead.leadId, waitMs);
+      try {
+        refuseOver(await options.writer.write([lead]));
+      } catch (error) {
+        wait.cancel();
+        throw error;
+      }
+      const decision = await wait.decided;
+      if (!decision) {
+        return reply.code(202).send({
+          lead_id: lead.leadId,
+          status: 'pending',
+          status_url: statusUrl,
+          note: `no decision within ${waitMs} ms: the lead is in the pipeline, its status follows at status_url and by webhook`,
+        });
+      }
+      return reply.code(200).send({
+        lead_id: lead.leadId,
+        status: decision.status,
+        stage: decision.stage,
+        reasons: decision.reasons,
+        price_usd: decision.pricePaidCents === null ? null : decision.pricePaidCents / 100,
+        status_url: statusUrl,
+      });
     },
   );
 
@@ -94,7 +190,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRoutesOptions> = async (app, 
         summary: `Submit up to ${options.batchMaxLeads} leads at once`,
         description:
           'All or nothing: if any lead has a structural problem, none is written and every problem is listed ' +
-          '(fields as leads.<index>.<field>). Honours Idempotency-Key.',
+          "(fields as leads.<index>.<field>). Leads over their vendor's caps or outside its schedule are listed " +
+          'in refused and not written; the first leads of a batch take the last places. Honours Idempotency-Key.',
         security,
         body: leadBatchBody(options.batchMaxLeads),
         response: { 202: acceptedBatch, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
@@ -106,10 +203,18 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRoutesOptions> = async (app, 
       const leads = request.body.leads.map((lead) =>
         rawLeadOf(lead.body, lead.parsed, { vendorId, channel: 'api', receivedAt }),
       );
-      await options.writer.write(leads);
-      return reply
-        .code(202)
-        .send({ lead_ids: leads.map((l) => l.leadId), count: leads.length, status: 'accepted' });
+      const refused = await options.writer.write(leads);
+      return reply.code(202).send({
+        lead_ids: leads.map((l) => l.leadId),
+        count: leads.length - refused.length,
+        status: 'accepted',
+        refused: refused.map(({ index, code, message }) => ({
+          index,
+          lead_id: leads[index]!.leadId,
+          code,
+          message,
+        })),
+      });
     },
   );
 

@@ -5,6 +5,7 @@
  * rewards read models. Payout details never travel or stay: only the method, the last four
  * characters and a SHA-256 fingerprint of the account are kept.
  */
+import { refuseOver } from './leads';
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -191,7 +192,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<RewardsApiDeps> = async (app, 
         body: submission,
         response: {
           202: z.object({ lead_id: z.string(), status: z.literal('submitted'), status_url: z.string() }),
-          ...errorResponses(400, 401, 403, 404, 409),
+          ...errorResponses(400, 401, 403, 404, 409, 422),
         },
       },
     },
@@ -216,7 +217,7 @@ export const partnerRoutes: FastifyPluginAsyncZod<RewardsApiDeps> = async (app, 
           channel: 'partner',
           receivedAt: at,
         });
-        await deps.leads.write([raw]);
+        refuseOver(await deps.leads.write([raw]));
         leadId = raw.leadId;
       }
       await deps.publish(TOPIC.referrals, leadId!, {

@@ -55,6 +55,10 @@ const uploadStatus = z.object({
     .int()
     .meta({ description: 'Rows written to leads.raw (validate may still reject them).' }),
   unreadable: z.number().int().meta({ description: 'Rows skipped as unreadable; see report.csv.' }),
+  refused: z
+    .number()
+    .int()
+    .meta({ description: "Readable rows kept out by the vendor's caps or schedule; see report.csv." }),
   bytes_read: z.number().int(),
   error: z.string().nullable(),
   problems_listed: z.number().int(),
@@ -130,7 +134,14 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (a
       });
       await options.recorder.record(upload);
       const recordProgress = options.recorder.throttled(1000);
-      let progress: UploadProgress = { rowsRead: 0, accepted: 0, unreadable: 0, bytesRead: 0, problems: [] };
+      let progress: UploadProgress = {
+        rowsRead: 0,
+        accepted: 0,
+        unreadable: 0,
+        refused: 0,
+        bytesRead: 0,
+        problems: [],
+      };
       try {
         progress = await ingestFile({
           source: part.file,

@@ -3,7 +3,7 @@ import type { Agent, AgentPerformance, LeadMatched } from '../../schemas/routing
 import { parseRoutingConfig, type RoutingConfig } from '../match/routing-config';
 import { testAgent, testMatched, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 import { type AssignPorts, InvalidResponseError, onMatched, onResponse, onTimer } from './assign';
-import { DEFAULT_PRICING_CONFIG, parsePricingConfig, type PricingConfig } from '../ledger/pricing';
+import { DEFAULT_ECONOMICS_CONFIG, parseEconomicsConfig, type EconomicsConfig } from '../ledger/economics';
 import type {
   AgentLedger,
   AgentResponse,
@@ -29,7 +29,7 @@ class Router {
       'defaults: { offerTimeoutSeconds: 300, staleAfterMinutes: 60 }',
     ),
     public now = WEDNESDAY_10AM_PACIFIC,
-    readonly pricing: PricingConfig = DEFAULT_PRICING_CONFIG,
+    readonly economics: EconomicsConfig = DEFAULT_ECONOMICS_CONFIG,
   ) {
     this.agents = new Map(agents.map((a) => [a.agentId, a]));
   }
@@ -38,7 +38,7 @@ class Router {
     return {
       now: this.now,
       config: this.config,
-      pricing: this.pricing,
+      economics: this.economics,
       // Copies, as the processor's stores hand out: a change not written back with put is lost.
       leads: {
         get: (k) => structuredClone(this.leads.get(k)),
@@ -412,7 +412,7 @@ describe('assign: outcomes and the work window', () => {
 });
 
 describe('assign: the price charged', () => {
-  const pricing = parsePricingConfig(`
+  const pricing = parseEconomicsConfig(`
 charged:
   defaultPlan: by-score
   plans:
@@ -452,7 +452,7 @@ charged:
 });
 
 describe('assign: returns', () => {
-  const pricing = parsePricingConfig(`
+  const pricing = parseEconomicsConfig(`
 charged: { defaultPlan: flat, plans: { flat: { fixedCents: 4000 } } }
 returns: { windowHours: 48, autoApprove: [bad_phone], maxReturnRate: 0.2, minAcceptedForRate: 10 }
 `);
@@ -539,6 +539,34 @@ returns: { windowHours: 48, autoApprove: [bad_phone], maxReturnRate: 0.2, minAcc
     expect(() => router.respond('L1', 'return', { reason: 'bad_phone', agentId: 'b' })).toThrow(
       InvalidResponseError,
     );
+  });
+});
+
+describe('assign: weekly and monthly caps', () => {
+  test("an agent at its weekly cap is passed over until the agent's next local week", () => {
+    const economics = parseEconomicsConfig('caps: { agents: { a: { weekly: 2 } } }');
+    const router = new Router(agents('a', 'b'), undefined, undefined, economics);
+    for (const leadId of ['L1', 'L2']) {
+      router.matched(testMatched(leadId, 'west', ['a', 'b'], router.now));
+      router.respond(leadId, 'accept');
+    }
+    expect(router.ledgers.get('a')).toMatchObject({ acceptedInWeek: 2, acceptedInMonth: 2 });
+    router.matched(testMatched('L3', 'west', ['a', 'b'], router.now));
+    expect(router.types('L3')).toEqual(['offered:b']);
+    // An open offer holds a place: with one accepted, a second open offer waits for the first.
+    const monthly = new Router(
+      agents('a'),
+      undefined,
+      undefined,
+      parseEconomicsConfig('caps: { agents: { a: { monthly: 1 } } }'),
+    );
+    monthly.matched(testMatched('M1', 'west', ['a'], monthly.now));
+    monthly.matched(testMatched('M2', 'west', ['a'], monthly.now));
+    expect(monthly.types()).toEqual(['offered:a', 'waiting']);
+    // Next Monday (the router's clock is a Wednesday) the week starts again.
+    router.wait(5 * 24 * 60 * MINUTE);
+    router.matched(testMatched('L4', 'west', ['a'], router.now));
+    expect(router.types('L4')).toEqual(['offered:a']);
   });
 });
 

@@ -8,14 +8,16 @@
  *
  * Capacity is exact because (a) a group's ledgers live in one task and every decision that touches
  * them is a step of that task, committed with its outputs; (b) an open offer holds a place against
- * both caps; (c) a lead already in state is never offered again, so a replayed leads.matched record
- * or response changes nothing (match routes a lead to a group once; only a later routing of a lead
+ * every cap (daily, concurrent, and the weekly and monthly caps of the economics file); (c) a lead
+ * already in state is never offered again, so a replayed leads.matched record or response changes
+ * nothing (match routes a lead to a group once; only a later routing of a lead
  * known here as unroutable takes its state over); (d) a ledger's counts move only with a transition
  * of one lead's own state (an offer opened or closed, an accepted lead taken up or released), which
  * happens once.
  */
 import { checkEligibility } from '../match/eligibility';
-import { localDay } from '../match/hours';
+import { localDay, localPeriods } from '../match/hours';
+import { agentPeriodRoom } from '../ledger/caps';
 import type { Agent, AgentPerformance, Candidate, LeadMatched } from '../../schemas/routing-records';
 import {
   type Escalation,
@@ -37,7 +39,7 @@ import {
 } from '../../schemas/assignment-records';
 import { choose, type Contender } from './strategies';
 import { decideReturn, isReturnReason } from './returns';
-import { priceCharged, type PricingConfig } from '../ledger/pricing';
+import { priceCharged, type EconomicsConfig } from '../ledger/economics';
 
 export interface Table<V> {
   get(key: string): V | undefined;
@@ -48,7 +50,7 @@ export interface Table<V> {
 export interface AssignPorts {
   now: number;
   config: RoutingConfig;
-  pricing: PricingConfig;
+  economics: EconomicsConfig;
   leads: Table<LeadAssignment>;
   ledgers: Table<AgentLedger>;
   /** Current agent profiles. */
@@ -290,7 +292,7 @@ function onReturn(p: AssignPorts, state: LeadAssignment, response: AgentResponse
   if (state.returned) return 'duplicate';
   const reason = response.reason ?? '';
   const ledger = ledgerOf(p, response.agentId, state.group!);
-  const decision = decideReturn(p.pricing.returns, {
+  const decision = decideReturn(p.economics.returns, {
     reason,
     acceptedAt: accepted.respondedAt ?? state.matchedAt,
     now: p.now,
@@ -416,6 +418,13 @@ function accept(p: AssignPorts, state: LeadAssignment, offer: Offer): void {
     ledger.acceptedOnDay = 0;
   }
   ledger.acceptedOnDay += 1;
+  if (agent) {
+    const { week, month } = localPeriods(p.now, agent.workingHours.timeZone);
+    ledger.acceptedInWeek = (ledger.week === week ? (ledger.acceptedInWeek ?? 0) : 0) + 1;
+    ledger.acceptedInMonth = (ledger.month === month ? (ledger.acceptedInMonth ?? 0) : 0) + 1;
+    ledger.week = week;
+    ledger.month = month;
+  }
   ledger.accepted += 1;
   ledger.answered += 1;
   ledger.answerMsTotal += p.now - offer.offeredAt;
@@ -423,7 +432,7 @@ function accept(p: AssignPorts, state: LeadAssignment, offer: Offer): void {
   state.status = 'accepted';
   state.agentId = offer.agentId;
   // Priced at the acceptance, by the agent's plan and VIP tier as they are then.
-  state.charge = priceCharged(p.pricing, {
+  state.charge = priceCharged(p.economics, {
     agentId: offer.agentId,
     routingGroup: state.group,
     vipTier: agent?.vipTier ?? null,
@@ -489,6 +498,16 @@ function groupLeads(p: AssignPorts, state: LeadAssignment): string[] {
   return leads.sort();
 }
 
+/** Offers the agent can still take this local week and month under its caps (economics file). */
+function periodRoom(p: AssignPorts, ledger: AgentLedger, agent: Agent): number {
+  const { week, month } = localPeriods(p.now, agent.workingHours.timeZone);
+  return agentPeriodRoom(p.economics, agent, {
+    weekly: ledger.week === week ? (ledger.acceptedInWeek ?? 0) : 0,
+    monthly: ledger.month === month ? (ledger.acceptedInMonth ?? 0) : 0,
+    open: ledger.open,
+  });
+}
+
 /**
  * Offers the lead to the next agent the strategy picks among the ready ones; waits when the
  * remaining candidates are busy or off shift; escalates when none are left.
@@ -510,7 +529,7 @@ function advance(p: AssignPorts, state: LeadAssignment): void {
         continue;
       }
       const ledger = ledgerOf(p, agent.agentId, state.group);
-      if (capacityLeft(ledger, agent, p.now) <= 0) {
+      if (Math.min(capacityLeft(ledger, agent, p.now), periodRoom(p, ledger, agent)) <= 0) {
         busy = true;
         wakeAt = Math.min(wakeAt, p.now + settings.capacityRetrySeconds * 1000);
         continue;

@@ -33,7 +33,7 @@ import { scoreLead } from '../score/score';
 import { DEFAULT_CONSENT_MAX_AGE_DAYS, validateLead } from '../validate/rules';
 import { assignProcessor } from './processor';
 import { ledgerProcessor } from '../ledger/processor';
-import { parsePricingConfig } from '../ledger/pricing';
+import { parseEconomicsConfig } from '../ledger/economics';
 import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { AgentResponse, AssignmentEvent } from '../../schemas/assignment-records';
 
@@ -123,7 +123,7 @@ defaults:
   weights: { specialisation: 0, distance: 0, conversion: 0, responseTime: 0, acceptance: 0, load: 0,
              tierFit: 0, vip: 1, referral: 0, team: 0, similarSuccess: 0 }
 `);
-        const pricing = parsePricingConfig(`
+        const pricing = parseEconomicsConfig(`
 paid: { rules: [{ name: acme, vendor: acme-leads, priceCents: 2600 }] }
 charged:
   defaultPlan: vip

@@ -2,7 +2,7 @@ import { defineProcessor, type ProcessorContext } from '../../runtime/processor'
 import { TOPIC } from '../../topics/platform';
 import type { Agent, LeadMatched } from '../../schemas/routing-records';
 import type { RoutingConfig } from '../match/routing-config';
-import { DEFAULT_PRICING_CONFIG, type PricingConfig } from '../ledger/pricing';
+import { DEFAULT_ECONOMICS_CONFIG, type EconomicsConfig } from '../ledger/economics';
 import type { AgentTier } from '../../schemas/reward-records';
 import { withTierBenefits } from '../reward/tiers';
 import { type AssignPorts, onMatched, onResponse, onTimer, type Table } from './assign';
@@ -21,7 +21,7 @@ function table<V>(ctx: ProcessorContext, name: string): Table<V> {
   };
 }
 
-function ports(ctx: ProcessorContext, config: RoutingConfig, pricing: PricingConfig): AssignPorts {
+function ports(ctx: ProcessorContext, config: RoutingConfig, economics: EconomicsConfig): AssignPorts {
   const agents = ctx.global<Agent>(TOPIC.agents);
   const tiers = ctx.global<AgentTier>(TOPIC.agentTiers);
   // A VIP tier's daily cap bonus raises the agent's daily capacity here, where capacity is kept.
@@ -32,7 +32,7 @@ function ports(ctx: ProcessorContext, config: RoutingConfig, pricing: PricingCon
   return {
     now: ctx.now(),
     config,
-    pricing,
+    economics,
     leads: table<LeadAssignment>(ctx, 'leads'),
     ledgers: table<AgentLedger>(ctx, 'ledgers'),
     agent,
@@ -52,7 +52,10 @@ function ports(ctx: ProcessorContext, config: RoutingConfig, pricing: PricingCon
  * every agent's capacity exact, and prices each acceptance for the agent (its events carry the
  * price charged). Keyed by routing group, so one task owns a group's ledgers.
  */
-export const assignProcessor = (config: RoutingConfig, pricing: PricingConfig = DEFAULT_PRICING_CONFIG) =>
+export const assignProcessor = (
+  config: RoutingConfig,
+  economics: EconomicsConfig = DEFAULT_ECONOMICS_CONFIG,
+) =>
   defineProcessor<LeadMatched | AgentResponse>({
     name: 'assign',
     inputs: [TOPIC.leadsMatched, TOPIC.agentResponses],
@@ -63,16 +66,16 @@ export const assignProcessor = (config: RoutingConfig, pricing: PricingConfig = 
     globals: [TOPIC.agents, TOPIC.agentTiers],
     process(record, ctx) {
       if (record.topic === TOPIC.agentResponses) {
-        onResponse(ports(ctx, config, pricing), record.value as AgentResponse);
+        onResponse(ports(ctx, config, economics), record.value as AgentResponse);
         return;
       }
       const matched = record.value as LeadMatched;
-      const result = onMatched(ports(ctx, config, pricing), matched);
+      const result = onMatched(ports(ctx, config, economics), matched);
       if (result !== 'handled') {
         ctx.log.info({ leadId: matched.leadId, result }, 'matched lead ignored: already handled or too old');
       }
     },
     onTimer(timer, ctx) {
-      onTimer(ports(ctx, config, pricing), timer.key);
+      onTimer(ports(ctx, config, economics), timer.key);
     },
   });

@@ -1,4 +1,4 @@
-import { DEFAULT_RETURN_POLICY } from '../ledger/pricing';
+import { DEFAULT_RETURN_POLICY } from '../ledger/economics';
 import { decideReturn, type ReturnFacts } from './returns';
 
 const HOUR = 3_600_000;

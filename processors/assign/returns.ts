@@ -5,7 +5,7 @@
  * the rest wait for a person (approve_return / deny_return).
  */
 import { RETURN_REASONS, type Outcome, type ReturnReason } from '../../schemas/assignment-records';
-import type { ReturnPolicy } from '../ledger/pricing';
+import type { ReturnPolicy } from '../ledger/economics';
 
 export interface ReturnFacts {
   reason: string;

@@ -1,3 +1,4 @@
+import { rejectLead } from '../common/decisions';
 import { RetryableError } from '../../runtime/errors';
 import { defineProcessor } from '../../runtime/processor';
 import type { ConsentChecker, ConsentVerification, ValidLead } from '../../schemas/lead';
@@ -35,7 +36,9 @@ export const enrichProcessor = (settings: EnrichSettings) =>
   defineProcessor<ValidLead>({
     name: 'enrich',
     inputs: [TOPIC.leadsValid],
-    outputs: settings.consent ? [TOPIC.leadsEnriched, TOPIC.leadsRejected] : [TOPIC.leadsEnriched],
+    outputs: settings.consent
+      ? [TOPIC.leadsEnriched, TOPIC.leadsRejected, TOPIC.leadDecisions]
+      : [TOPIC.leadsEnriched],
     ...(settings.consent ? { retryLaterMs: settings.holdRoundsMs ?? CONSENT_HOLD_ROUNDS_MS } : {}),
     async process(record, ctx) {
       const valid = record.value;
@@ -46,11 +49,7 @@ export const enrichProcessor = (settings: EnrichSettings) =>
           'consent.certificateId',
           `the ${consentVerification.provider} certificate is ${consentVerification.verdict.replace('_', ' ')}: ${consentVerification.reasons.join('; ')}`,
         );
-        ctx.emit(
-          TOPIC.leadsRejected,
-          valid.leadId,
-          rejectedValidLead(valid, [refused], { now: ctx.now(), stage: 'enrich' }),
-        );
+        rejectLead(ctx, rejectedValidLead(valid, [refused], { now: ctx.now(), stage: 'enrich' }));
         return;
       }
       ctx.emit(TOPIC.leadsEnriched, record.key, enrichLead(valid, ctx.now(), { consentVerification }));

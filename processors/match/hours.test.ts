@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { availability, localDay, parseClock } from './hours';
+import { availability, localDay, localPeriods, parseClock } from './hours';
 import type { WorkingHours } from '../../schemas/routing-records';
 
 const weekdays9to5 = (timeZone: string): WorkingHours => ({
@@ -95,5 +95,24 @@ describe('working hours', () => {
     expect(parseClock('09:30')).toBe(570);
     expect(parseClock('24:00')).toBeNull();
     expect(parseClock('9:30')).toBeNull();
+  });
+});
+
+describe('local periods', () => {
+  it('counts days, ISO weeks and months in the zone, across year ends', () => {
+    // 2026-01-01 03:00 UTC is still 2025-12-31 in New York; ISO week 1 of 2026 starts 2025-12-29.
+    expect(localPeriods(Date.UTC(2026, 0, 1, 3), 'America/New_York')).toEqual({
+      day: '2025-12-31',
+      week: '2026-W01',
+      month: '2025-12',
+    });
+    expect(localPeriods(Date.UTC(2026, 0, 1, 3), 'UTC')).toEqual({
+      day: '2026-01-01',
+      week: '2026-W01',
+      month: '2026-01',
+    });
+    // 2027-01-01 is a Friday: it belongs to the last week of 2026 (W53).
+    expect(localPeriods(Date.UTC(2027, 0, 1, 12), 'UTC').week).toBe('2026-W53');
+    expect(localPeriods(Date.UTC(2026, 11, 7, 12), 'UTC').week).toBe('2026-W50');
   });
 });

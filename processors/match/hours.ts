@@ -113,3 +113,20 @@ export function localDay(now: number, timeZone: string): string {
   const p = wallClock(now, timeZone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
+
+/**
+ * The local periods a count in `timeZone` falls in: day (YYYY-MM-DD), ISO week (YYYY-Www, weeks
+ * start on Monday and belong to the year of their Thursday) and month (YYYY-MM).
+ */
+export function localPeriods(now: number, timeZone: string): { day: string; week: string; month: string } {
+  const p = wallClock(now, timeZone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const thursday = new Date(Date.UTC(p.year, p.month - 1, p.day + 4 - p.weekday));
+  const weekYear = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(weekYear, 0, 1)) / (7 * 86_400_000)) + 1;
+  return {
+    day: `${p.year}-${pad(p.month)}-${pad(p.day)}`,
+    week: `${weekYear}-W${pad(week)}`,
+    month: `${p.year}-${pad(p.month)}`,
+  };
+}

@@ -1,3 +1,4 @@
+import { acceptedDecision } from '../common/decisions';
 import { defineProcessor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import { DAY_MS } from '../common/dates';
@@ -8,7 +9,7 @@ import { type AgentTables, matchLead } from './match';
 import type { Agent, AgentFeatures, AgentPerformance } from '../../schemas/routing-records';
 import { routableLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
-import { DEFAULT_PRICING_CONFIG, type PricingConfig } from '../ledger/pricing';
+import { DEFAULT_ECONOMICS_CONFIG, type EconomicsConfig } from '../ledger/economics';
 import { decideRouting, type LeadRouting } from './routing-memory';
 
 /**
@@ -18,11 +19,14 @@ import { decideRouting, type LeadRouting } from './routing-memory';
  * Remembers where each lead went (routing-memory.ts), so a lead is offered by one assign task only.
  * Prices each lead for its vendor on the way (the routable lead carries the price paid).
  */
-export const matchProcessor = (config: RoutingConfig, pricing: PricingConfig = DEFAULT_PRICING_CONFIG) =>
+export const matchProcessor = (
+  config: RoutingConfig,
+  economics: EconomicsConfig = DEFAULT_ECONOMICS_CONFIG,
+) =>
   defineProcessor<ScoredLead>({
     name: 'match',
     inputs: [TOPIC.leadsScored],
-    outputs: [TOPIC.leadsMatched],
+    outputs: [TOPIC.leadsMatched, TOPIC.leadDecisions],
     stores: ['routings'],
     replayRefused:
       'its routing memory belongs to the live stage, so a replay would route leads again; replay score to re-route leads that were unroutable',
@@ -41,7 +45,7 @@ export const matchProcessor = (config: RoutingConfig, pricing: PricingConfig = D
         performance: (agentId) => performance.get(agentId),
         priorityBoost: (agentId) => tiers.get(agentId)?.priorityBoost,
       };
-      const lead = routableLead(record.value, pricing);
+      const lead = routableLead(record.value, economics);
       const routings = ctx.store<LeadRouting>('routings');
       const decision = decideRouting(routings.get(lead.leadId), lead, ctx.now(), config.retentionDays, () =>
         matchLead(lead, tables, config, ctx.now()),
@@ -54,6 +58,9 @@ export const matchProcessor = (config: RoutingConfig, pricing: PricingConfig = D
       routings.put(lead.leadId, routing);
       ctx.schedule(routing.matchedAt + config.retentionDays * DAY_MS, lead.leadId);
       ctx.emit(TOPIC.leadsMatched, matched.routingGroup ?? matched.leadId, matched);
+      // Once per lead, with its first routing: a later routing of an unroutable lead decides nothing new.
+      if (routing.generation === 1)
+        ctx.emit(TOPIC.leadDecisions, lead.leadId, acceptedDecision(lead, ctx.now()));
     },
     onTimer(timer, ctx) {
       ctx.store('routings').delete(timer.key);

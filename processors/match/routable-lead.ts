@@ -1,6 +1,6 @@
 import type { ScoredLead } from '../../schemas/score-records';
 import type { RoutableLead } from '../../schemas/routing-records';
-import { pricePaid, type PricingConfig } from '../ledger/pricing';
+import { pricePaid, type EconomicsConfig } from '../ledger/economics';
 
 /**
  * Vendors pass the language and the referral partner as extra fields (`language`, `partnerId`);
@@ -22,15 +22,15 @@ function extraString(extra: Record<string, string>, key: string): string | null 
  * change to that schema changes this function and nothing else in routing. The line is the
  * classifier's (it corrects vendors' lines, e.g. "auto" with only home details), and so is the
  * line the vendor's price is looked up by. match prices the lead here, once, and the price travels
- * with it to assign and the ledger, so every record of the lead agrees on it; without `pricing`
+ * with it to assign and the ledger, so every record of the lead agrees on it; without `economics`
  * (the graph's view of a lead) it carries no price.
  */
-export function routableLead(scored: ScoredLead, pricing?: PricingConfig): RoutableLead {
+export function routableLead(scored: ScoredLead, economics?: EconomicsConfig): RoutableLead {
   const language = extraString(scored.lead.extra, 'language');
   const campaign = scored.lead.source.campaign;
   const paid =
-    pricing &&
-    pricePaid(pricing, {
+    economics &&
+    pricePaid(economics, {
       vendorId: scored.vendorId,
       campaign,
       line: scored.classification.line,

@@ -1,3 +1,4 @@
+import { rejectLead } from '../common/decisions';
 import { defineProcessor } from '../../runtime/processor';
 import type { RawLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
@@ -20,7 +21,7 @@ export const validateProcessor = (settings: ValidateSettings) =>
   defineProcessor<RawLead>({
     name: 'validate',
     inputs: [TOPIC.leadsRaw],
-    outputs: [TOPIC.leadsByPhone, TOPIC.leadsRejected],
+    outputs: [TOPIC.leadsByPhone, TOPIC.leadsRejected, TOPIC.leadDecisions],
     process(record, ctx) {
       const raw = record.value;
       // A tombstone is meaningless on leads.raw: dead-lettered with this reason.
@@ -30,8 +31,7 @@ export const validateProcessor = (settings: ValidateSettings) =>
         consentMaxAgeDays: settings.consentMaxAgeDays,
       });
       if (result.status === 'rejected') {
-        const rejected = rejectedLead(raw, result.reasons, { now: ctx.now(), warnings: result.warnings });
-        ctx.emit(TOPIC.leadsRejected, raw.leadId, rejected);
+        rejectLead(ctx, rejectedLead(raw, result.reasons, { now: ctx.now(), warnings: result.warnings }));
         return;
       }
       ctx.emit(TOPIC.leadsByPhone, identityKey('phone', result.lead.identities.phone, settings.blind), {

@@ -1,3 +1,4 @@
+import { rejectLead } from '../common/decisions';
 import { defineProcessor } from '../../runtime/processor';
 import type { Reason, ValidLead } from '../../schemas/lead';
 import { TOPIC } from '../../topics/platform';
@@ -118,7 +119,7 @@ function contactScreen(definition: ScreenDefinition) {
   return defineProcessor<ValidLead | DoNotContact | null>({
     name: definition.name,
     inputs: [definition.input, TOPIC.doNotContact],
-    outputs: [definition.next.topic, TOPIC.leadsRejected],
+    outputs: [definition.next.topic, TOPIC.leadsRejected, TOPIC.leadDecisions],
     stores: ['do-not-contact', 'seen'],
     // The runtime keeps the list from its topic, which is also its changelog.
     tables: { 'do-not-contact': TOPIC.doNotContact },
@@ -133,11 +134,7 @@ function contactScreen(definition: ScreenDefinition) {
         windowMs,
       );
       if (reason) {
-        ctx.emit(
-          TOPIC.leadsRejected,
-          lead.leadId,
-          rejectedValidLead(lead, [reason], { now: ctx.now(), stage: definition.name }),
-        );
+        rejectLead(ctx, rejectedValidLead(lead, [reason], { now: ctx.now(), stage: definition.name }));
         return;
       }
       if (!isLeadOnlyKey(record.key)) {

@@ -6,6 +6,7 @@
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { DEFAULT_REWARDS_CONFIG } from '../../processors/reward/config';
 import { dayOf } from '../../processors/reward/periods';
+import { localPeriods } from '../../processors/match/hours';
 import type { RewardEvent } from '../../schemas/reward-records';
 import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { RecordCodec } from '../../runtime/codec';
@@ -28,6 +29,8 @@ export function terminalStateOf(event: AssignmentEvent): TerminalState | null {
 /** Every lead the source wrote, as the topics tell it. */
 export interface TopicFacts {
   rawLeadIds: string[];
+  /** Each raw lead's vendor and when it was received. */
+  rawLeads: { vendorId: string; receivedAt: number }[];
   rejected: RejectedLead[];
   scoredLeadIds: Set<string>;
   assignments: AssignmentEvent[];
@@ -54,7 +57,13 @@ export async function readTopicFacts(transport: Transport, codec: RecordCodec): 
   let leadEventRecords = 0;
   for (const topic of LEAD_EVENT_TOPICS) leadEventRecords += (await transport.read(topic)).length;
   return {
-    rawLeadIds: (await values<{ leadId: string }>(TOPIC.leadsRaw)).map((l) => l.leadId),
+    ...(await (async () => {
+      const raw = await values<{ leadId: string; vendorId: string; receivedAt: number }>(TOPIC.leadsRaw);
+      return {
+        rawLeadIds: raw.map((l) => l.leadId),
+        rawLeads: raw.map(({ vendorId, receivedAt }) => ({ vendorId, receivedAt })),
+      };
+    })()),
     rejected: await values<RejectedLead>(TOPIC.leadsRejected),
     scoredLeadIds: new Set((await values<{ leadId: string }>(TOPIC.leadsScored)).map((l) => l.leadId)),
     assignments: await values<AssignmentEvent>(TOPIC.assignments),
@@ -192,6 +201,50 @@ function ledgerViolations(facts: TopicFacts): string[] {
         `no ${kind} entry is due: the run did not exercise the ${kind === 'revenue' ? 'price charged' : 'returns'}`,
       );
     }
+  }
+  return violations;
+}
+
+/** The caps a run holds: one vendor's daily intake and some agents' weekly acceptances. */
+export interface RunCaps {
+  vendor: string;
+  daily: number;
+  agentWeekly: Record<string, number>;
+}
+
+const isoWeek = (at: number) => localPeriods(at, 'UTC').week;
+
+/**
+ * Every cap held, and was reached (the run tested it): the vendor's leads on leads.raw per UTC day,
+ * with the rest refused at ingress, and each capped agent's acceptances per week (the agents of
+ * the run work in UTC), whatever was killed meanwhile.
+ */
+export function capViolations(facts: TopicFacts, caps: RunCaps, refusedVendors: readonly string[]): string[] {
+  const violations: string[] = [];
+  const perDay = countBy(
+    facts.rawLeads.filter((l) => l.vendorId === caps.vendor),
+    (l) => dayOf(l.receivedAt),
+  );
+  for (const [day, n] of perDay) {
+    if (n > caps.daily)
+      violations.push(`${caps.vendor} has ${n} leads on ${day}, over its daily cap of ${caps.daily}`);
+  }
+  const refused = refusedVendors.filter((vendor) => vendor === caps.vendor).length;
+  if (refused === 0 || refused !== refusedVendors.length) {
+    violations.push(
+      `ingress refused ${refused} leads of ${caps.vendor} and ${refusedVendors.length - refused} others`,
+    );
+  }
+  const accepted = countBy(
+    facts.assignments.filter((e) => e.type === 'accepted' && e.agentId! in caps.agentWeekly),
+    (e) => `${e.agentId}/${isoWeek(e.at)}`,
+  );
+  for (const [agentId, weekly] of Object.entries(caps.agentWeekly)) {
+    const weeks = [...accepted].filter(([key]) => key.startsWith(`${agentId}/`));
+    for (const [key, n] of weeks)
+      if (n > weekly) violations.push(`${key} accepted ${n} leads, over ${weekly}`);
+    if (!weeks.some(([, n]) => n === weekly))
+      violations.push(`${agentId} never reached its weekly cap of ${weekly}`);
   }
   return violations;
 }

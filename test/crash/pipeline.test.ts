@@ -24,7 +24,10 @@ import { toRawLead } from '../../schemas/raw-lead';
 import { RawLeadWriter } from '../../ingress/lead-writer';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { topology } from '../../app/topology';
-import { DEMO_PRICING_YAML } from '../../tools/demo-pricing';
+import { DEMO_ECONOMICS_YAML } from '../../tools/demo-economics';
+import { IntakeGate } from '../../ingress/caps/gate';
+import { MemoryCapCounters } from '../../ingress/caps/counters';
+import { loadEconomicsConfig } from '../../processors/ledger/economics';
 import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';
 import { createRegistry, createTransport } from '../../app/transport';
@@ -47,9 +50,11 @@ import {
   schemaRegistryUrl,
 } from '../support/services';
 import {
+  capViolations,
   graphAgainstTopics,
   postgresAgainstTopics,
   readTopicFacts,
+  type RunCaps,
   terminalStateOf,
   FACT_TOPICS,
   type TopicFacts,
@@ -153,10 +158,26 @@ async function openRun(label: string) {
     LEADFLOW_PRIVACY_KEY: randomBytes(32).toString('base64'),
     LEADFLOW_DATA_DIR: dir,
     LEADFLOW_GRAPH_JOB_INTERVAL_MS: '10000',
-    LEADFLOW_PRICING_CONFIG: path.join(dir, 'pricing.yaml'),
+    LEADFLOW_ECONOMICS_CONFIG: path.join(dir, 'economics.yaml'),
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
   };
-  fs.writeFileSync(env.LEADFLOW_PRICING_CONFIG, DEMO_PRICING_YAML);
+  const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
+  // The demo's prices and returns, and caps to hold: one vendor's daily intake, two agents' weeks.
+  const caps: RunCaps = {
+    vendor: 'summit-commercial',
+    daily: 40,
+    agentWeekly: Object.fromEntries(agentIds.slice(0, 2).map((agentId) => [agentId, 15])),
+  };
+  fs.writeFileSync(
+    env.LEADFLOW_ECONOMICS_CONFIG,
+    `${DEMO_ECONOMICS_YAML}
+caps:
+  vendors: [{ vendor: ${caps.vendor}, daily: ${caps.daily} }]
+  agents: { ${Object.entries(caps.agentWeekly)
+    .map(([agentId, weekly]) => `${agentId}: { weekly: ${weekly} }`)
+    .join(', ')} }
+`,
+  );
   const config = loadConfig(env);
   const log = createLogger('warn');
   const transport = createTransport(config, log);
@@ -173,7 +194,6 @@ async function openRun(label: string) {
   const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
   await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
 
-  const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
   await transport.produce(
     agentIds.map((agentId, i) =>
       codec.encode(TOPIC.agents, agentId, anywhereAgent(agentId, i % 2 === 0 ? 'west' : 'east')),
@@ -189,6 +209,8 @@ async function openRun(label: string) {
   });
   const bodies = generateLeads({ count: SETTING.leads, seed: id }).leads;
   const sent: string[] = [];
+  /** The vendor of each lead the gate kept out. */
+  const refusedVendors: string[] = [];
 
   const diagnostics = (facts?: TopicFacts) =>
     [
@@ -203,7 +225,12 @@ async function openRun(label: string) {
     fleet,
     finalLeads: () => finals.count,
     sendLeads() {
-      const writer = new RawLeadWriter(transport, codec, vault);
+      // Ingress's gate, counting in this process: the run's only writer.
+      const gate = new IntakeGate(
+        loadEconomicsConfig(env.LEADFLOW_ECONOMICS_CONFIG),
+        new MemoryCapCounters(),
+      );
+      const writer = new RawLeadWriter(transport, codec, vault, gate);
       const source = { sent: 0, done: false, paused: false, finished: Promise.resolve() };
       source.finished = (async () => {
         const startedAt = Date.now();
@@ -228,8 +255,11 @@ async function openRun(label: string) {
               }),
             );
           }
-          await writer.write(chunk);
-          sent.push(...chunk.map((lead) => lead.leadId));
+          const refused = new Set((await writer.write(chunk)).map((r) => r.index));
+          for (const [index, lead] of chunk.entries()) {
+            if (refused.has(index)) refusedVendors.push(lead.vendorId);
+            else sent.push(lead.leadId);
+          }
           source.sent = sent.length;
         }
         source.done = true;
@@ -276,7 +306,7 @@ async function openRun(label: string) {
         sinks = await sinkCounts(database, graph, read.facts);
       }
       const { facts } = read;
-      const violations = topicViolations(sent, facts);
+      const violations = [...topicViolations(sent, facts), ...capViolations(facts, caps, refusedVendors)];
       if (violations.length > 0) throw new Error(`${violations.join('\n')}\n${diagnostics(facts)}`);
       if (!sinks.agree) {
         throw new Error(

@@ -54,6 +54,7 @@ async function ingest(source: AsyncIterable<Buffer>, format: 'csv' | 'ndjson' = 
     vendorOf: () => 'acme',
     write: async (leads: RawLead[]) => {
       landed += leads.length;
+      return [];
     },
     // progress.problems lists the first few hundred; this sees every one.
     onProblem: (problem) => problems.push(problem),

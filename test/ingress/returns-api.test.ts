@@ -6,7 +6,7 @@
  */
 import { issueToken, type Role, SCOPES } from '../../ingress/auth/tokens';
 import { assignProcessor } from '../../processors/assign/processor';
-import { parsePricingConfig } from '../../processors/ledger/pricing';
+import { parseEconomicsConfig } from '../../processors/ledger/economics';
 import { ledgerProcessor } from '../../processors/ledger/processor';
 import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
 import { Pipeline } from '../../runtime/pipeline';
@@ -27,7 +27,7 @@ afterAll(() => removePgliteTemplate());
 const as = (role: Role, subject: string, scopes: string[] = []) =>
   bearer(issueToken(JWT_SECRET, { subject, role, scopes, ttlSeconds: 600 }));
 
-const pricing = parsePricingConfig(`
+const pricing = parseEconomicsConfig(`
 charged: { defaultPlan: flat, plans: { flat: { fixedCents: 4000 } } }
 returns: { windowHours: 48, autoApprove: [bad_phone] }
 `);

@@ -41,6 +41,8 @@ export interface TestApi {
 export interface TestApiOptions {
   appId: string;
   redisUrl?: string;
+  /** The economics file (caps and schedules apply at ingress). */
+  economicsConfig?: string;
   limits?: Partial<ApiLimits>;
   stages?: Processor<never>[];
   readModels?: Queryable;
@@ -63,6 +65,7 @@ export async function startApi(
   const log = options.logTo ? pino({ level: options.logLevel ?? 'info' }, options.logTo) : testLog;
   const limits: ApiLimits = {
     batchMaxLeads: 5,
+    syncWaitMs: 5000,
     rateLimitPerMinute: 1000,
     uploadMaxBytes: 50 * 1024 * 1024,
     ...options.limits,
@@ -73,6 +76,8 @@ export async function startApi(
       LEADFLOW_APP_ID: options.appId,
       REDIS_URL: options.redisUrl,
       LEADFLOW_BATCH_MAX_LEADS: limits.batchMaxLeads,
+      LEADFLOW_SYNC_WAIT_MS: limits.syncWaitMs,
+      LEADFLOW_ECONOMICS_CONFIG: options.economicsConfig,
       LEADFLOW_RATE_LIMIT_PER_MINUTE: limits.rateLimitPerMinute,
       LEADFLOW_UPLOAD_MAX_BYTES: limits.uploadMaxBytes,
     },

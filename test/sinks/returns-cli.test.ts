@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { RecordCodec } from '../../runtime/codec';
-import { BuiltInSchemaRegistry } from '../../runtime/registry';
+import { createRegistry } from '../../app/transport';
+import { loadConfig } from '../../config';
 import { EmbeddedTransport, embeddedLogFile } from '../../runtime/transports/embedded';
 import type { AgentResponse, AssignmentEvent } from '../../schemas/assignment-records';
 import { openDatabase } from '../../sinks/postgres/database';
@@ -93,7 +94,9 @@ test('lists returns under review, approves one, refuses one already decided or m
 
     const transport = new EmbeddedTransport({ file: embeddedLogFile(dataDir) });
     try {
-      const codec = new RecordCodec(platformCatalog(), new BuiltInSchemaRegistry(transport.schemaLog()));
+      // The registry the CLI wrote with: the configured one, else the log's own.
+      const registry = createRegistry(loadConfig({ ...process.env, ...embedded(dataDir) }), transport);
+      const codec = new RecordCodec(platformCatalog(), registry);
       const responses = await Promise.all(
         (await transport.read(TOPIC.agentResponses)).map(async (r) => codec.decode<AgentResponse>(r)),
       );

@@ -5,7 +5,7 @@
  * matchLead for each arrival, and assign's onMatched / onResponse / onTimer over the same
  * state shapes, with maps for stores and a priority queue for timers.
  */
-import { DEFAULT_PRICING_CONFIG } from '../../processors/ledger/pricing';
+import { DEFAULT_ECONOMICS_CONFIG } from '../../processors/ledger/economics';
 import { createRng, type Rng } from '../../models/prng';
 import { matchLead } from '../../processors/match/match';
 import type { AgentPerformance } from '../../schemas/routing-records';
@@ -175,7 +175,7 @@ export function runSimulation(input: {
   const ports: AssignPorts = {
     now: startedAt,
     config,
-    pricing: DEFAULT_PRICING_CONFIG,
+    economics: DEFAULT_ECONOMICS_CONFIG,
     leads: mapTable(leads),
     ledgers: mapTable(ledgers),
     agent: (agentId) => profiles.get(agentId),

@@ -5,13 +5,14 @@ import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { TopicSpec } from '../../topic-spec';
 import { changelogTopic } from '../../topic-spec';
-import type { Follower } from '../../transport';
 import { type Processor, taskInputs } from '../../processor';
 import { HEADER, type OutgoingRecord, type RawRecord } from '../../records';
 import { engineMetrics, observeStep } from '../../metrics';
 import { Backoff } from '../../retry';
 import { type Commit, commitDueIn, Task } from '../../task';
 import type {
+  Follower,
+  FollowOptions,
   ProcessorRun,
   ReadOptions,
   RunOptions,
@@ -120,11 +121,15 @@ export class EmbeddedTransport implements Transport {
     return Array.from({ length: info!.partitions }, (_, p) => this.log.offsetForTimestamp(topic, p, ts));
   }
 
-  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
+  follow(
+    topic: string,
+    onRecords: (records: RawRecord[]) => void | Promise<void>,
+    options: FollowOptions = {},
+  ): Follower {
     const { log } = this;
     const partitions = log.describe([topic])[0]!.partitions;
     const ends = Array.from({ length: partitions }, (_, p) => log.endOffset(topic, p));
-    const positions = new Array<number>(partitions).fill(0);
+    const positions = options.from === 'end' ? [...ends] : new Array<number>(partitions).fill(0);
     let running = true;
     const sleeper = new WakeableSleep();
     let markReady!: () => void;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { SchemaEntry, SchemaLog } from '../../registry';
 import type { CleanupPolicy, TopicSpec } from '../../topic-spec';
 import type { Processor } from '../../processor';
-import type { Follower } from '../../transport';
+import type { Follower, FollowOptions } from '../../transport';
 import type { OutgoingRecord, RawRecord } from '../../records';
 import type {
   ProcessorRun,
@@ -264,11 +264,15 @@ export class KafkaTransport implements Transport {
     return partitions.flatMap((p) => result.get(p) ?? []);
   }
 
-  follow(topic: string, onRecords: (records: RawRecord[]) => void | Promise<void>): Follower {
+  follow(
+    topic: string,
+    onRecords: (records: RawRecord[]) => void | Promise<void>,
+    options: FollowOptions = {},
+  ): Follower {
     const following = followTopic(
       this.kafka,
       this.admin(),
-      { topic, names: this.names, log: this.options.log },
+      { topic, names: this.names, log: this.options.log, from: options.from ?? 'start' },
       onRecords,
     );
     const follower: Follower = {

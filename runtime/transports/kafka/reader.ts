@@ -114,7 +114,7 @@ export async function readPartitions(
 export function followTopic(
   kafka: Kafka,
   adminClient: Promise<Admin>,
-  target: { topic: string; names: TopicNames; log: Logger },
+  target: { topic: string; names: TopicNames; log: Logger; from?: 'start' | 'end' },
   onRecords: (records: RawRecord[]) => void | Promise<void>,
 ): Follower {
   const { topic, log } = target;
@@ -163,7 +163,8 @@ export function followTopic(
   };
   const runConsumer = async (running: Consumer) => {
     await running.connect();
-    await running.subscribe({ topics: [physical], fromBeginning: true });
+    const fromEnd = target.from === 'end';
+    await running.subscribe({ topics: [physical], fromBeginning: !fromEnd });
     await running.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -174,13 +175,21 @@ export function followTopic(
         delivered.set(batch.partition, Number(fresh[fresh.length - 1]!.offset) + 1);
       },
     });
+    // From the end, each partition starts where delivery stands (the end offset when following
+    // began, or past what a replaced consumer delivered), not where the reset policy would put it:
+    // a record written between reading the end and joining is not skipped.
+    if (fromEnd) {
+      for (const [partition, next] of delivered)
+        running.seek({ topic: physical, partition, offset: String(next) });
+    }
   };
   let consumer = newConsumer();
   let replacing: Promise<void> = Promise.resolve();
   const started = (async () => {
     const admin = await adminClient;
     for (const { partition, offset, low } of await topicOffsets(admin, physical)) {
-      if (Number(offset) > Number(low)) pending.set(partition, Number(offset));
+      if (target.from === 'end') delivered.set(partition, Number(offset));
+      else if (Number(offset) > Number(low)) pending.set(partition, Number(offset));
     }
     if (pending.size === 0) markReady();
     await runConsumer(consumer);

@@ -1,11 +1,11 @@
 import {
-  DEFAULT_PRICING_CONFIG,
-  parsePricingConfig,
+  DEFAULT_ECONOMICS_CONFIG,
+  parseEconomicsConfig,
   type PricedLead,
   priceCharged,
   pricePaid,
-  PricingConfigError,
-} from './pricing';
+  EconomicsConfigError,
+} from './economics';
 
 const lead: PricedLead = {
   vendorId: 'acme',
@@ -15,7 +15,7 @@ const lead: PricedLead = {
   reportedUsd: 31.5,
 };
 
-const config = parsePricingConfig(`
+const config = parseEconomicsConfig(`
 paid:
   rules:
     - { name: acme-any, vendor: acme, priceCents: 2000 }
@@ -51,9 +51,9 @@ describe('price paid', () => {
 
   it('has no price without a rule or a reported price, or when reported prices are not trusted', () => {
     expect(pricePaid(config, { ...lead, vendorId: 'other', state: 'CA', reportedUsd: null })).toBeNull();
-    const strict = parsePricingConfig('paid: { vendorReported: false }');
+    const strict = parseEconomicsConfig('paid: { vendorReported: false }');
     expect(pricePaid(strict, lead)).toBeNull();
-    expect(pricePaid(DEFAULT_PRICING_CONFIG, lead)).toEqual({ cents: 3150, rule: 'vendor-reported' });
+    expect(pricePaid(DEFAULT_ECONOMICS_CONFIG, lead)).toEqual({ cents: 3150, rule: 'vendor-reported' });
   });
 });
 
@@ -88,11 +88,11 @@ describe('price charged', () => {
   });
 
   it('charges nobody without a plan', () => {
-    expect(priceCharged(DEFAULT_PRICING_CONFIG, account)).toBeNull();
+    expect(priceCharged(DEFAULT_ECONOMICS_CONFIG, account)).toBeNull();
   });
 });
 
-describe('the pricing file', () => {
+describe('the economics file', () => {
   it.each([
     ['paid: { rules: [{ line: boat, priceCents: 100 }] }', /paid\.rules\.0\.line/],
     ['paid: { rules: [{ state: ZZ, priceCents: 100 }] }', /paid\.rules\.0\.state/],
@@ -109,7 +109,7 @@ describe('the pricing file', () => {
     ['charged: { plans: { p: { fixedCents: 1, scoreBands: [] } } }', /charged\.plans\.p/],
     ['paid: [1', /not valid YAML/],
   ])('refuses %s, naming the field', (text, message) => {
-    expect(() => parsePricingConfig(text, 'pricing.yaml')).toThrow(PricingConfigError);
-    expect(() => parsePricingConfig(text, 'pricing.yaml')).toThrow(message);
+    expect(() => parseEconomicsConfig(text, 'economics.yaml')).toThrow(EconomicsConfigError);
+    expect(() => parseEconomicsConfig(text, 'economics.yaml')).toThrow(message);
   });
 });

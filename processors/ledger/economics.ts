@@ -1,8 +1,9 @@
 /**
- * What a lead costs and what it is sold for, as data: the price paid to its vendor (rules by
- * vendor, campaign, line and state), the price charged to the agent or buyer it goes to (plans:
- * fixed, by score band, by VIP tier), and when a taken lead may be returned. Read from a YAML (or
- * JSON) file named by LEADFLOW_PRICING_CONFIG. Money is in US cents.
+ * A lead's economics, as data: the price paid to its vendor (rules by vendor, campaign, line and
+ * state), the price charged to the agent or buyer it goes to (plans: fixed, by score band, by VIP
+ * tier), when a taken lead may be returned, and how many leads vendors may send and agents take
+ * (caps per day, week and month, and vendors' schedules). Read from a YAML (or JSON) file named by
+ * LEADFLOW_ECONOMICS_CONFIG. Money is in US cents.
  *
  * Without a file, a lead costs what its vendor says it was sold for (`source.pricePaid`) and is
  * charged to nobody: an agency routing to its own agents has no price to charge.
@@ -13,7 +14,8 @@ import { z } from 'zod';
 import { INSURANCE_LINES } from '../../schemas/lead';
 import type { Price } from '../../schemas/ledger-records';
 import { RETURN_REASONS, type ReturnReason } from '../../schemas/assignment-records';
-import { VIP_TIERS, type VipTier } from '../../schemas/routing-records';
+import { VIP_TIERS, type VipTier, type WorkingHours } from '../../schemas/routing-records';
+import { parseClock } from '../match/hours';
 import { US_STATES } from '../../schemas/us-states';
 
 /** A price rule for what vendors are paid; a field left out matches any value. */
@@ -44,7 +46,33 @@ export interface ReturnPolicy {
   minAcceptedForRate: number;
 }
 
-export interface PricingConfig {
+export const CAP_PERIODS = ['daily', 'weekly', 'monthly'] as const;
+export type CapPeriod = (typeof CAP_PERIODS)[number];
+
+/** Most leads a vendor (or one of its campaigns) may send per local day, week or month. */
+export interface IntakeCap {
+  vendor: string;
+  /** null: all of the vendor's leads. */
+  campaign: string | null;
+  limits: Partial<Record<CapPeriod, number>>;
+  /** Where the periods start and end. */
+  timeZone: string;
+}
+
+/** When a vendor (or one of its campaigns) may send leads; outside it, leads are refused. */
+export interface IntakeSchedule {
+  vendor: string;
+  campaign: string | null;
+  hours: WorkingHours;
+}
+
+/** Most leads an agent may accept per local week and month (its daily capacity is on its profile). */
+export interface AgentCaps {
+  weekly: number | null;
+  monthly: number | null;
+}
+
+export interface EconomicsConfig {
   paid: {
     /** Most specific first (more fields set), in file order among equals. */
     rules: PaidRule[];
@@ -60,6 +88,8 @@ export interface PricingConfig {
     groups: Record<string, string>;
   };
   returns: ReturnPolicy;
+  caps: { vendors: IntakeCap[]; agents: Record<string, AgentCaps> };
+  schedules: IntakeSchedule[];
 }
 
 export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
@@ -69,10 +99,12 @@ export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
   minAcceptedForRate: 10,
 };
 
-export const DEFAULT_PRICING_CONFIG: PricingConfig = {
+export const DEFAULT_ECONOMICS_CONFIG: EconomicsConfig = {
   paid: { rules: [], vendorReported: true },
   charged: { plans: {}, defaultPlan: null, agents: {}, groups: {} },
   returns: DEFAULT_RETURN_POLICY,
+  caps: { vendors: [], agents: {} },
+  schedules: [],
 };
 
 export interface PricedLead {
@@ -88,7 +120,7 @@ const matches = (allowed: string[] | null, value: string | null) =>
   allowed === null || (value !== null && allowed.includes(value));
 
 /** What the vendor is paid for a lead: the most specific matching rule, else the reported price. */
-export function pricePaid(config: PricingConfig, lead: PricedLead): Price | null {
+export function pricePaid(config: EconomicsConfig, lead: PricedLead): Price | null {
   const rule = config.paid.rules.find(
     (r) =>
       matches(r.vendors, lead.vendorId) &&
@@ -112,7 +144,7 @@ export interface ChargedAccount {
 }
 
 /** What the agent taking a lead is charged: its plan's price, or null when no plan applies. */
-export function priceCharged(config: PricingConfig, account: ChargedAccount): Price | null {
+export function priceCharged(config: EconomicsConfig, account: ChargedAccount): Price | null {
   const { charged } = config;
   const name =
     charged.agents[account.agentId] ??
@@ -172,6 +204,47 @@ const planSchema = z.union([
   }),
 ]);
 
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone, such as America/New_York' },
+);
+const clock = z.string().refine((text) => parseClock(text) !== null, { message: 'must be HH:MM (24 h)' });
+const capLimit = z.number().int().min(0);
+
+const intakeCapSchema = z
+  .strictObject({
+    vendor: z.string().min(1),
+    campaign: z.string().min(1).optional(),
+    daily: capLimit.optional(),
+    weekly: capLimit.optional(),
+    monthly: capLimit.optional(),
+    timeZone: timeZone.optional(),
+  })
+  .refine((cap) => CAP_PERIODS.some((period) => cap[period] !== undefined), {
+    message: 'name at least one of daily, weekly, monthly',
+  });
+
+const scheduleSchema = z
+  .strictObject({
+    vendor: z.string().min(1),
+    campaign: z.string().min(1).optional(),
+    timeZone,
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
+    start: clock,
+    end: clock,
+  })
+  .refine((schedule) => parseClock(schedule.end)! > parseClock(schedule.start)!, {
+    message: 'end must be after start',
+    path: ['end'],
+  });
+
 const fileSchema = z.strictObject({
   paid: z
     .strictObject({ rules: z.array(ruleSchema).optional(), vendorReported: z.boolean().optional() })
@@ -196,10 +269,25 @@ const fileSchema = z.strictObject({
       minAcceptedForRate: z.number().int().min(0).optional(),
     })
     .optional(),
+  caps: z
+    .strictObject({
+      vendors: z.array(intakeCapSchema).optional(),
+      agents: z
+        .record(
+          z.string().min(1),
+          z.strictObject({ weekly: capLimit.optional(), monthly: capLimit.optional() }),
+        )
+        .optional(),
+    })
+    .optional(),
+  schedules: z.array(scheduleSchema).optional(),
 });
 
-export class PricingConfigError extends Error {
-  override name = 'PricingConfigError';
+/** Caps without a time zone count in this one. */
+export const DEFAULT_CAP_TIME_ZONE = 'UTC';
+
+export class EconomicsConfigError extends Error {
+  override name = 'EconomicsConfigError';
 }
 
 function planOf(plan: z.infer<typeof planSchema>): ChargePlan {
@@ -210,22 +298,22 @@ function planOf(plan: z.infer<typeof planSchema>): ChargePlan {
   return { kind: 'vip_tiers', priceCents: plan.vipTiers };
 }
 
-/** Parses pricing from YAML or JSON text; errors name the source and the field. */
-export function parsePricingConfig(text: string, source = 'pricing config'): PricingConfig {
+/** Parses the economics file from YAML or JSON text; errors name the source and the field. */
+export function parseEconomicsConfig(text: string, source = 'economics config'): EconomicsConfig {
   let document: unknown;
   try {
     document = parseYaml(text) ?? {};
   } catch (error) {
-    throw new PricingConfigError(`${source}: not valid YAML/JSON: ${(error as Error).message}`);
+    throw new EconomicsConfigError(`${source}: not valid YAML/JSON: ${(error as Error).message}`);
   }
   const parsed = fileSchema.safeParse(document);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
-    throw new PricingConfigError(`${source}: ${problems.join('; ')}`);
+    throw new EconomicsConfigError(`${source}: ${problems.join('; ')}`);
   }
-  const { paid = {}, charged = {}, returns = {} } = parsed.data;
+  const { paid = {}, charged = {}, returns = {}, caps = {}, schedules = [] } = parsed.data;
   const rules: PaidRule[] = (paid.rules ?? []).map((rule, i) => ({
     name: rule.name ?? `${i + 1}`,
     vendors: rule.vendor ?? null,
@@ -236,11 +324,11 @@ export function parsePricingConfig(text: string, source = 'pricing config'): Pri
   }));
   const specificity = (r: PaidRule) => [r.vendors, r.campaigns, r.lines, r.states].filter(Boolean).length;
   const plans = Object.fromEntries(Object.entries(charged.plans ?? {}).map(([n, p]) => [n, planOf(p)]));
-  const config: PricingConfig = {
+  const config: EconomicsConfig = {
     // A stable sort keeps file order among rules as specific as each other.
     paid: {
       rules: [...rules].sort((a, b) => specificity(b) - specificity(a)),
-      vendorReported: paid.vendorReported ?? DEFAULT_PRICING_CONFIG.paid.vendorReported,
+      vendorReported: paid.vendorReported ?? DEFAULT_ECONOMICS_CONFIG.paid.vendorReported,
     },
     charged: {
       plans,
@@ -254,6 +342,25 @@ export function parsePricingConfig(text: string, source = 'pricing config'): Pri
       maxReturnRate: returns.maxReturnRate ?? DEFAULT_RETURN_POLICY.maxReturnRate,
       minAcceptedForRate: returns.minAcceptedForRate ?? DEFAULT_RETURN_POLICY.minAcceptedForRate,
     },
+    caps: {
+      vendors: (caps.vendors ?? []).map((cap) => ({
+        vendor: cap.vendor,
+        campaign: cap.campaign ?? null,
+        limits: Object.fromEntries(CAP_PERIODS.filter((p) => cap[p] !== undefined).map((p) => [p, cap[p]!])),
+        timeZone: cap.timeZone ?? DEFAULT_CAP_TIME_ZONE,
+      })),
+      agents: Object.fromEntries(
+        Object.entries(caps.agents ?? {}).map(([agentId, c]) => [
+          agentId,
+          { weekly: c.weekly ?? null, monthly: c.monthly ?? null },
+        ]),
+      ),
+    },
+    schedules: schedules.map((schedule) => ({
+      vendor: schedule.vendor,
+      campaign: schedule.campaign ?? null,
+      hours: { timeZone: schedule.timeZone, days: schedule.days, start: schedule.start, end: schedule.end },
+    })),
   };
   const named = [
     ['charged.defaultPlan', config.charged.defaultPlan],
@@ -262,19 +369,19 @@ export function parsePricingConfig(text: string, source = 'pricing config'): Pri
   ] as const;
   for (const [field, plan] of named) {
     if (plan !== null && !plans[plan])
-      throw new PricingConfigError(`${source}: ${field}: no plan named "${plan}"`);
+      throw new EconomicsConfigError(`${source}: ${field}: no plan named "${plan}"`);
   }
   return config;
 }
 
 /** The file's pricing, or the defaults when no file is configured. */
-export function loadPricingConfig(file: string | undefined): PricingConfig {
-  if (!file) return DEFAULT_PRICING_CONFIG;
+export function loadEconomicsConfig(file: string | undefined): EconomicsConfig {
+  if (!file) return DEFAULT_ECONOMICS_CONFIG;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PricingConfigError(`cannot read pricing config ${file}: ${(error as Error).message}`);
+    throw new EconomicsConfigError(`cannot read economics config ${file}: ${(error as Error).message}`);
   }
-  return parsePricingConfig(text, file);
+  return parseEconomicsConfig(text, file);
 }

@@ -1,9 +1,9 @@
 /**
- * The pricing the demo runs with (and a worked example of a pricing file, docs/economics.md):
+ * The economics the demo runs with (and a worked example of the file, docs/economics.md):
  * contract prices for two vendors' campaigns, the vendors' own reported prices for the rest, and
  * agents charged by score band, VIP agents by tier.
  */
-export const DEMO_PRICING_YAML = `
+export const DEMO_ECONOMICS_YAML = `
 paid:
   vendorReported: true
   rules:
