@@ -166,7 +166,7 @@ async function openRun(label: string) {
   const caps: RunCaps = {
     vendor: 'summit-commercial',
     daily: 40,
-    agentWeekly: Object.fromEntries(agentIds.slice(0, 2).map((agentId) => [agentId, 15])),
+    agentWeekly: Object.fromEntries(agentIds.slice(0, 2).map((agentId) => [agentId, 5])),
   };
   fs.writeFileSync(
     env.LEADFLOW_ECONOMICS_CONFIG,
