@@ -510,6 +510,15 @@ returns: { windowHours: 48, autoApprove: [bad_phone], maxReturnRate: 0.2, minAcc
     expect(ask(denied, 'bad_phone')).toBe('duplicate');
   });
 
+  test('a sale reported while the return waits for review denies it', () => {
+    const router = taken();
+    ask(router, 'no_consent');
+    router.respond('L1', 'outcome', { outcome: 'sold' });
+    expect(review(router, 'approve_return')).toBe('applied');
+    expect(router.events.at(-1)).toMatchObject({ type: 'return_denied', reason: 'lead_sold' });
+    expect(router.ledgers.get('a')!.returned ?? 0).toBe(0);
+  });
+
   test('a review without a return asked for is rejected', () => {
     const router = taken();
     expect(review(router, 'approve_return')).toBe('late');

@@ -337,7 +337,11 @@ function onReturnReview(p: AssignPorts, state: LeadAssignment, response: AgentRe
     returnReason: pending.reason,
     reason: `reviewed_by:${response.decidedBy ?? 'unknown'}`,
   };
-  if (response.response === 'approve_return') {
+  // A sale reported while the return waited proves the lead good, whatever the reviewer says.
+  if (response.response === 'approve_return' && state.outcomes.includes('sold')) {
+    pending.status = 'denied';
+    emit(p, state, 'return_denied', { ...fields, reason: 'lead_sold' });
+  } else if (response.response === 'approve_return') {
     pending.status = 'approved';
     approveReturn(p, state, fields);
   } else {
