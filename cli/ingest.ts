@@ -14,8 +14,8 @@ import {
   failUpload,
   finishUpload,
   REPORT_COLUMNS,
+  noProgress,
   startUpload,
-  type UploadProgress,
   withProgress,
 } from '../connectors/files/upload-status';
 import { VENDOR_ID_PATTERN } from '../ingress/auth/vendors';
@@ -108,14 +108,7 @@ export function registerIngest(program: Command): void {
         const started = Date.now();
         const recordProgress = recorder.throttled(1000);
         bar?.start(size, 0, { rows: 0, accepted: 0, unreadable: 0, refused: 0, rate: 0 });
-        let progress: UploadProgress = {
-          rowsRead: 0,
-          accepted: 0,
-          unreadable: 0,
-          refused: 0,
-          bytesRead: 0,
-          problems: [],
-        };
+        let progress = noProgress();
         try {
           await recorder.record(upload);
           progress = await ingestFile({

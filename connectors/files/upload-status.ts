@@ -46,6 +46,16 @@ export interface UploadProgress {
   problems: readonly RowProblem[];
 }
 
+/** Progress before the first row: what an upload reports if it fails before reading any. */
+export const noProgress = (): UploadProgress => ({
+  rowsRead: 0,
+  accepted: 0,
+  unreadable: 0,
+  refused: 0,
+  bytesRead: 0,
+  problems: [],
+});
+
 export function startUpload(fields: {
   uploadId: string;
   vendorId: string | null;

@@ -10,9 +10,9 @@ import {
   failUpload,
   finishUpload,
   reportCsv,
+  noProgress,
   startUpload,
   type Upload,
-  type UploadProgress,
   uploadView,
   withProgress,
 } from '../../connectors/files/upload-status';
@@ -134,14 +134,7 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (a
       });
       await options.recorder.record(upload);
       const recordProgress = options.recorder.throttled(1000);
-      let progress: UploadProgress = {
-        rowsRead: 0,
-        accepted: 0,
-        unreadable: 0,
-        refused: 0,
-        bytesRead: 0,
-        problems: [],
-      };
+      let progress = noProgress();
       try {
         progress = await ingestFile({
           source: part.file,
