@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { openIntakeGate } from '../ingress/caps/gate';
+import { openCapCounters } from '../ingress/caps/counters';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,7 +87,12 @@ export function registerIngest(program: Command): void {
         await codec.prepare([TOPIC.leadsRaw, TOPIC.uploads]);
         // The API's caps and schedules, counted with the API processes' when Redis is there.
         const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : null;
-        const writer = new RawLeadWriter(transport, codec, vault, openIntakeGate(config, redis));
+        const writer = new RawLeadWriter(
+          transport,
+          codec,
+          vault,
+          openIntakeGate(config, openCapCounters(config.LEADFLOW_APP_ID, redis)),
+        );
         const recorder = new UploadRecorder(transport, codec);
         const report = options.report ? openReport(options.report) : undefined;
         const bar =

@@ -14,6 +14,8 @@ import type { RawLeadWriter } from './lead-writer';
 import type { LeadDecisions } from './lead-decisions';
 import type { ReplayService } from '../runtime/replay/service';
 import { type LeadReader, leadRoutes } from './routes/leads';
+import type { PingPostDesk } from './ping-post/desk';
+import { pingPostRoutes } from './routes/ping-post';
 import { type AgentApiDeps, agentRoutes } from './routes/agents';
 import { analyticsRoutes } from './routes/analytics';
 import { returnRoutes } from './routes/returns';
@@ -37,6 +39,8 @@ export interface ApiLimits {
 export interface ApiDeps {
   writer: RawLeadWriter;
   decisions: LeadDecisions;
+  /** Ping-post: bids from the economics file's buyers, and the bids posted leads take. */
+  pingPost: PingPostDesk;
   recorder: UploadRecorder;
   uploads: GlobalTable<Upload>;
   vendors: VendorDirectory;
@@ -98,6 +102,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       syncWaitMs: deps.limits.syncWaitMs,
       batchMaxLeads: deps.limits.batchMaxLeads,
       reader: deps.leadReader,
+    });
+    await api.register(pingPostRoutes, {
+      desk: deps.pingPost,
+      writer: deps.writer,
+      decisions: deps.decisions,
+      syncWaitMs: deps.limits.syncWaitMs,
     });
     await api.register(uploadRoutes, {
       writer: deps.writer,

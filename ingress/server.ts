@@ -21,7 +21,11 @@ import type { Vendor } from '../schemas/vendor-records';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/store';
 import { RawLeadWriter } from './lead-writer';
 import { LeadDecisions } from './lead-decisions';
-import { openIntakeGate } from './caps/gate';
+import { IntakeGate } from './caps/gate';
+import { openCapCounters } from './caps/counters';
+import { loadEconomicsConfig } from '../processors/ledger/economics';
+import { bidKey } from './ping-post/bid-token';
+import { PingPostDesk } from './ping-post/desk';
 import type { KeyVault } from '../runtime/privacy/vault';
 import { ReplayRunner } from '../runtime/replay/runner';
 import { erasureStatus } from '../sinks/postgres/privacy';
@@ -117,8 +121,11 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
   if (redis) readiness.push({ name: 'redis', check: () => redis.ping() });
   const { readModels } = setup;
   if (readModels) readiness.push({ name: 'read_models', check: () => readModels.query('SELECT 1') });
-  // Every lead written through the API (vendors, uploads, partners' referrals) passes the vendors' caps.
-  const writer = new RawLeadWriter(transport, codec, vault, openIntakeGate(config, redis));
+  // Every lead written through the API (vendors, uploads, partners' referrals, posts) passes the
+  // vendors' caps; posts also take their buyers' places, in the same counts.
+  const economics = loadEconomicsConfig(config.LEADFLOW_ECONOMICS_CONFIG);
+  const counters = openCapCounters(config.LEADFLOW_APP_ID, redis);
+  const writer = new RawLeadWriter(transport, codec, vault, new IntakeGate(economics, counters));
   const publish = async (topic: string, key: string, value: unknown) => {
     await transport.produce([codec.encode(topic, key, value)]);
   };
@@ -126,6 +133,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     api: {
       writer,
       decisions,
+      pingPost: new PingPostDesk(economics, counters, bidKey(setup.jwtSecret)),
       recorder: new UploadRecorder(transport, codec),
       uploads,
       vendors,

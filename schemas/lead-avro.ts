@@ -209,6 +209,33 @@ function source(d: Defs): Json {
   );
 }
 
+/** The ping-post sale a posted lead carries from leads.raw to leads.scored (schemas/sale-records.ts). */
+function saleField(d: Defs): Field {
+  return opt(
+    'sale',
+    d.once('Sale', () =>
+      record(
+        'Sale',
+        [
+          req('bidId', 'string', "The bid's id (unique per ping)."),
+          req('kind', 'string', 'exclusive (one buyer) or shared (several).'),
+          list(
+            'buyers',
+            record('SaleBuyer', [
+              req('buyerId', 'string'),
+              req('priceCents', 'int', 'What the buyer pays, US cents.'),
+            ]),
+          ),
+          req('vendorPriceCents', 'int', 'What the vendor is paid, US cents.'),
+          req('pingedAt', 'long', 'Epoch ms of the ping the bid answered.'),
+        ],
+        'The ping-post bid a posted lead was won with: the buyers it goes to and what each pays.',
+      ),
+    ),
+    'Set on a lead posted against a ping-post bid: match sells it to these buyers and routes it to no agent.',
+  );
+}
+
 const extraField = (): Field => ({
   name: 'extra',
   type: { type: 'map', values: 'string' },
@@ -330,7 +357,8 @@ function rawLead(d: Defs, topLevel = false): Json {
         req('leadId', 'string'),
         req('receivedAt', 'long', 'Epoch ms when leadflow received the lead.'),
         req('vendorId', 'string'),
-        req('channel', 'string', 'api, file, replay or generator.'),
+        req('channel', 'string', 'api, file, replay, ping-post or generator.'),
+        saleField(d),
         personal(req('body', 'string', 'The original body as JSON text.')),
         opt('lead', leadInput(d), 'The body after the input schema; null when it did not pass.'),
         ...(topLevel ? [sealedField()] : []),
@@ -359,6 +387,7 @@ export function leadValidSchema(): Json {
       req('receivedAt', 'long'),
       req('vendorId', 'string'),
       req('channel', 'string'),
+      saleField(d),
       req('validatedAt', 'long'),
       req('lead', lead(d)),
       req('identities', identities(d)),
@@ -381,6 +410,7 @@ export function leadEnrichedSchema(): Json {
       req('receivedAt', 'long'),
       req('vendorId', 'string'),
       req('channel', 'string'),
+      saleField(d),
       req('validatedAt', 'long'),
       req('enrichedAt', 'long'),
       req('lead', lead(d), 'Names capitalised, address lines USPS-style.'),

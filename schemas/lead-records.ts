@@ -4,6 +4,7 @@
  * sample of each with avsc): optional Avro fields (`["null", T]`) are `T | null` here, never
  * `undefined`, and timestamps are epoch milliseconds.
  */
+import type { Sale } from './sale-records';
 
 export const INSURANCE_LINES = [
   'auto',
@@ -189,6 +190,8 @@ export interface RawLead {
   vendorId: string;
   /** How it came in: api, file, replay, generator. */
   channel: string;
+  /** Posted against a ping-post bid: sold to its buyers, never routed to agents. Null otherwise. */
+  sale?: Sale | null;
   /** The original body, as JSON text, so nothing is lost. */
   body: string;
   /** The body after parseLeadInput; null when it did not pass the input schema. */
@@ -262,6 +265,7 @@ export interface ValidLead {
   receivedAt: number;
   vendorId: string;
   channel: string;
+  sale?: Sale | null;
   validatedAt: number;
   lead: Lead;
   identities: ContactIdentities;
@@ -314,6 +318,7 @@ export interface EnrichedLead {
   receivedAt: number;
   vendorId: string;
   channel: string;
+  sale?: Sale | null;
   validatedAt: number;
   enrichedAt: number;
   /** The valid lead with names and address lines normalised (names capitalised, USPS-style address). */

@@ -62,6 +62,7 @@ export function sampleRawLead(body: unknown = sampleLeadBody(), overrides: Parti
     receivedAt: SAMPLE_NOW,
     vendorId: 'acme-leads',
     channel: 'api',
+    sale: null,
     body: JSON.stringify(body),
     lead: null,
     ...overrides,

@@ -414,6 +414,17 @@ const leadShape = {
   ),
 };
 
+/**
+ * What a ping (ping-post) says of a lead, parsed like the lead's own fields: its line, state, ZIP
+ * and campaign. The post's full lead must agree with them.
+ */
+export const pingShape = {
+  line: leadShape.line,
+  state: contactShape.state,
+  zip: contactShape.zip,
+  campaign: sourceShape.campaign,
+};
+
 const KNOWN: KnownNode = node(leadShape, {
   contact: node(contactShape),
   auto: node(autoShape, { vehicles: node(vehicleShape), drivers: node(driverShape) }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseLeadInput, type ParseLeadResult, type RawLead } from './lead';
+import type { Sale } from './sale-records';
 
 export interface IntakeMeta {
   vendorId: string;
@@ -7,6 +8,8 @@ export interface IntakeMeta {
   channel: string;
   receivedAt: number;
   leadId?: string;
+  /** A post's ping-post sale. */
+  sale?: Sale;
 }
 
 /**
@@ -25,6 +28,7 @@ export function rawLeadOf(body: unknown, parsed: ParseLeadResult, meta: IntakeMe
     receivedAt: meta.receivedAt,
     vendorId: meta.vendorId,
     channel: meta.channel,
+    sale: meta.sale ?? null,
     body: JSON.stringify(body) ?? 'null',
     lead: parsed.ok ? parsed.lead : null,
   };

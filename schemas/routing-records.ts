@@ -1,9 +1,10 @@
 /**
  * TypeScript shapes of the routing topics' records (agents, agent.features, agent.performance,
- * leads.matched). They match `schemas/agent*.avsc` and `schemas/lead-matched.avsc` field for
+ * leads.matched, leads.sold). They match `schemas/agent*.avsc` and `schemas/lead-matched.avsc` field for
  * field: optional Avro fields are `T | null`, timestamps are epoch milliseconds.
  */
 import type { InsuranceLine } from './lead';
+import type { Sale } from './sale-records';
 
 /** How a routing group picks among its ready candidates. */
 export const STRATEGIES = ['best_match', 'weighted_round_robin', 'fair_share'] as const;
@@ -173,4 +174,16 @@ export interface LeadMatched {
    * routing-memory.ts). Absent in records written before it existed: 1.
    */
   generation?: number;
+}
+
+/**
+ * Topic `leads.sold`, keyed by lead id: a posted lead that passed intake, sold to its bid's buyers
+ * instead of routed to agents. No contact details.
+ */
+export interface SoldLead {
+  leadId: string;
+  /** The lead as routing sees it, priced at the vendor's share of the bid. */
+  lead: RoutableLead;
+  sale: Sale;
+  soldAt: number;
 }

@@ -43,6 +43,7 @@ export const TOPIC = {
   agentPerformance: 'agent.performance',
   agentResponses: 'agent.responses',
   leadsMatched: 'leads.matched',
+  leadsSold: 'leads.sold',
   assignments: 'assignments',
   assignmentNotifications: 'assignments.notifications',
   ledger: 'ledger',
@@ -209,6 +210,11 @@ const platformTopics: TopicSpec[] = [
     TOPIC.leadsMatched,
     'lead-matched',
     'Scored leads with ranked eligible agents and per-factor contributions, keyed by routing group (unroutable: by lead id).',
+  ),
+  avro(
+    TOPIC.leadsSold,
+    'lead-sold',
+    "Posted leads sold to their ping-post bid's buyers instead of routed to agents, keyed by lead id; no contact details.",
   ),
   avro(
     TOPIC.agentResponses,

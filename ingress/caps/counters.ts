@@ -13,6 +13,8 @@ export interface CapCounters {
   take(claims: readonly CapClaim[]): Promise<CapClaim | null>;
   /** Gives places back (the lead could not be written after all). */
   give(claims: readonly CapClaim[]): Promise<void>;
+  /** Which of the claims' counts are full now, without taking a place (a ping's look). */
+  full(claims: readonly CapClaim[]): Promise<boolean[]>;
 }
 
 export class MemoryCapCounters implements CapCounters {
@@ -40,6 +42,14 @@ export class MemoryCapCounters implements CapCounters {
       const count = this.counts.get(claim.key);
       if (count) count.used = Math.max(0, count.used - 1);
     }
+  }
+
+  async full(claims: readonly CapClaim[]): Promise<boolean[]> {
+    const now = this.clock();
+    return claims.map((claim) => {
+      const count = this.counts.get(claim.key);
+      return count !== undefined && count.expiresAt > now && count.used >= claim.limit;
+    });
   }
 }
 
@@ -82,4 +92,18 @@ export class RedisCapCounters implements CapCounters {
   async give(claims: readonly CapClaim[]): Promise<void> {
     if (claims.length > 0) await this.redis.eval(GIVE, claims.length, ...this.keys(claims));
   }
+
+  async full(claims: readonly CapClaim[]): Promise<boolean[]> {
+    if (claims.length === 0) return [];
+    const used = await this.redis.mget(...this.keys(claims));
+    return claims.map((claim, i) => Number(used[i] ?? 0) >= claim.limit);
+  }
+}
+
+/**
+ * The cap counts of a deployment: in Redis when there is one (every API and ingest process shares
+ * them), in this process otherwise.
+ */
+export function openCapCounters(appId: string, redis: Redis | null): CapCounters {
+  return redis ? new RedisCapCounters(redis, appId) : new MemoryCapCounters();
 }

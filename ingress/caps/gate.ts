@@ -1,10 +1,9 @@
 import { type IntakeLead, intakeClaims, outsideSchedule, type CapClaim } from '../../processors/ledger/caps';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import { type EconomicsConfig, loadEconomicsConfig } from '../../processors/ledger/economics';
 import type { IntakeRefusal } from '../../schemas/intake-records';
 import type { RawLead } from '../../schemas/lead';
-import { type CapCounters, MemoryCapCounters, RedisCapCounters } from './counters';
+import type { CapCounters } from './counters';
 
 /** A lead let in, holding its places in the counts until it is written (or they are given back). */
 export type Admission = { admitted: true; claims: CapClaim[] } | ({ admitted: false } & IntakeRefusal);
@@ -46,16 +45,10 @@ export class IntakeGate {
   }
 }
 
-/**
- * The gate of the economics file's caps and schedules, counting in Redis when there is one (every
- * API and ingest process shares the counts) and in this process otherwise.
- */
+/** The gate of the economics file's caps and schedules, counting in `counters`. */
 export function openIntakeGate(
-  config: Pick<Config, 'LEADFLOW_ECONOMICS_CONFIG' | 'LEADFLOW_APP_ID'>,
-  redis: Redis | null,
+  config: Pick<Config, 'LEADFLOW_ECONOMICS_CONFIG'>,
+  counters: CapCounters,
 ): IntakeGate {
-  return new IntakeGate(
-    loadEconomicsConfig(config.LEADFLOW_ECONOMICS_CONFIG),
-    redis ? new RedisCapCounters(redis, config.LEADFLOW_APP_ID) : new MemoryCapCounters(),
-  );
+  return new IntakeGate(loadEconomicsConfig(config.LEADFLOW_ECONOMICS_CONFIG), counters);
 }

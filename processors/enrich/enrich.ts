@@ -173,6 +173,7 @@ export function enrichLead(valid: ValidLead, now: number, options: EnrichOptions
     receivedAt: valid.receivedAt,
     vendorId: valid.vendorId,
     channel: valid.channel,
+    sale: valid.sale ?? null,
     validatedAt: valid.validatedAt,
     enrichedAt: now,
     lead,

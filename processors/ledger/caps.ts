@@ -5,7 +5,7 @@
  */
 import type { Agent } from '../../schemas/routing-records';
 import { availability, localPeriods } from '../match/hours';
-import { CAP_PERIODS, type CapPeriod, type EconomicsConfig } from './economics';
+import { type Buyer, CAP_PERIODS, type CapPeriod, type EconomicsConfig } from './economics';
 
 export interface IntakeLead {
   vendorId: string;
@@ -31,25 +31,48 @@ const PERIOD_OF = { daily: 'day', weekly: 'week', monthly: 'month' } as const;
 const applies = (rule: { vendor: string; campaign: string | null }, lead: IntakeLead) =>
   rule.vendor === lead.vendorId && (rule.campaign === null || rule.campaign === lead.campaign);
 
-export function intakeClaims(config: EconomicsConfig, lead: IntakeLead, now: number): CapClaim[] {
-  const claims: CapClaim[] = [];
-  for (const cap of config.caps.vendors) {
-    if (!applies(cap, lead)) continue;
-    const periods = localPeriods(now, cap.timeZone);
-    const who = cap.campaign === null ? cap.vendor : `${cap.vendor} campaign ${cap.campaign}`;
-    for (const period of CAP_PERIODS) {
-      const limit = cap.limits[period];
-      if (limit === undefined) continue;
-      const local = periods[PERIOD_OF[period]];
-      claims.push({
-        key: `${cap.vendor}:${cap.campaign ?? '*'}:${period}:${local}`,
+/** A claim in each period `limits` caps, counted under `key` with the period's local name. */
+function periodClaims(
+  cap: { limits: Partial<Record<CapPeriod, number>>; timeZone: string },
+  key: string,
+  who: string,
+  now: number,
+): CapClaim[] {
+  const periods = localPeriods(now, cap.timeZone);
+  return CAP_PERIODS.flatMap((period) => {
+    const limit = cap.limits[period];
+    if (limit === undefined) return [];
+    const local = periods[PERIOD_OF[period]];
+    return [
+      {
+        key: `${key}:${period}:${local}`,
         limit,
         expiresAt: now + KEEP_MS[period],
         describe: `${who}'s ${period} cap of ${limit} leads (${local}, ${cap.timeZone})`,
-      });
-    }
-  }
-  return claims;
+      },
+    ];
+  });
+}
+
+export function intakeClaims(config: EconomicsConfig, lead: IntakeLead, now: number): CapClaim[] {
+  return config.caps.vendors
+    .filter((cap) => applies(cap, lead))
+    .flatMap((cap) =>
+      periodClaims(
+        cap,
+        `${cap.vendor}:${cap.campaign ?? '*'}`,
+        cap.campaign === null ? cap.vendor : `${cap.vendor} campaign ${cap.campaign}`,
+        now,
+      ),
+    );
+}
+
+/**
+ * The places a lead sold to `buyer` takes in its caps. Keys start with "@", which no vendor id
+ * does, so a buyer's counts never meet a vendor's.
+ */
+export function buyerClaims(buyer: Buyer, now: number): CapClaim[] {
+  return buyer.caps ? periodClaims(buyer.caps, `@buyer:${buyer.buyerId}`, `buyer ${buyer.buyerId}`, now) : [];
 }
 
 /** Why the lead is outside its vendor's schedule, or null when it may come now. */

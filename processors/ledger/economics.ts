@@ -66,6 +66,39 @@ export interface IntakeSchedule {
   hours: WorkingHours;
 }
 
+/** Caps of a buyer's ping-post purchases: leads per local day, week and month. */
+export interface BuyerCaps {
+  limits: Partial<Record<CapPeriod, number>>;
+  timeZone: string;
+}
+
+/**
+ * A ping-post buyer: which pings it bids on (a filter left out matches any value) and what it
+ * pays for a lead alone (exclusive) or beside other buyers (shared); null: it does not buy that way.
+ */
+export interface Buyer {
+  buyerId: string;
+  lines: string[] | null;
+  states: string[] | null;
+  /** Leading digits of the ZIPs it buys, e.g. "750". */
+  zipPrefixes: string[] | null;
+  exclusiveCents: number | null;
+  sharedCents: number | null;
+  caps: BuyerCaps | null;
+  /** When it buys; outside, it does not bid. */
+  hours: WorkingHours | null;
+}
+
+/** How pings are answered and posted leads sold. */
+export interface PingPostPolicy {
+  /** The vendor is offered this share of what the buyers pay; the rest is the platform's margin. */
+  vendorShare: number;
+  /** How long a bid may be posted against. */
+  bidTtlSeconds: number;
+  /** Most buyers a shared lead is sold to (its sell count). */
+  maxSharedBuyers: number;
+}
+
 /** Most leads an agent may accept per local week and month (its daily capacity is on its profile). */
 export interface AgentCaps {
   weekly: number | null;
@@ -90,6 +123,8 @@ export interface EconomicsConfig {
   returns: ReturnPolicy;
   caps: { vendors: IntakeCap[]; agents: Record<string, AgentCaps> };
   schedules: IntakeSchedule[];
+  buyers: Buyer[];
+  pingPost: PingPostPolicy;
 }
 
 export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
@@ -99,12 +134,20 @@ export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
   minAcceptedForRate: 10,
 };
 
+export const DEFAULT_PING_POST_POLICY: PingPostPolicy = {
+  vendorShare: 0.7,
+  bidTtlSeconds: 60,
+  maxSharedBuyers: 3,
+};
+
 export const DEFAULT_ECONOMICS_CONFIG: EconomicsConfig = {
   paid: { rules: [], vendorReported: true },
   charged: { plans: {}, defaultPlan: null, agents: {}, groups: {} },
   returns: DEFAULT_RETURN_POLICY,
   caps: { vendors: [], agents: {} },
   schedules: [],
+  buyers: [],
+  pingPost: DEFAULT_PING_POST_POLICY,
 };
 
 export interface PricedLead {
@@ -218,31 +261,47 @@ const timeZone = z.string().refine(
 const clock = z.string().refine((text) => parseClock(text) !== null, { message: 'must be HH:MM (24 h)' });
 const capLimit = z.number().int().min(0);
 
+const periodCaps = {
+  daily: capLimit.optional(),
+  weekly: capLimit.optional(),
+  monthly: capLimit.optional(),
+  timeZone: timeZone.optional(),
+};
+const atLeastOnePeriod = [
+  (cap: Partial<Record<CapPeriod, number>>) => CAP_PERIODS.some((period) => cap[period] !== undefined),
+  { message: 'name at least one of daily, weekly, monthly' },
+] as const;
+
 const intakeCapSchema = z
-  .strictObject({
-    vendor: z.string().min(1),
-    campaign: z.string().min(1).optional(),
-    daily: capLimit.optional(),
-    weekly: capLimit.optional(),
-    monthly: capLimit.optional(),
-    timeZone: timeZone.optional(),
-  })
-  .refine((cap) => CAP_PERIODS.some((period) => cap[period] !== undefined), {
-    message: 'name at least one of daily, weekly, monthly',
-  });
+  .strictObject({ vendor: z.string().min(1), campaign: z.string().min(1).optional(), ...periodCaps })
+  .refine(...atLeastOnePeriod);
+
+const hoursShape = {
+  timeZone,
+  days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
+  start: clock,
+  end: clock,
+};
+const endAfterStart = (hours: { start: string; end: string }) =>
+  parseClock(hours.end)! > parseClock(hours.start)!;
+const endAfterStartProblem = { message: 'end must be after start', path: ['end'] };
 
 const scheduleSchema = z
+  .strictObject({ vendor: z.string().min(1), campaign: z.string().min(1).optional(), ...hoursShape })
+  .refine(endAfterStart, endAfterStartProblem);
+
+const buyerSchema = z
   .strictObject({
-    vendor: z.string().min(1),
-    campaign: z.string().min(1).optional(),
-    timeZone,
-    days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
-    start: clock,
-    end: clock,
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'buyer ids are letters, digits, ., _ and -'),
+    line: oneOrMany(z.enum(INSURANCE_LINES)).optional(),
+    state: oneOrMany(z.enum(STATE_CODES)).optional(),
+    zipPrefix: oneOrMany(z.string().regex(/^[0-9]{1,5}$/, 'one to five digits')).optional(),
+    exclusiveCents: cents.optional(),
+    sharedCents: cents.optional(),
+    schedule: z.strictObject(hoursShape).refine(endAfterStart, endAfterStartProblem).optional(),
   })
-  .refine((schedule) => parseClock(schedule.end)! > parseClock(schedule.start)!, {
-    message: 'end must be after start',
-    path: ['end'],
+  .refine((buyer) => buyer.exclusiveCents !== undefined || buyer.sharedCents !== undefined, {
+    message: 'name exclusiveCents, sharedCents or both',
   });
 
 const fileSchema = z.strictObject({
@@ -278,13 +337,25 @@ const fileSchema = z.strictObject({
           z.strictObject({ weekly: capLimit.optional(), monthly: capLimit.optional() }),
         )
         .optional(),
+      buyers: z.record(z.string().min(1), z.strictObject(periodCaps).refine(...atLeastOnePeriod)).optional(),
     })
     .optional(),
   schedules: z.array(scheduleSchema).optional(),
+  buyers: z.array(buyerSchema).optional(),
+  pingPost: z
+    .strictObject({
+      vendorShare: z.number().min(0).max(1).optional(),
+      bidTtlSeconds: z.number().int().min(1).max(3600).optional(),
+      maxSharedBuyers: z.number().int().min(2).max(10).optional(),
+    })
+    .optional(),
 });
 
 /** Caps without a time zone count in this one. */
 export const DEFAULT_CAP_TIME_ZONE = 'UTC';
+
+const limitsOf = (cap: Partial<Record<CapPeriod, number>>): Partial<Record<CapPeriod, number>> =>
+  Object.fromEntries(CAP_PERIODS.filter((p) => cap[p] !== undefined).map((p) => [p, cap[p]!]));
 
 export class EconomicsConfigError extends Error {
   override name = 'EconomicsConfigError';
@@ -313,7 +384,8 @@ export function parseEconomicsConfig(text: string, source = 'economics config'):
     );
     throw new EconomicsConfigError(`${source}: ${problems.join('; ')}`);
   }
-  const { paid = {}, charged = {}, returns = {}, caps = {}, schedules = [] } = parsed.data;
+  const { paid = {}, charged = {}, returns = {}, caps = {}, schedules = [], buyers = [] } = parsed.data;
+  const pingPost = parsed.data.pingPost ?? {};
   const rules: PaidRule[] = (paid.rules ?? []).map((rule, i) => ({
     name: rule.name ?? `${i + 1}`,
     vendors: rule.vendor ?? null,
@@ -346,7 +418,7 @@ export function parseEconomicsConfig(text: string, source = 'economics config'):
       vendors: (caps.vendors ?? []).map((cap) => ({
         vendor: cap.vendor,
         campaign: cap.campaign ?? null,
-        limits: Object.fromEntries(CAP_PERIODS.filter((p) => cap[p] !== undefined).map((p) => [p, cap[p]!])),
+        limits: limitsOf(cap),
         timeZone: cap.timeZone ?? DEFAULT_CAP_TIME_ZONE,
       })),
       agents: Object.fromEntries(
@@ -361,6 +433,26 @@ export function parseEconomicsConfig(text: string, source = 'economics config'):
       campaign: schedule.campaign ?? null,
       hours: { timeZone: schedule.timeZone, days: schedule.days, start: schedule.start, end: schedule.end },
     })),
+    buyers: buyers.map((buyer) => {
+      const capped = caps.buyers?.[buyer.id];
+      return {
+        buyerId: buyer.id,
+        lines: buyer.line ?? null,
+        states: buyer.state ?? null,
+        zipPrefixes: buyer.zipPrefix ?? null,
+        exclusiveCents: buyer.exclusiveCents ?? null,
+        sharedCents: buyer.sharedCents ?? null,
+        caps: capped
+          ? { limits: limitsOf(capped), timeZone: capped.timeZone ?? DEFAULT_CAP_TIME_ZONE }
+          : null,
+        hours: buyer.schedule ?? null,
+      };
+    }),
+    pingPost: {
+      vendorShare: pingPost.vendorShare ?? DEFAULT_PING_POST_POLICY.vendorShare,
+      bidTtlSeconds: pingPost.bidTtlSeconds ?? DEFAULT_PING_POST_POLICY.bidTtlSeconds,
+      maxSharedBuyers: pingPost.maxSharedBuyers ?? DEFAULT_PING_POST_POLICY.maxSharedBuyers,
+    },
   };
   const named = [
     ['charged.defaultPlan', config.charged.defaultPlan],
@@ -370,6 +462,16 @@ export function parseEconomicsConfig(text: string, source = 'economics config'):
   for (const [field, plan] of named) {
     if (plan !== null && !plans[plan])
       throw new EconomicsConfigError(`${source}: ${field}: no plan named "${plan}"`);
+  }
+  const buyerIds = new Set<string>();
+  buyers.forEach((buyer, i) => {
+    if (buyerIds.has(buyer.id))
+      throw new EconomicsConfigError(`${source}: buyers.${i}.id: "${buyer.id}" twice`);
+    buyerIds.add(buyer.id);
+  });
+  for (const id of Object.keys(caps.buyers ?? {})) {
+    if (!buyerIds.has(id))
+      throw new EconomicsConfigError(`${source}: caps.buyers.${id}: no buyer with that id`);
   }
   return config;
 }

@@ -7,6 +7,7 @@
  */
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { LedgerEntry, LedgerKind, LedgerParty } from '../../schemas/ledger-records';
+import type { SoldLead } from '../../schemas/routing-records';
 
 /** assign numbers a lead's events from 1 (`leadId:1`); a later routing's are `leadId:gG:n`. */
 const isFirstRouting = (event: AssignmentEvent) => event.eventId === `${event.leadId}:1`;
@@ -56,4 +57,40 @@ export function ledgerEntriesOf(event: AssignmentEvent): LedgerEntry[] {
     add(`${event.eventId}:chargeback`, 'chargeback', vendor, paid, why);
   }
   return entries;
+}
+
+/**
+ * The money of a ping-post sale: the lead costs the vendor's share of the bid, and earns each
+ * buyer's price. Ids derive from the lead (sold once) and the buyer.
+ */
+export function saleEntriesOf(sold: SoldLead): LedgerEntry[] {
+  const { lead, sale } = sold;
+  const entry = (entryId: string, kind: LedgerKind, party: LedgerParty, partyId: string, cents: number) => ({
+    entryId,
+    leadId: sold.leadId,
+    kind,
+    party,
+    partyId,
+    amountCents: cents,
+    rule: `bid:${sale.kind}`,
+    vendorId: lead.vendorId,
+    campaign: lead.campaign ?? null,
+    line: lead.line,
+    state: lead.state,
+    reason: null,
+    sourceEventId: `${sold.leadId}:sold`,
+    at: sold.soldAt,
+  });
+  return [
+    entry(`${sold.leadId}:cost`, 'cost', 'vendor', lead.vendorId, sale.vendorPriceCents),
+    ...sale.buyers.map((buyer) =>
+      entry(
+        `${sold.leadId}:sold:${buyer.buyerId}:revenue`,
+        'revenue',
+        'buyer',
+        buyer.buyerId,
+        buyer.priceCents,
+      ),
+    ),
+  ];
 }

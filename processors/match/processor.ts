@@ -7,17 +7,19 @@ import { withTierBenefits } from '../reward/tiers';
 import type { ScoredLead } from '../../schemas/score-records';
 import { type AgentTables, matchLead } from './match';
 import type { Agent, AgentFeatures, AgentPerformance } from '../../schemas/routing-records';
-import { routableLead } from './routable-lead';
+import { routableLead, soldLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
 import { DEFAULT_ECONOMICS_CONFIG, type EconomicsConfig } from '../ledger/economics';
-import { decideRouting, type LeadRouting } from './routing-memory';
+import { decideRouting, decideSale, type LeadRouting } from './routing-memory';
 
 /**
  * match: hard constraints, then the weighted ranking, over the agent tables (agents, graph
  * features, performance) read as global tables. Re-keys each lead by its routing group, so assign
  * finds the lead in the task that owns the group's agents; an unroutable lead is keyed by its id.
  * Remembers where each lead went (routing-memory.ts), so a lead is offered by one assign task only.
- * Prices each lead for its vendor on the way (the routable lead carries the price paid).
+ * Prices each lead for its vendor on the way (the routable lead carries the price paid). A lead
+ * posted against a ping-post bid is sold to the bid's buyers instead (leads.sold) and routed to no
+ * agent.
  */
 export const matchProcessor = (
   config: RoutingConfig,
@@ -26,12 +28,35 @@ export const matchProcessor = (
   defineProcessor<ScoredLead>({
     name: 'match',
     inputs: [TOPIC.leadsScored],
-    outputs: [TOPIC.leadsMatched, TOPIC.leadDecisions],
+    outputs: [TOPIC.leadsMatched, TOPIC.leadsSold, TOPIC.leadDecisions],
     stores: ['routings'],
     replayRefused:
       'its routing memory belongs to the live stage, so a replay would route leads again; replay score to re-route leads that were unroutable',
     globals: [TOPIC.agents, TOPIC.agentFeatures, TOPIC.agentPerformance, TOPIC.agentTiers],
     process(record, ctx) {
+      const routings = ctx.store<LeadRouting>('routings');
+      const { sale } = record.value;
+      if (sale) {
+        const decision = decideSale(
+          routings.get(record.value.leadId),
+          record.value,
+          ctx.now(),
+          config.retentionDays,
+        );
+        if (decision.kind === 'skip') {
+          ctx.log.info(
+            { leadId: record.value.leadId, reason: decision.reason },
+            'posted lead not sold again',
+          );
+          return;
+        }
+        const sold = soldLead(record.value, sale, ctx.now());
+        routings.put(sold.leadId, decision.routing);
+        ctx.schedule(ctx.now() + config.retentionDays * DAY_MS, sold.leadId);
+        ctx.emit(TOPIC.leadsSold, sold.leadId, sold);
+        ctx.emit(TOPIC.leadDecisions, sold.leadId, acceptedDecision(sold.lead, ctx.now()));
+        return;
+      }
       const agents = ctx.global<Agent>(TOPIC.agents);
       const features = ctx.global<AgentFeatures>(TOPIC.agentFeatures);
       const performance = ctx.global<AgentPerformance>(TOPIC.agentPerformance);
@@ -46,7 +71,6 @@ export const matchProcessor = (
         priorityBoost: (agentId) => tiers.get(agentId)?.priorityBoost,
       };
       const lead = routableLead(record.value, economics);
-      const routings = ctx.store<LeadRouting>('routings');
       const decision = decideRouting(routings.get(lead.leadId), lead, ctx.now(), config.retentionDays, () =>
         matchLead(lead, tables, config, ctx.now()),
       );

@@ -1,5 +1,6 @@
 import type { ScoredLead } from '../../schemas/score-records';
-import type { RoutableLead } from '../../schemas/routing-records';
+import type { RoutableLead, SoldLead } from '../../schemas/routing-records';
+import type { Sale } from '../../schemas/sale-records';
 import { pricePaid, type EconomicsConfig } from '../ledger/economics';
 
 /**
@@ -55,5 +56,19 @@ export function routableLead(scored: ScoredLead, economics?: EconomicsConfig): R
     campaign,
     pricePaidCents: paid?.cents ?? null,
     pricePaidRule: paid?.rule ?? null,
+  };
+}
+
+/** A posted lead sold to its bid's buyers: priced at the vendor's share of the bid, not by the rules. */
+export function soldLead(scored: ScoredLead, sale: Sale, soldAt: number): SoldLead {
+  return {
+    leadId: scored.leadId,
+    lead: {
+      ...routableLead(scored),
+      pricePaidCents: sale.vendorPriceCents,
+      pricePaidRule: `bid:${sale.kind}`,
+    },
+    sale,
+    soldAt,
   };
 }

@@ -18,9 +18,11 @@ export interface LeadRouting {
   /** null: unroutable so far. */
   routingGroup: string | null;
   matchedAt: number;
+  /** Sold to its ping-post buyers instead: never routed to agents. Absent before ping-post. */
+  sold?: boolean;
 }
 
-export type SkipReason = 'already_routed' | 'still_unroutable' | 'too_old';
+export type SkipReason = 'already_routed' | 'already_sold' | 'still_unroutable' | 'too_old';
 
 export type RoutingDecision =
   { kind: 'route'; matched: LeadMatched; routing: LeadRouting } | { kind: 'skip'; reason: SkipReason };
@@ -37,8 +39,9 @@ export function decideRouting(
   retentionDays: number,
   match: () => LeadMatched,
 ): RoutingDecision {
+  if (previous?.sold) return { kind: 'skip', reason: 'already_sold' };
   if (previous && previous.routingGroup !== null) return { kind: 'skip', reason: 'already_routed' };
-  if (lead.receivedAt < now - retentionDays * DAY_MS) return { kind: 'skip', reason: 'too_old' };
+  if (tooOld(lead, now, retentionDays)) return { kind: 'skip', reason: 'too_old' };
   const matched = match();
   if (previous && matched.outcome === 'unroutable') return { kind: 'skip', reason: 'still_unroutable' };
   const generation = (previous?.generation ?? 0) + 1;
@@ -47,4 +50,25 @@ export function decideRouting(
     matched: { ...matched, generation },
     routing: { generation, routingGroup: matched.routingGroup, matchedAt: matched.matchedAt },
   };
+}
+
+const tooOld = (lead: Pick<RoutableLead, 'receivedAt'>, now: number, retentionDays: number) =>
+  lead.receivedAt < now - retentionDays * DAY_MS;
+
+export type SaleDecision = { kind: 'sell'; routing: LeadRouting } | { kind: 'skip'; reason: SkipReason };
+
+/**
+ * Whether a posted lead is sold now: once only, like a routing, and never after it was routed
+ * (a lead is either sold or routed) or once it is older than the memory of it.
+ */
+export function decideSale(
+  previous: LeadRouting | undefined,
+  lead: Pick<RoutableLead, 'receivedAt'>,
+  now: number,
+  retentionDays: number,
+): SaleDecision {
+  if (previous?.sold) return { kind: 'skip', reason: 'already_sold' };
+  if (previous) return { kind: 'skip', reason: 'already_routed' };
+  if (tooOld(lead, now, retentionDays)) return { kind: 'skip', reason: 'too_old' };
+  return { kind: 'sell', routing: { generation: 1, routingGroup: null, matchedAt: now, sold: true } };
 }

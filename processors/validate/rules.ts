@@ -274,6 +274,7 @@ export function validateLead(raw: RawLead, options: ValidateOptions): ValidateRe
       receivedAt: raw.receivedAt,
       vendorId: raw.vendorId,
       channel: raw.channel,
+      sale: raw.sale ?? null,
       validatedAt: options.now,
       lead,
       identities: contactIdentities(lead),
@@ -327,6 +328,7 @@ export function rejectedValidLead(
     receivedAt: lead.receivedAt,
     vendorId: lead.vendorId,
     channel: lead.channel,
+    sale: lead.sale ?? null,
     body: JSON.stringify(lead.lead),
     lead: null,
   };

@@ -11,7 +11,7 @@ import {
 } from '../../schemas/lead-records';
 import { leadFieldSchemas } from '../../schemas/lead';
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import type { LeadMatched, RoutableLead } from '../../schemas/routing-records';
+import type { LeadMatched, RoutableLead, SoldLead } from '../../schemas/routing-records';
 import type { ScoredLead } from '../../schemas/score-records';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { sealingPlan, withholdPersonal } from '../../runtime/privacy/sealing';
@@ -254,6 +254,15 @@ const fromAssignment: StageOf<AssignmentEvent> = (event) => ({
   },
 });
 
+/** A lead sold by ping-post reached its takers, the buyers, as an accepted offer reaches an agent. */
+const fromSold: StageOf<SoldLead> = (sold) => ({
+  stage: 'assigned',
+  leadId: sold.leadId,
+  occurredAt: sold.soldAt,
+  receivedAt: sold.lead.receivedAt,
+  facts: { ...routingFacts(sold.lead), assignmentStatus: `sold_${sold.sale.kind}` },
+});
+
 /** How each lead topic the sink reads maps to a stage; a new stage adds its topic here. */
 const LEAD_TOPICS: Record<string, StageOf<never>> = {
   [TOPIC.leadsRaw]: fromRaw,
@@ -262,6 +271,7 @@ const LEAD_TOPICS: Record<string, StageOf<never>> = {
   [TOPIC.leadsRejected]: fromRejected,
   [TOPIC.leadsScored]: fromScored,
   [TOPIC.leadsMatched]: fromMatched,
+  [TOPIC.leadsSold]: fromSold,
   [TOPIC.assignments]: fromAssignment,
 };
 
