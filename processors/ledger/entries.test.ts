@@ -1,7 +1,7 @@
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import { marginEffectCents } from '../../schemas/ledger-records';
 import { testMatched } from '../../tools/routing-fixtures';
-import { ledgerEntriesOf } from './entries';
+import { ledgerEntriesOf, saleEntriesOf } from './entries';
 
 const lead = {
   ...testMatched('L1', 'west', ['a'], 0).lead,
@@ -116,5 +116,34 @@ describe('ledger entries of assignment events', () => {
         { kind: 'chargeback', amountCents: 2600 },
       ].map((e) => marginEffectCents(e as Parameters<typeof marginEffectCents>[0])),
     ).toEqual([-2600, 4500, -4500, 2600]);
+  });
+});
+
+describe('a ping-post sale', () => {
+  it("costs the vendor's share once and earns each buyer's price, with ids from the lead and buyer", () => {
+    const sold = {
+      leadId: 'L1',
+      lead: { ...lead, pricePaidCents: 2280, pricePaidRule: 'bid:shared' },
+      sale: {
+        bidId: 'b1',
+        kind: 'shared' as const,
+        buyers: [
+          { buyerId: 'national', priceCents: 1500 },
+          { buyerId: 'west', priceCents: 1400 },
+        ],
+        vendorPriceCents: 2280,
+        pingedAt: 500,
+      },
+      soldAt: 2_000,
+    };
+    const entries = saleEntriesOf(sold);
+    expect(entries.map((e) => [e.entryId, e.kind, e.party, e.partyId, e.amountCents, e.rule])).toEqual([
+      ['L1:cost', 'cost', 'vendor', lead.vendorId, 2280, 'bid:shared'],
+      ['L1:sold:national:revenue', 'revenue', 'buyer', 'national', 1500, 'bid:shared'],
+      ['L1:sold:west:revenue', 'revenue', 'buyer', 'west', 1400, 'bid:shared'],
+    ]);
+    expect(entries.every((e) => e.at === 2_000 && e.campaign === 'spring')).toBe(true);
+    expect(saleEntriesOf(sold)).toEqual(entries);
+    expect(entries.reduce((sum, e) => sum + marginEffectCents(e), 0)).toBe(620);
   });
 });

@@ -1,5 +1,5 @@
 import type { LeadMatched } from '../../schemas/routing-records';
-import { decideRouting, type LeadRouting } from './routing-memory';
+import { decideRouting, decideSale, type LeadRouting } from './routing-memory';
 import { testLead, testMatched, WEDNESDAY_10AM_PACIFIC } from '../../tools/routing-fixtures';
 
 const NOW = WEDNESDAY_10AM_PACIFIC;
@@ -60,5 +60,26 @@ describe('routing memory', () => {
       kind: 'skip',
       reason: 'too_old',
     });
+  });
+
+  test('a posted lead is sold once, never after a routing, and never routed after its sale', () => {
+    const sale = decideSale(undefined, lead, NOW, RETENTION_DAYS);
+    expect(sale).toEqual({
+      kind: 'sell',
+      routing: { generation: 1, routingGroup: null, matchedAt: NOW, sold: true },
+    });
+    if (sale.kind !== 'sell') throw new Error('not sold');
+    expect(decideSale(sale.routing, lead, NOW, RETENTION_DAYS)).toEqual({
+      kind: 'skip',
+      reason: 'already_sold',
+    });
+    expect(decide(sale.routing, routed('west'))).toEqual({ kind: 'skip', reason: 'already_sold' });
+    const routedBefore = { generation: 1, routingGroup: null, matchedAt: NOW };
+    expect(decideSale(routedBefore, lead, NOW, RETENTION_DAYS)).toEqual({
+      kind: 'skip',
+      reason: 'already_routed',
+    });
+    const old = testLead({ leadId: 'L1', receivedAt: NOW - (RETENTION_DAYS + 1) * 86_400_000 });
+    expect(decideSale(undefined, old, NOW, RETENTION_DAYS)).toEqual({ kind: 'skip', reason: 'too_old' });
   });
 });

@@ -1,0 +1,244 @@
+/**
+ * Ping-post over real HTTP, on both transports, with two API processes of one deployment sharing
+ * Redis and the intake, score, match and ledger stages behind them: a ping gets the best bid of
+ * the buyers whose filters, schedules and caps take the lead (exclusive or shared, whichever pays
+ * more) and is refused with contact details; a post wins its bid once, in either process, or says
+ * why not; a lead the intake rejects gives its buyers their places back; a sold lead is routed to
+ * no agent, and the ledger holds the vendor's cost and each buyer's revenue once.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadDefaultModel } from '../../models/default-model';
+import { enrichProcessor } from '../../processors/enrich/processor';
+import { ledgerProcessor } from '../../processors/ledger/processor';
+import { loadEconomicsConfig } from '../../processors/ledger/economics';
+import { matchProcessor } from '../../processors/match/processor';
+import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
+import { scoreProcessor } from '../../processors/score/processor';
+import { validateProcessor } from '../../processors/validate/processor';
+import { emailScreenProcessor, phoneScreenProcessor } from '../../processors/validate/screen';
+import { Pipeline } from '../../runtime/pipeline';
+import type { Processor } from '../../runtime/processor';
+import type { LedgerEntry } from '../../schemas/ledger-records';
+import { sampleLeadBody } from '../../schemas/lead-samples';
+import type { LeadMatched, SoldLead } from '../../schemas/routing-records';
+import { platformCatalog, TOPIC } from '../../topics/platform';
+import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
+import { openTestVault, testBlind } from '../support/privacy';
+import { redisGate, redisUrl } from '../support/services';
+import { bearer, get, type Json, post, startApi } from './support';
+
+jest.setTimeout(300_000);
+
+const gate = redisGate();
+
+// The sample lead is an auto lead in CA 94103. golden-gate pays most for it alone, but only once a
+// day; without it, three buyers sharing it pay more than national alone.
+const ECONOMICS = `
+buyers:
+  - { id: golden-gate, line: auto, state: CA, zipPrefix: '941', exclusiveCents: 5000 }
+  - { id: national, line: [auto, home], exclusiveCents: 3000, sharedCents: 1500 }
+  - { id: west, line: [auto, home, renters], state: [CA, OR], sharedCents: 1400 }
+  - { id: budget, line: [auto, home], sharedCents: 900 }
+caps:
+  buyers:
+    golden-gate: { daily: 1, timeZone: America/Los_Angeles }
+pingPost: { vendorShare: 0.6, bidTtlSeconds: 120, maxSharedBuyers: 3 }
+`;
+
+const PING = { line: 'auto', state: 'CA', zip: '94103', campaign: 'google-search-auto' };
+
+/** A lead validate accepts today, with a phone and email of its own, as the ping described it. */
+function lead(n: number, change: (body: ReturnType<typeof sampleLeadBody>) => void = () => {}) {
+  const body = sampleLeadBody();
+  body.consent.timestamp = new Date(Date.now() - 60_000).toISOString();
+  body.contact.phone = `(415) 555-${String(2000 + n).slice(-4)}`;
+  body.contact.email = `ping.${n}.${Date.now()}@example.com`;
+  change(body);
+  return body;
+}
+
+for (const choice of transportsUnderTest()) {
+  (choice.gate.run && gate.run ? describe : describe.skip)(`ping-post on ${choice.kind}`, () => {
+    beforeAll(() => {
+      for (const reason of [choice.gate.reason, gate.reason]) if (reason) throw new Error(reason);
+    });
+
+    test('bids, posts won once across processes or refused with reasons, sales in the ledger', async () => {
+      const harness = choice.create();
+      const transport = harness.connect();
+      const registry = harness.registry(transport);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-ping-post-'));
+      const economicsConfig = path.join(dir, 'economics.yaml');
+      fs.writeFileSync(economicsConfig, ECONOMICS);
+      const screen = { duplicateWindowDays: 30, blind: testBlind };
+      const processors = [
+        validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
+        phoneScreenProcessor(screen),
+        emailScreenProcessor(screen),
+        enrichProcessor({ consent: null }),
+        scoreProcessor({ defaultModel: loadDefaultModel() }),
+        matchProcessor(DEFAULT_ROUTING_CONFIG, loadEconomicsConfig(economicsConfig)),
+        ledgerProcessor(),
+      ] as Processor<never>[];
+      await transport.applyTopics(platformCatalog().withProcessors(harness.prefix, processors).all());
+      const pipeline = await Pipeline.start({
+        appId: harness.prefix,
+        transport,
+        registry,
+        catalog: platformCatalog(),
+        processors,
+        log: testLog,
+        keys: await openTestVault(transport),
+      });
+      const options = { appId: harness.prefix, redisUrl, economicsConfig };
+      const first = await startApi(transport, registry, options);
+      const second = await startApi(harness.connect(), registry, options);
+      try {
+        const acme = bearer((await first.vendor('acme-leads')).apiKey);
+        const harbor = bearer((await first.vendor('harbor')).apiKey);
+        await eventually(
+          async () => (await post(second.base, '/v1/ping', PING, acme)).status === 200,
+          30_000,
+          'the vendor known to the second API',
+        );
+        const ping = async (base: string, body: unknown = PING, key = acme) => {
+          const answer = await post(base, '/v1/ping', body, key);
+          expect(answer.status).toBe(200);
+          return answer.json;
+        };
+        const postsRefused = async (code: string) => {
+          const metrics = (await get(first.base, '/metrics')).text;
+          return Number(
+            new RegExp(`leadflow_posts_total\\{outcome="${code}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0,
+          );
+        };
+        const postLead = (base: string, bidId: string, body: unknown, key = acme) =>
+          post(base, '/v1/post', { bid_id: bidId, lead: body }, key);
+
+        // Contact details have no place in a ping; each is named.
+        const withContact = await post(
+          first.base,
+          '/v1/ping',
+          { ...PING, phone: '4155550100', contact: {} },
+          acme,
+        );
+        expect(withContact.status).toBe(400);
+        expect(withContact.json.problems.map((p: Json) => [p.field, p.code])).toEqual([
+          ['contact', 'not_allowed'],
+          ['phone', 'not_allowed'],
+        ]);
+        expect((await post(first.base, '/v1/ping', { ...PING, state: 'XX' }, acme)).status).toBe(400);
+
+        // golden-gate alone pays most: $50, of which the vendor is offered 60%.
+        const exclusive = await ping(first.base);
+        expect(exclusive.bid).toMatchObject({ price_usd: 30, sale: 'exclusive', buyers: 1 });
+        expect(Date.parse(exclusive.bid.expires_at)).toBeGreaterThan(Date.now() + 100_000);
+        const life = await ping(first.base, { ...PING, line: 'life' });
+        expect(life).toMatchObject({ bid: null, reason: 'no buyer takes life leads in CA 94103 now' });
+
+        // A lead the intake rejects (its phone cannot be real) is not sold, and golden-gate keeps its place.
+        const rejected = await postLead(
+          second.base,
+          exclusive.bid.bid_id,
+          lead(1, (b) => (b.contact.phone = '555-0100')),
+        );
+        expect(rejected.status).toBe(200);
+        expect(rejected.json).toMatchObject({
+          status: 'rejected',
+          stage: 'validate',
+          price_usd: null,
+          sale: null,
+        });
+        const usedBefore = await postsRefused('bid_used');
+        const reposted = await postLead(first.base, exclusive.bid.bid_id, lead(2));
+        expect([reposted.status, reposted.json.error]).toEqual([409, 'bid_used']);
+        expect(await postsRefused('bid_used')).toBe(usedBefore + 1);
+
+        const again = await ping(second.base);
+        expect(again.bid).toMatchObject({ price_usd: 30, sale: 'exclusive' });
+        // Refusals before anything is written: not the pinged lead, not this vendor's bid, not a bid.
+        const elsewhere = await postLead(
+          first.base,
+          again.bid.bid_id,
+          lead(3, (b) => (b.contact.zip = '90210')),
+        );
+        expect(elsewhere.status).toBe(409);
+        expect(elsewhere.json).toMatchObject({ error: 'lead_differs_from_ping' });
+        expect(elsewhere.json.problems.map((p: Json) => p.field)).toEqual(['lead.contact.zip']);
+        const stolen = await postLead(first.base, again.bid.bid_id, lead(3), harbor);
+        expect([stolen.status, stolen.json.error]).toEqual([403, 'bid_not_yours']);
+        const forged = await postLead(
+          first.base,
+          again.bid.bid_id.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')),
+          lead(3),
+        );
+        expect([forged.status, forged.json.error]).toEqual([400, 'invalid_bid']);
+
+        // Won, in the other process from the ping.
+        const soldAlone = await postLead(first.base, again.bid.bid_id, lead(3));
+        expect(soldAlone.status).toBe(200);
+        expect(soldAlone.json).toMatchObject({
+          status: 'sold',
+          stage: 'match',
+          price_usd: 30,
+          sale: 'exclusive',
+          buyers: 1,
+        });
+
+        // golden-gate's day is full: three buyers share the lead for $15 + $14 + $9.
+        const shared = await ping(first.base);
+        expect(shared.bid).toMatchObject({ price_usd: 22.8, sale: 'shared', buyers: 3 });
+        const soldShared = await postLead(second.base, shared.bid.bid_id, lead(4));
+        expect(soldShared.json).toMatchObject({ status: 'sold', price_usd: 22.8, sale: 'shared', buyers: 3 });
+
+        // Sold leads go to their buyers, never to agents, and their money is in the ledger once.
+        const { codec } = await codecFor(transport, platformCatalog(), []);
+        const sold = [soldAlone.json.lead_id as string, soldShared.json.lead_id as string];
+        await eventually(
+          async () => (await readValues<LedgerEntry>(transport, codec, TOPIC.ledger)).length >= 6,
+          60_000,
+          'the ledger entries of both sales',
+        );
+        const soldLeads = await readValues<SoldLead>(transport, codec, TOPIC.leadsSold);
+        expect(soldLeads.map((s) => [s.leadId, s.sale.kind, s.lead.pricePaidCents]).sort()).toEqual(
+          [
+            [sold[0], 'exclusive', 3000],
+            [sold[1], 'shared', 2280],
+          ].sort(),
+        );
+        const matched = await readValues<LeadMatched>(transport, codec, TOPIC.leadsMatched);
+        expect(matched.filter((m) => sold.includes(m.leadId))).toEqual([]);
+        const ledger = await readValues<LedgerEntry>(transport, codec, TOPIC.ledger);
+        expect(
+          ledger
+            .map((e) => [
+              e.leadId === sold[0] ? 'alone' : 'shared',
+              e.kind,
+              e.party,
+              e.partyId,
+              e.amountCents,
+            ])
+            .sort(),
+        ).toEqual(
+          [
+            ['alone', 'cost', 'vendor', 'acme-leads', 3000],
+            ['alone', 'revenue', 'buyer', 'golden-gate', 5000],
+            ['shared', 'cost', 'vendor', 'acme-leads', 2280],
+            ['shared', 'revenue', 'buyer', 'national', 1500],
+            ['shared', 'revenue', 'buyer', 'west', 1400],
+            ['shared', 'revenue', 'buyer', 'budget', 900],
+          ].sort(),
+        );
+        expect(new Set(ledger.map((e) => e.entryId)).size).toBe(ledger.length);
+      } finally {
+        await first.close();
+        await second.close();
+        await pipeline.stop();
+        await harness.dispose();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
