@@ -58,6 +58,7 @@ export interface AiServices {
  *     -> notify (offers to agents) -> assignments.notifications
  *     -> report-outcomes -> lead.outcomes (what agents reported, for score-feedback and reward)
  *     -> ledger -> ledger (what each lead cost, paid to its vendor, and earned, charged to its agent)
+ *   match also sells posted leads (ping-post) -> leads.sold -> ledger (charged to their buyers)
  *   leads.valid + leads.rejected + assignments -> vendor-webhooks (status to vendors) -> vendors.notifications
  *   referrals + lead events -> reward-leads -> rewards.activity (by account) + community.events
  *     -> reward -> rewards (the ledger), agent.tiers (read by match and assign)

@@ -13,7 +13,7 @@ const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
 export const funnelMetrics = {
   leads: new client.Counter({
     name: 'leadflow_leads_total',
-    help: 'Leads that reached a funnel stage (received, valid, enriched, scored, matched, unroutable, offered, assigned, rejected), by insurance line.',
+    help: 'Leads that reached a funnel stage (received, valid, enriched, scored, matched, unroutable, offered, assigned, sold, rejected), by insurance line.',
     labelNames: ['stage', 'line'] as const,
     registers: [registry],
   }),

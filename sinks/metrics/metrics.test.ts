@@ -78,6 +78,25 @@ describe('observe', () => {
     });
   });
 
+  test('a lead sold by ping-post is a stage of its own, timed from its receipt', () => {
+    const sold = {
+      leadId: 'lead-1',
+      lead: testLead({ receivedAt: 5_000 }),
+      sale: {
+        bidId: 'b',
+        kind: 'exclusive',
+        buyers: [{ buyerId: 'x', priceCents: 1 }],
+        vendorPriceCents: 1,
+        pingedAt: 4_000,
+      },
+      soldAt: 7_000,
+    };
+    expect(observe(at(TOPIC.leadsSold, sold))).toEqual([
+      { kind: 'lead', stage: 'sold', line: sold.lead.line },
+      { kind: 'latency', stage: 'sold', stageSeconds: null, endToEndSeconds: 2 },
+    ]);
+  });
+
   test('a first offer and an acceptance are funnel stages; acceptance time runs from the match', () => {
     const event: AssignmentEvent = {
       eventId: 'lead-1:1',

@@ -1,5 +1,5 @@
 import type { AssignmentEvent } from '../../schemas/assignment-records';
-import type { LeadMatched } from '../../schemas/routing-records';
+import type { LeadMatched, SoldLead } from '../../schemas/routing-records';
 import type { LeadOutcomeEvent, ScoredLead, TrainingExample } from '../../schemas/score-records';
 import { HEADER } from '../../runtime/records';
 import type { EnrichedLead, RawLead, RejectedLead, ValidLead } from '../../schemas/lead-records';
@@ -21,6 +21,8 @@ export type MetricStage =
   | 'unroutable'
   | 'offered'
   | 'assigned'
+  /** Sold by ping-post to its bid's buyers instead of routed. */
+  | 'sold'
   | 'rejected';
 
 export type Observation =
@@ -88,6 +90,10 @@ const OBSERVERS: Record<string, (value: never) => Observation[]> = {
       ...(matched.unroutable ? [{ kind: 'unroutable', reason: matched.unroutable.code } as const] : []),
     ];
   },
+  [TOPIC.leadsSold]: (sold: SoldLead) => [
+    { kind: 'lead', stage: 'sold', line: sold.lead.line },
+    latency('sold', sold.lead.receivedAt, null, sold.soldAt),
+  ],
   [TOPIC.assignments]: observeAssignment,
   [TOPIC.leadOutcomes]: (outcome: LeadOutcomeEvent) => [
     { kind: 'outcome', status: outcome.status, premiumUsd: outcome.premiumUsd },

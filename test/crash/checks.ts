@@ -9,6 +9,7 @@ import { dayOf } from '../../processors/reward/periods';
 import { localPeriods } from '../../processors/match/hours';
 import type { RewardEvent } from '../../schemas/reward-records';
 import type { LedgerEntry } from '../../schemas/ledger-records';
+import type { SoldLead } from '../../schemas/routing-records';
 import type { RecordCodec } from '../../runtime/codec';
 import { groupId, type Transport } from '../../runtime/transport';
 import type { RejectedLead } from '../../schemas/lead-records';
@@ -17,7 +18,7 @@ import type { Database } from '../../sinks/postgres/database';
 import { LEAD_EVENT_TOPICS } from '../../sinks/postgres/lead-events';
 import { TOPIC } from '../../topics/platform';
 
-export type TerminalState = 'rejected' | 'assigned' | 'unroutable' | 'manual_queue';
+export type TerminalState = 'rejected' | 'assigned' | 'unroutable' | 'manual_queue' | 'sold';
 
 export function terminalStateOf(event: AssignmentEvent): TerminalState | null {
   if (event.type === 'accepted') return 'assigned';
@@ -37,6 +38,8 @@ export interface TopicFacts {
   outcomes: { leadId: string }[];
   rewards: RewardEvent[];
   ledger: LedgerEntry[];
+  /** Posted leads sold to their ping-post bid's buyers. */
+  sold: SoldLead[];
   leadEventRecords: number;
 }
 
@@ -70,6 +73,7 @@ export async function readTopicFacts(transport: Transport, codec: RecordCodec): 
     outcomes: await values<{ leadId: string }>(TOPIC.leadOutcomes),
     rewards: await values<RewardEvent>(TOPIC.rewards),
     ledger: await values<LedgerEntry>(TOPIC.ledger),
+    sold: await values<SoldLead>(TOPIC.leadsSold),
     leadEventRecords,
   };
 }
@@ -94,6 +98,7 @@ export function topicViolations(sent: readonly string[], facts: TopicFacts): str
   const add = (leadId: string, state: TerminalState) =>
     terminal.set(leadId, [...(terminal.get(leadId) ?? []), state]);
   for (const lead of facts.rejected) add(lead.leadId, 'rejected');
+  for (const sold of facts.sold) add(sold.leadId, 'sold');
   for (const event of facts.assignments) {
     const state = terminalStateOf(event);
     if (state) add(event.leadId, state);
@@ -178,6 +183,11 @@ function ledgerViolations(facts: TopicFacts): string[] {
         expected.set(`${event.eventId}:chargeback`, event.lead.pricePaidCents);
     }
   }
+  for (const { leadId, sale } of facts.sold) {
+    expected.set(`${leadId}:cost`, sale.vendorPriceCents);
+    for (const buyer of sale.buyers)
+      expected.set(`${leadId}:sold:${buyer.buyerId}:revenue`, buyer.priceCents);
+  }
   for (const [leadId, n] of countBy(
     facts.assignments.filter((e) => e.type === 'return_approved'),
     (e) => e.leadId,
@@ -205,11 +215,12 @@ function ledgerViolations(facts: TopicFacts): string[] {
   return violations;
 }
 
-/** The caps a run holds: one vendor's daily intake and some agents' weekly acceptances. */
+/** The caps a run holds: one vendor's daily intake, some agents' weekly acceptances, a buyer's daily purchases. */
 export interface RunCaps {
   vendor: string;
   daily: number;
   agentWeekly: Record<string, number>;
+  buyerDaily: Record<string, number>;
 }
 
 const isoWeek = (at: number) => localPeriods(at, 'UTC').week;
@@ -248,6 +259,18 @@ export function capViolations(facts: TopicFacts, caps: RunCaps, refusedVendors: 
   }
   // Ranking decides how many offers each agent gets: one capped agent at its cap tests the cap.
   if (!reached) violations.push(`no capped agent reached its weekly cap: ${JSON.stringify([...accepted])}`);
+  // A buyer's leads are counted on the day of the post, which is the lead's receipt.
+  const bought = countBy(
+    facts.sold.flatMap((s) => s.sale.buyers.map((b) => `${b.buyerId}/${dayOf(s.lead.receivedAt)}`)),
+    (key) => key,
+  );
+  for (const [buyerId, daily] of Object.entries(caps.buyerDaily)) {
+    const days = [...bought].filter(([key]) => key.startsWith(`${buyerId}/`));
+    for (const [key, n] of days) if (n > daily) violations.push(`${key} bought ${n} leads, over ${daily}`);
+    if (!days.some(([, n]) => n === daily)) {
+      violations.push(`buyer ${buyerId} never reached its daily cap of ${daily}: ${JSON.stringify(days)}`);
+    }
+  }
   return violations;
 }
 

@@ -27,6 +27,11 @@ import { topology } from '../../app/topology';
 import { DEMO_ECONOMICS_YAML } from '../../tools/demo-economics';
 import { IntakeGate } from '../../ingress/caps/gate';
 import { MemoryCapCounters } from '../../ingress/caps/counters';
+import { bidKey } from '../../ingress/ping-post/bid-token';
+import { PingPostDesk } from '../../ingress/ping-post/desk';
+import { parseLeadInput } from '../../schemas/lead';
+import type { SoldLead } from '../../schemas/routing-records';
+import type { Sale } from '../../schemas/sale-records';
 import { loadEconomicsConfig } from '../../processors/ledger/economics';
 import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';
@@ -162,11 +167,13 @@ async function openRun(label: string) {
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
   };
   const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
-  // The demo's prices and returns, and caps to hold: one vendor's daily intake, two agents' weeks.
+  // The demo's prices and returns, and caps to hold: one vendor's daily intake, two agents' weeks,
+  // one ping-post buyer's day.
   const caps: RunCaps = {
     vendor: 'summit-commercial',
     daily: 40,
     agentWeekly: Object.fromEntries(agentIds.slice(0, 2).map((agentId) => [agentId, 5])),
+    buyerDaily: { 'crash-exclusive': 10 },
   };
   fs.writeFileSync(
     env.LEADFLOW_ECONOMICS_CONFIG,
@@ -176,6 +183,11 @@ caps:
   agents: { ${Object.entries(caps.agentWeekly)
     .map(([agentId, weekly]) => `${agentId}: { weekly: ${weekly} }`)
     .join(', ')} }
+  buyers: { crash-exclusive: { daily: ${caps.buyerDaily['crash-exclusive']} } }
+buyers:
+  - { id: crash-exclusive, line: auto, exclusiveCents: 4000 }
+  - { id: crash-shared-a, sharedCents: 1500 }
+  - { id: crash-shared-b, sharedCents: 1400 }
 `,
   );
   const config = loadConfig(env);
@@ -207,7 +219,11 @@ caps:
   const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
     for (const record of records) finals.rejection((await codec.decode<RejectedLead>(record)).value);
   });
-  const bodies = generateLeads({ count: SETTING.leads, seed: id }).leads;
+  const sales = transport.follow(TOPIC.leadsSold, async (records) => {
+    for (const record of records) finals.sale((await codec.decode<SoldLead>(record)).value);
+  });
+  const generated = generateLeads({ count: SETTING.leads, seed: id });
+  const bodies = generated.leads;
   const sent: string[] = [];
   /** The vendor of each lead the gate kept out. */
   const refusedVendors: string[] = [];
@@ -225,12 +241,28 @@ caps:
     fleet,
     finalLeads: () => finals.count,
     sendLeads() {
-      // Ingress's gate, counting in this process: the run's only writer.
-      const gate = new IntakeGate(
-        loadEconomicsConfig(env.LEADFLOW_ECONOMICS_CONFIG),
-        new MemoryCapCounters(),
-      );
-      const writer = new RawLeadWriter(transport, codec, vault, gate);
+      // Ingress's gate and ping-post desk, counting in this process: the run's only writer.
+      const economics = loadEconomicsConfig(env.LEADFLOW_ECONOMICS_CONFIG);
+      const counters = new MemoryCapCounters();
+      const writer = new RawLeadWriter(transport, codec, vault, new IntakeGate(economics, counters));
+      const desk = new PingPostDesk(economics, counters, bidKey(env.LEADFLOW_JWT_SECRET));
+      /** Every fifth good lead is pinged and posted, as a vendor selling it by ping-post would. */
+      const saleOf = async (i: number): Promise<Sale | undefined> => {
+        const parsed = parseLeadInput(bodies[i]);
+        const vendorId = bodies[i]!.source?.vendorId ?? 'crash';
+        if (i % 5 !== 0 || generated.outcomes[i]!.badKind || vendorId === caps.vendor || !parsed.ok) return;
+        const { lead } = parsed;
+        const ping = {
+          line: lead.line,
+          state: lead.contact.state,
+          zip: lead.contact.zip.slice(0, 5),
+          campaign: lead.source.campaign,
+        };
+        const answer = await desk.ping(vendorId, ping);
+        if (!answer.bid) return;
+        const claimed = await desk.claim(vendorId, answer.bid.token, ping);
+        return 'sale' in claimed ? claimed.sale : undefined;
+      };
       const source = { sent: 0, done: false, paused: false, finished: Promise.resolve() };
       source.finished = (async () => {
         const startedAt = Date.now();
@@ -247,11 +279,13 @@ caps:
             i++
           ) {
             const body = bodies[i]!;
+            const sale = await saleOf(i);
             chunk.push(
               toRawLead(body, {
                 vendorId: body.source?.vendorId ?? 'crash',
-                channel: 'api',
+                channel: sale ? 'ping-post' : 'api',
                 receivedAt: Date.now(),
+                sale,
               }),
             );
           }
@@ -332,6 +366,7 @@ caps:
       await fleet.stopAll();
       await agents.stop();
       await rejections.stop();
+      await sales.stop();
       await vault.stop();
       // In pieces: the full setting's 100,000 leads in one transaction exceed Neo4j's
       // transaction memory limit, and that error, thrown here, hid the checks' outcome.
@@ -372,6 +407,10 @@ class FinalStates {
 
   rejection(lead: RejectedLead): void {
     this.settle(lead.leadId);
+  }
+
+  sale(sold: SoldLead): void {
+    this.settle(sold.leadId);
   }
 
   /** Resolves when every lead has a final state; rejects after `stallMs` without one settling. */

@@ -9,25 +9,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadDefaultModel } from '../../models/default-model';
-import { enrichProcessor } from '../../processors/enrich/processor';
-import { ledgerProcessor } from '../../processors/ledger/processor';
 import { loadEconomicsConfig } from '../../processors/ledger/economics';
-import { matchProcessor } from '../../processors/match/processor';
-import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
-import { scoreProcessor } from '../../processors/score/processor';
-import { validateProcessor } from '../../processors/validate/processor';
-import { emailScreenProcessor, phoneScreenProcessor } from '../../processors/validate/screen';
-import { Pipeline } from '../../runtime/pipeline';
+import { ledgerProcessor } from '../../processors/ledger/processor';
 import type { Processor } from '../../runtime/processor';
 import type { LedgerEntry } from '../../schemas/ledger-records';
-import { sampleLeadBody } from '../../schemas/lead-samples';
 import type { LeadMatched, SoldLead } from '../../schemas/routing-records';
 import { platformCatalog, TOPIC } from '../../topics/platform';
-import { codecFor, eventually, readValues, testLog, transportsUnderTest } from '../support/harness';
-import { openTestVault, testBlind } from '../support/privacy';
+import { codecFor, eventually, readValues, transportsUnderTest } from '../support/harness';
 import { redisGate, redisUrl } from '../support/services';
-import { bearer, get, type Json, post, startApi } from './support';
+import { bearer, freshLead as lead, get, type Json, post, startApi, startDecidingStages } from './support';
 
 jest.setTimeout(300_000);
 
@@ -49,16 +39,6 @@ pingPost: { vendorShare: 0.6, bidTtlSeconds: 120, maxSharedBuyers: 3 }
 
 const PING = { line: 'auto', state: 'CA', zip: '94103', campaign: 'google-search-auto' };
 
-/** A lead validate accepts today, with a phone and email of its own, as the ping described it. */
-function lead(n: number, change: (body: ReturnType<typeof sampleLeadBody>) => void = () => {}) {
-  const body = sampleLeadBody();
-  body.consent.timestamp = new Date(Date.now() - 60_000).toISOString();
-  body.contact.phone = `(415) 555-${String(2000 + n).slice(-4)}`;
-  body.contact.email = `ping.${n}.${Date.now()}@example.com`;
-  change(body);
-  return body;
-}
-
 for (const choice of transportsUnderTest()) {
   (choice.gate.run && gate.run ? describe : describe.skip)(`ping-post on ${choice.kind}`, () => {
     beforeAll(() => {
@@ -72,26 +52,13 @@ for (const choice of transportsUnderTest()) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-ping-post-'));
       const economicsConfig = path.join(dir, 'economics.yaml');
       fs.writeFileSync(economicsConfig, ECONOMICS);
-      const screen = { duplicateWindowDays: 30, blind: testBlind };
-      const processors = [
-        validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
-        phoneScreenProcessor(screen),
-        emailScreenProcessor(screen),
-        enrichProcessor({ consent: null }),
-        scoreProcessor({ defaultModel: loadDefaultModel() }),
-        matchProcessor(DEFAULT_ROUTING_CONFIG, loadEconomicsConfig(economicsConfig)),
-        ledgerProcessor(),
-      ] as Processor<never>[];
-      await transport.applyTopics(platformCatalog().withProcessors(harness.prefix, processors).all());
-      const pipeline = await Pipeline.start({
-        appId: harness.prefix,
+      const pipeline = await startDecidingStages(
+        harness,
         transport,
         registry,
-        catalog: platformCatalog(),
-        processors,
-        log: testLog,
-        keys: await openTestVault(transport),
-      });
+        loadEconomicsConfig(economicsConfig),
+        [ledgerProcessor() as Processor<never>],
+      );
       const options = { appId: harness.prefix, redisUrl, economicsConfig };
       const first = await startApi(transport, registry, options);
       const second = await startApi(harness.connect(), registry, options);

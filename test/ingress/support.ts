@@ -13,9 +13,19 @@ import type { Transport } from '../../runtime/transport';
 import type { SchemaRegistry } from '../../runtime/registry';
 import type { Queryable } from '../../sinks/postgres/database';
 import { platformCatalog, TOPIC } from '../../topics/platform';
-import { openTestVault } from '../support/privacy';
+import { openTestVault, testBlind } from '../support/privacy';
+import { loadDefaultModel } from '../../models/default-model';
+import { enrichProcessor } from '../../processors/enrich/processor';
+import type { EconomicsConfig } from '../../processors/ledger/economics';
+import { matchProcessor } from '../../processors/match/processor';
+import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
+import { scoreProcessor } from '../../processors/score/processor';
+import { validateProcessor } from '../../processors/validate/processor';
+import { emailScreenProcessor, phoneScreenProcessor } from '../../processors/validate/screen';
+import { Pipeline } from '../../runtime/pipeline';
+import { sampleLeadBody } from '../../schemas/lead-samples';
 import type { KeyVault } from '../../runtime/privacy/vault';
-import { eventually, testLog } from '../support/harness';
+import { eventually, testLog, type TransportHarness } from '../support/harness';
 
 /** Response bodies, inspected loosely: the assertions say what they must hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -172,4 +182,50 @@ export async function upload(
   form.append('file', new Blob([content]), fileName);
   const response = await fetch(`${base}/v1/uploads${query}`, { method: 'POST', headers, body: form });
   return { status: response.status, json: (await response.json()) as Json };
+}
+
+/**
+ * A lead validate accepts today and the screens do not take for a duplicate: consent given a
+ * minute ago, a phone and an email of its own (`n` tells leads of one test apart).
+ */
+export function freshLead(n: number, change: (body: ReturnType<typeof sampleLeadBody>) => void = () => {}) {
+  const body = sampleLeadBody();
+  body.consent.timestamp = new Date(Date.now() - 60_000).toISOString();
+  body.contact.phone = `(415) 555-${String(1000 + n).slice(-4)}`;
+  body.contact.email = `fresh.${n}.${Date.now()}@example.com`;
+  change(body);
+  return body;
+}
+
+/**
+ * The stages that decide about a lead, as `leadflow start` runs them: validate, the phone and
+ * email screens, enrich (no consent provider), score, match priced by `economics`, then `extra`.
+ */
+export async function startDecidingStages(
+  harness: TransportHarness,
+  transport: Transport,
+  registry: SchemaRegistry,
+  economics: EconomicsConfig,
+  extra: Processor<never>[] = [],
+): Promise<Pipeline> {
+  const screen = { duplicateWindowDays: 30, blind: testBlind };
+  const processors = [
+    validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
+    phoneScreenProcessor(screen),
+    emailScreenProcessor(screen),
+    enrichProcessor({ consent: null }),
+    scoreProcessor({ defaultModel: loadDefaultModel() }),
+    matchProcessor(DEFAULT_ROUTING_CONFIG, economics),
+    ...extra,
+  ] as Processor<never>[];
+  await transport.applyTopics(platformCatalog().withProcessors(harness.prefix, processors).all());
+  return Pipeline.start({
+    appId: harness.prefix,
+    transport,
+    registry,
+    catalog: platformCatalog(),
+    processors,
+    log: testLog,
+    keys: await openTestVault(transport),
+  });
 }

@@ -4,37 +4,15 @@
  * the price, rejected by validate or a screen with the reasons; 202 pending when it takes longer
  * than the vendor waits.
  */
-import { loadDefaultModel } from '../../models/default-model';
-import { enrichProcessor } from '../../processors/enrich/processor';
 import { parseEconomicsConfig } from '../../processors/ledger/economics';
-import { matchProcessor } from '../../processors/match/processor';
-import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
-import { scoreProcessor } from '../../processors/score/processor';
-import { validateProcessor } from '../../processors/validate/processor';
-import { emailScreenProcessor, phoneScreenProcessor } from '../../processors/validate/screen';
-import { Pipeline } from '../../runtime/pipeline';
-import type { Processor } from '../../runtime/processor';
-import { sampleLeadBody } from '../../schemas/lead-samples';
-import { platformCatalog } from '../../topics/platform';
-import { testLog, transportsUnderTest } from '../support/harness';
-import { openTestVault, testBlind } from '../support/privacy';
-import { bearer, post, startApi } from './support';
+import { transportsUnderTest } from '../support/harness';
+import { bearer, freshLead as lead, post, startApi, startDecidingStages } from './support';
 
 jest.setTimeout(240_000);
 
 const pricing = parseEconomicsConfig(`
 paid: { rules: [{ name: acme-auto, vendor: acme-leads, line: auto, priceCents: 2750 }] }
 `);
-
-/** A lead validate accepts today: consent given a minute ago, a phone and email of its own. */
-function lead(n: number, change: (body: ReturnType<typeof sampleLeadBody>) => void = () => {}) {
-  const body = sampleLeadBody();
-  body.consent.timestamp = new Date(Date.now() - 60_000).toISOString();
-  body.contact.phone = `(415) 555-${String(1000 + n).slice(-4)}`;
-  body.contact.email = `sync.${n}.${Date.now()}@example.com`;
-  change(body);
-  return body;
-}
 
 for (const choice of transportsUnderTest()) {
   (choice.gate.run ? describe : describe.skip)(`synchronous submission on ${choice.kind}`, () => {
@@ -46,25 +24,7 @@ for (const choice of transportsUnderTest()) {
       const harness = choice.create();
       const transport = harness.connect();
       const registry = harness.registry(transport);
-      const screen = { duplicateWindowDays: 30, blind: testBlind };
-      const processors = [
-        validateProcessor({ consentMaxAgeDays: 90, blind: testBlind }),
-        phoneScreenProcessor(screen),
-        emailScreenProcessor(screen),
-        enrichProcessor({ consent: null }),
-        scoreProcessor({ defaultModel: loadDefaultModel() }),
-        matchProcessor(DEFAULT_ROUTING_CONFIG, pricing),
-      ] as Processor<never>[];
-      await transport.applyTopics(platformCatalog().withProcessors(harness.prefix, processors).all());
-      const pipeline = await Pipeline.start({
-        appId: harness.prefix,
-        transport,
-        registry,
-        catalog: platformCatalog(),
-        processors,
-        log: testLog,
-        keys: await openTestVault(transport),
-      });
+      const pipeline = await startDecidingStages(harness, transport, registry, pricing);
       const api = await startApi(transport, registry, { appId: harness.prefix });
       let stopped = false;
       try {
