@@ -10,11 +10,15 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(
-      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, vendor scorecards (quality, cost, revenue and margin per vendor or per vendor and campaign), agent ranking, score accuracy against outcomes, rewards program figures',
+      'analytics from the read models: leads per stage, drop-off, conversion by vendor or line, rejections by reason, vendor scorecards (quality, cost, revenue and margin per vendor or per vendor and campaign), ping-post buyers (leads bought, exclusive and shared, revenue, credits and net revenue per buyer; by the day bought, the last 30 days unless --from or --to is given), agent ranking, score accuracy against outcomes, rewards program figures',
     )
     .addArgument(new Argument('<report>', 'which report').choices(Object.keys(REPORTS)))
-    .option('--from <date>', 'first day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--from'))
-    .option('--to <date>', 'last day leads were received, YYYY-MM-DD (UTC)', (v) => parseDay(v, '--to'))
+    .option('--from <date>', 'first day leads were received (bought, for buyers), YYYY-MM-DD (UTC)', (v) =>
+      parseDay(v, '--from'),
+    )
+    .option('--to <date>', 'last day leads were received (bought, for buyers), YYYY-MM-DD (UTC)', (v) =>
+      parseDay(v, '--to'),
+    )
     .option('--csv', 'print CSV')
     .action(
       action(async (report: string, options: { from?: string; to?: string; csv?: boolean }) => {

@@ -34,7 +34,9 @@ const access = { roles: ['admin'], scopes: [SCOPES.analyticsRead] } as const;
 const security = [{ bearer: [] }];
 const description =
   'Leads are counted by the UTC day they were received (from/to, inclusive); agents, accuracy and rewards cover all time. ' +
-  'scorecard and scorecard-campaigns: per vendor (and campaign), rejections, contact and sale rates, cost, revenue, margin and returns of its leads.';
+  'scorecard and scorecard-campaigns: per vendor (and campaign), rejections, contact and sale rates, cost, revenue, margin and returns of its leads. ' +
+  'buyers: per ping-post buyer, leads bought (exclusive, shared), revenue, average price, credits and net revenue, ' +
+  'by the UTC day bought; without from and to, the last 30 days.';
 
 /** The range a request asks for; one that ends before it starts is the caller's mistake (400). */
 export function rangeOf(from?: string, to?: string): DayRange {

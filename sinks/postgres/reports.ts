@@ -1,4 +1,5 @@
 import type { DayRange } from './analytics';
+import { buyersReport } from './buyers-report';
 import type { Queryable } from './database';
 import {
   agentRanking,
@@ -20,6 +21,8 @@ export const REPORTS: Record<string, (db: Queryable, range: DayRange) => Promise
   rejections: (db, range) => rejectionsByReason(db, range),
   scorecard: (db, range) => scorecard(db, 'vendor', range),
   'scorecard-campaigns': (db, range) => scorecard(db, 'campaign', range),
+  // By the day leads were bought (ping-post); no range: the last 30 days.
+  buyers: (db, range) => buyersReport(db, range),
   // All time: agents, outcomes and the rewards ledger are not counted by the day a lead was received.
   agents: (db) => agentRanking(db),
   accuracy: (db) => scoreAccuracy(db),

@@ -2,12 +2,17 @@
  * Vendor scorecards over HTTP, from read models holding the hand-counted leads of
  * test/sinks/scorecard-fixture.ts (PGlite, and PostgreSQL when it is reachable): a vendor reads
  * its own scorecard, without the platform's revenue or margin; admins with analytics:read read
- * every vendor's, as JSON or CSV, and the dashboard's vendors table; everyone else is turned away.
+ * every vendor's, as JSON or CSV, the ping-post buyers report and the dashboard's vendors table;
+ * everyone else is turned away.
  */
 import { Registry } from 'prom-client';
 import { transportsUnderTest } from '../support/harness';
 import { databasesUnderTest, removePgliteTemplate } from '../sinks/databases';
-import { RECEIVED_ON, writeScorecardFixture } from '../sinks/scorecard-fixture';
+import { SAMPLE_NOW } from '../../schemas/lead-samples';
+import type { LedgerEntry } from '../../schemas/ledger-records';
+import { TOPIC } from '../../topics/platform';
+import { consumed } from '../sinks/records';
+import { RECEIVED_ON, sinkBatch, writeScorecardFixture } from '../sinks/scorecard-fixture';
 import { bearer, get, startApi, token } from './support';
 
 jest.setTimeout(180_000);
@@ -114,6 +119,58 @@ for (const database of databasesUnderTest()) {
         ]);
         expect((await get(api.base, '/v1/analytics/scorecard', bearer(acme.apiKey))).status).toBe(403);
 
+        // The buyers report, by the day leads were bought: a lead shared by two ping-post buyers.
+        const bought = (buyerId: string, cents: number, offset: number) => {
+          const entry: LedgerEntry = {
+            entryId: `P1:sold:${buyerId}:revenue`,
+            leadId: 'P1',
+            kind: 'revenue',
+            party: 'buyer',
+            partyId: buyerId,
+            amountCents: cents,
+            rule: 'bid:shared',
+            vendorId: 'beta-leads',
+            campaign: null,
+            line: 'auto',
+            state: 'CA',
+            reason: null,
+            sourceEventId: 'P1:sold',
+            at: SAMPLE_NOW,
+          };
+          return consumed(TOPIC.ledger, 'P1', entry, offset);
+        };
+        await sinkBatch(db, 'postgres-ledger', [bought('buyer-a', 1500, 0), bought('buyer-b', 1800, 1)]);
+        const buyers = await get(
+          api.base,
+          `/v1/analytics/buyers?from=${RECEIVED_ON}&to=${RECEIVED_ON}`,
+          analyst,
+        );
+        expect(
+          buyers.json.rows.map((r: { buyer_id: string; shared: number; revenue_usd: number }) => [
+            r.buyer_id,
+            r.shared,
+            r.revenue_usd,
+          ]),
+        ).toEqual([
+          ['buyer-b', 1, 18],
+          ['buyer-a', 1, 15],
+        ]);
+        const buyersCsv = await get(api.base, `/v1/analytics/buyers/csv?to=${RECEIVED_ON}`, analyst);
+        expect(buyersCsv.headers.get('content-type')).toMatch(/^text\/csv/);
+        expect(buyersCsv.text.trim().split('\n')).toEqual([
+          'buyer_id,leads,exclusive,shared,revenue_usd,avg_price_usd,credits,credits_usd,net_revenue_usd,' +
+            'first_purchase_at,last_purchase_at',
+          'buyer-b,1,0,1,18,18,0,0,18,2025-06-02T15:00:00.000Z,2025-06-02T15:00:00.000Z',
+          'buyer-a,1,0,1,15,15,0,0,15,2025-06-02T15:00:00.000Z,2025-06-02T15:00:00.000Z',
+        ]);
+        // Without from and to, the last 30 days: these were bought long ago.
+        expect((await get(api.base, '/v1/analytics/buyers', analyst)).json).toEqual({
+          report: 'buyers',
+          rows: [],
+        });
+        expect((await get(api.base, '/v1/analytics/buyers', bearer(acme.apiKey))).status).toBe(403);
+        expect((await get(api.base, '/v1/analytics/buyers', bearer(token('admin', [])))).status).toBe(403);
+
         // The dashboard's vendors table covers the last 30 days: these leads were received long ago.
         const dashboard = await get(api.base, '/dashboard/data', bearer(token('admin', [])));
         expect(dashboard.status).toBe(200);
@@ -124,7 +181,7 @@ for (const database of databasesUnderTest()) {
           expect.objectContaining({
             name: 'report',
             schema: expect.objectContaining({
-              enum: expect.arrayContaining(['scorecard', 'scorecard-campaigns']),
+              enum: expect.arrayContaining(['scorecard', 'scorecard-campaigns', 'buyers']),
             }),
           }),
         );
