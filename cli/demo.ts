@@ -1,3 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { sellByPingPost } from '../bench/ping-post-vendor';
+import { MemoryCapCounters } from '../ingress/caps/counters';
+import { bidKey } from '../ingress/ping-post/bid-token';
+import { PingPostDesk } from '../ingress/ping-post/desk';
+import { loadEconomicsConfig } from '../processors/ledger/economics';
+import type { RawLead } from '../schemas/lead';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,15 +105,13 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
     const started = Date.now();
     database = await openDemoDatabase(config.DATABASE_URL, dir);
     graph = await openGraph(config);
+    const economicsFile = config.LEADFLOW_ECONOMICS_CONFIG ?? demoPricingFile(dir);
     const pipeline = await Pipeline.start({
       appId: config.LEADFLOW_APP_ID,
       transport,
       registry,
       catalog: platformCatalog(),
-      processors: topology(
-        { ...config, LEADFLOW_ECONOMICS_CONFIG: config.LEADFLOW_ECONOMICS_CONFIG ?? demoPricingFile(dir) },
-        { database, graph },
-      ),
+      processors: topology({ ...config, LEADFLOW_ECONOMICS_CONFIG: economicsFile }, { database, graph }),
       log,
       keys: vault,
     });
@@ -137,12 +142,19 @@ export async function runDemo(options: DemoOptions, context: DemoContext): Promi
     // Agents answer their offers as they would in the app: most accept, and report how it ended.
     const agents = simulateAgents({ transport, codec });
     const writer = new RawLeadWriter(transport, codec, vault);
+    // Every tenth lead is offered to the buyers by ping-post first, and sold to them if they bid.
+    const desk = new PingPostDesk(
+      loadEconomicsConfig(economicsFile),
+      new MemoryCapCounters(),
+      bidKey(randomBytes(32).toString('hex')),
+    );
     for (let i = 0; i < leads.length; i += 1000) {
-      const chunk = leads
-        .slice(i, i + 1000)
-        .map((body) =>
-          toRawLead(body, { vendorId: body.source?.vendorId ?? 'demo', channel: 'demo', receivedAt }),
-        );
+      const chunk: RawLead[] = [];
+      for (const [j, body] of leads.slice(i, i + 1000).entries()) {
+        const vendorId = body.source?.vendorId ?? 'demo';
+        const sale = (i + j) % 10 === 0 ? await sellByPingPost(desk, vendorId, body) : undefined;
+        chunk.push(toRawLead(body, { vendorId, channel: sale ? 'ping-post' : 'demo', receivedAt, sale }));
+      }
       leadIds.push(...chunk.map((raw) => raw.leadId));
       await writer.write(chunk);
     }
@@ -195,7 +207,9 @@ export interface VendorEconomics {
   /** Leads the vendor is paid for. */
   leads: number;
   /** Leads an agent took and is charged for. */
-  sold: number;
+  taken: number;
+  /** Leads sold by ping-post, charged to their buyers. */
+  sold_to_buyers: number;
   cost_usd: number;
   revenue_usd: number;
   margin_usd: number;
@@ -205,13 +219,22 @@ export interface VendorEconomics {
 async function economicsByVendor(transport: Transport, codec: RecordCodec): Promise<VendorEconomics[]> {
   const byVendor = new Map<
     string,
-    { leads: number; sold: number; cost: number; revenue: number; margin: number }
+    { leads: number; taken: number; bought: Set<string>; cost: number; revenue: number; margin: number }
   >();
   for (const record of await transport.read(TOPIC.ledger)) {
     const entry = (await codec.decode<LedgerEntry>(record)).value;
-    const vendor = byVendor.get(entry.vendorId) ?? { leads: 0, sold: 0, cost: 0, revenue: 0, margin: 0 };
+    const vendor = byVendor.get(entry.vendorId) ?? {
+      leads: 0,
+      taken: 0,
+      bought: new Set<string>(),
+      cost: 0,
+      revenue: 0,
+      margin: 0,
+    };
     if (entry.kind === 'cost') vendor.leads += 1;
-    if (entry.kind === 'revenue') vendor.sold += 1;
+    if (entry.kind === 'revenue' && entry.party === 'agent') vendor.taken += 1;
+    // A shared lead has a revenue entry per buyer: it counts once.
+    if (entry.kind === 'revenue' && entry.party === 'buyer') vendor.bought.add(entry.leadId);
     if (entry.kind === 'cost' || entry.kind === 'chargeback') vendor.cost -= marginEffectCents(entry);
     else vendor.revenue += marginEffectCents(entry);
     vendor.margin += marginEffectCents(entry);
@@ -222,7 +245,8 @@ async function economicsByVendor(transport: Transport, codec: RecordCodec): Prom
     .map(([vendor, v]) => ({
       vendor,
       leads: v.leads,
-      sold: v.sold,
+      taken: v.taken,
+      sold_to_buyers: v.bought.size,
       cost_usd: usd(v.cost),
       revenue_usd: usd(v.revenue),
       margin_usd: usd(v.margin),
@@ -306,14 +330,15 @@ function printFunnel(f: DemoSummary) {
   out('rewards program (referrals, commissions, points, tiers):');
   for (const { figure, value } of figureRows(f.rewards)) out(`  ${figure.padEnd(32)} ${value}`);
   out();
-  out('lead economics per vendor (paid to the vendor, charged to agents, USD):');
+  out('lead economics per vendor (paid to the vendor, charged to agents and ping-post buyers, USD):');
+  out('  (leads: paid for; taken: by agents; bought: sold by ping-post to buyers)');
   out(
-    `  ${'vendor'.padEnd(20)} ${'leads'.padStart(6)} ${'sold'.padStart(6)} ${'cost'.padStart(11)} ${'revenue'.padStart(11)} ${'margin'.padStart(11)}`,
+    `  ${'vendor'.padEnd(20)} ${'leads'.padStart(6)} ${'taken'.padStart(6)} ${'bought'.padStart(6)} ${'cost'.padStart(11)} ${'revenue'.padStart(11)} ${'margin'.padStart(11)}`,
   );
   const money = (usd: number) => usd.toFixed(2).padStart(11);
   for (const v of f.economics) {
     out(
-      `  ${v.vendor.padEnd(20)} ${String(v.leads).padStart(6)} ${String(v.sold).padStart(6)} ${money(v.cost_usd)} ${money(v.revenue_usd)} ${money(v.margin_usd)}`,
+      `  ${v.vendor.padEnd(20)} ${String(v.leads).padStart(6)} ${String(v.taken).padStart(6)} ${String(v.sold_to_buyers).padStart(6)} ${money(v.cost_usd)} ${money(v.revenue_usd)} ${money(v.margin_usd)}`,
     );
   }
   if (f.graph) {

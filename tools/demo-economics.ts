@@ -1,7 +1,7 @@
 /**
  * The economics the demo runs with (and a worked example of the file, docs/economics.md):
- * contract prices for two vendors' campaigns, the vendors' own reported prices for the rest, and
- * agents charged by score band, VIP agents by tier.
+ * contract prices for two vendors' campaigns, the vendors' own reported prices for the rest,
+ * agents charged by score band, VIP agents by tier, and ping-post buyers.
  */
 export const DEMO_ECONOMICS_YAML = `
 paid:
@@ -23,4 +23,10 @@ charged:
     vip:
       vipTiers: { none: 4000, silver: 3800, gold: 3600, platinum: 3400, diamond: 3200 }
   groups: { demo-east: vip }
+buyers:
+  - { id: autoquote-direct, line: auto, exclusiveCents: 4000 }
+  - { id: homeshield, line: [home, renters], exclusiveCents: 3500, sharedCents: 1400 }
+  - { id: policy-market, sharedCents: 1500 }
+  - { id: quote-exchange, line: [auto, home, life, health], sharedCents: 1300 }
+pingPost: { vendorShare: 0.7, bidTtlSeconds: 60, maxSharedBuyers: 3 }
 `;

@@ -6,8 +6,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Ping } from '../../processors/ledger/bids';
-import { type LeadInput, pingShape } from '../../schemas/lead';
+import { pingOfLead } from '../../processors/ledger/bids';
+import { pingShape } from '../../schemas/lead';
 import { rawLeadOf } from '../../schemas/raw-lead';
 import { SALE_KINDS } from '../../schemas/sale-records';
 import { US_STATES } from '../../schemas/us-states';
@@ -112,13 +112,6 @@ const postPending = z.object({
 
 const vendorOnly = { vendors: true } as const;
 const security = [{ bearer: [] }];
-
-const pingOfLead = (lead: LeadInput): Ping => ({
-  line: lead.line,
-  state: lead.contact.state,
-  zip: zip5(lead.contact.zip),
-  campaign: lead.source.campaign,
-});
 
 export const pingPostRoutes: FastifyPluginAsyncZod<PingPostRoutesOptions> = async (app, options) => {
   const now = options.now ?? Date.now;

@@ -4,6 +4,7 @@
  * one buyer alone (exclusive) or to a few at once (shared), whichever pays more. The vendor is
  * offered its share of that; the rest is the platform's margin.
  */
+import type { LeadInput } from '../../schemas/lead-records';
 import type { Sale, SaleBuyer, SaleKind } from '../../schemas/sale-records';
 import { availability } from '../match/hours';
 import type { Buyer, EconomicsConfig } from './economics';
@@ -16,6 +17,16 @@ export interface Ping {
   /** Five digits. */
   zip: string;
   campaign: string | null;
+}
+
+/** What a full lead says of the fields its ping fixed (the ZIP without its +4). */
+export function pingOfLead(lead: LeadInput): Ping {
+  return {
+    line: lead.line,
+    state: lead.contact.state,
+    zip: lead.contact.zip.slice(0, 5),
+    campaign: lead.source.campaign,
+  };
 }
 
 /** A bid's terms, before it is signed and handed to the vendor. */

@@ -29,7 +29,7 @@ import { IntakeGate } from '../../ingress/caps/gate';
 import { MemoryCapCounters } from '../../ingress/caps/counters';
 import { bidKey } from '../../ingress/ping-post/bid-token';
 import { PingPostDesk } from '../../ingress/ping-post/desk';
-import { parseLeadInput } from '../../schemas/lead';
+import { sellByPingPost } from '../../bench/ping-post-vendor';
 import type { SoldLead } from '../../schemas/routing-records';
 import type { Sale } from '../../schemas/sale-records';
 import { loadEconomicsConfig } from '../../processors/ledger/economics';
@@ -167,13 +167,13 @@ async function openRun(label: string) {
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
   };
   const agentIds = Array.from({ length: SETTING.agents }, (_, i) => `${id}-agent-${i + 1}`);
-  // The demo's prices and returns, and caps to hold: one vendor's daily intake, two agents' weeks,
-  // one ping-post buyer's day.
+  // The demo's prices, returns and buyers, and caps to hold: one vendor's daily intake, two
+  // agents' weeks, the day of the buyer that bids most for auto leads.
   const caps: RunCaps = {
     vendor: 'summit-commercial',
     daily: 40,
     agentWeekly: Object.fromEntries(agentIds.slice(0, 2).map((agentId) => [agentId, 5])),
-    buyerDaily: { 'crash-exclusive': 10 },
+    buyerDaily: { 'autoquote-direct': 10 },
   };
   fs.writeFileSync(
     env.LEADFLOW_ECONOMICS_CONFIG,
@@ -183,11 +183,7 @@ caps:
   agents: { ${Object.entries(caps.agentWeekly)
     .map(([agentId, weekly]) => `${agentId}: { weekly: ${weekly} }`)
     .join(', ')} }
-  buyers: { crash-exclusive: { daily: ${caps.buyerDaily['crash-exclusive']} } }
-buyers:
-  - { id: crash-exclusive, line: auto, exclusiveCents: 4000 }
-  - { id: crash-shared-a, sharedCents: 1500 }
-  - { id: crash-shared-b, sharedCents: 1400 }
+  buyers: { autoquote-direct: { daily: ${caps.buyerDaily['autoquote-direct']} } }
 `,
   );
   const config = loadConfig(env);
@@ -248,20 +244,9 @@ buyers:
       const desk = new PingPostDesk(economics, counters, bidKey(env.LEADFLOW_JWT_SECRET));
       /** Every fifth good lead is pinged and posted, as a vendor selling it by ping-post would. */
       const saleOf = async (i: number): Promise<Sale | undefined> => {
-        const parsed = parseLeadInput(bodies[i]);
         const vendorId = bodies[i]!.source?.vendorId ?? 'crash';
-        if (i % 5 !== 0 || generated.outcomes[i]!.badKind || vendorId === caps.vendor || !parsed.ok) return;
-        const { lead } = parsed;
-        const ping = {
-          line: lead.line,
-          state: lead.contact.state,
-          zip: lead.contact.zip.slice(0, 5),
-          campaign: lead.source.campaign,
-        };
-        const answer = await desk.ping(vendorId, ping);
-        if (!answer.bid) return;
-        const claimed = await desk.claim(vendorId, answer.bid.token, ping);
-        return 'sale' in claimed ? claimed.sale : undefined;
+        if (i % 5 !== 0 || generated.outcomes[i]!.badKind || vendorId === caps.vendor) return undefined;
+        return sellByPingPost(desk, vendorId, bodies[i]);
       };
       const source = { sent: 0, done: false, paused: false, finished: Promise.resolve() };
       source.finished = (async () => {
