@@ -49,7 +49,7 @@ const decided = z.object({
   status_url: z.string(),
 });
 
-const pending = z.object({
+export const pending = z.object({
   lead_id: z.string(),
   status: z.literal('pending'),
   status_url: z.string(),
@@ -85,6 +85,16 @@ const acceptedBatch = z.object({
     )
     .meta({ description: "Leads kept out by their vendor's caps or schedule, by index; not written." }),
 });
+
+/** The 202 of a submission whose decision takes longer than it waits: the lead flows on. */
+export function pendingAnswer(leadId: string, waitMs: number, then: string): z.infer<typeof pending> {
+  return {
+    lead_id: leadId,
+    status: 'pending',
+    status_url: `/v1/leads/${leadId}`,
+    note: `no decision within ${waitMs} ms: the lead is in the pipeline, ${then}`,
+  };
+}
 
 /** A single lead kept out by a cap or schedule: 422 with the reason, and nothing written. */
 export function refuseOver(refused: readonly RefusedLead[]): void {
@@ -162,12 +172,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRoutesOptions> = async (app, 
       }
       const decision = await wait.decided;
       if (!decision) {
-        return reply.code(202).send({
-          lead_id: lead.leadId,
-          status: 'pending',
-          status_url: statusUrl,
-          note: `no decision within ${waitMs} ms: the lead is in the pipeline, its status follows at status_url and by webhook`,
-        });
+        return reply
+          .code(202)
+          .send(pendingAnswer(lead.leadId, waitMs, 'its status follows at status_url and by webhook'));
       }
       return reply.code(200).send({
         lead_id: lead.leadId,

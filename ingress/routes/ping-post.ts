@@ -17,7 +17,7 @@ import type { LeadDecisions } from '../lead-decisions';
 import type { RawLeadWriter } from '../lead-writer';
 import type { PingPostDesk } from '../ping-post/desk';
 import { leadBody } from './lead-body';
-import { refuseOver } from './leads';
+import { pending, pendingAnswer, refuseOver } from './leads';
 
 export interface PingPostRoutesOptions {
   desk: PingPostDesk;
@@ -103,13 +103,6 @@ const postAnswer = z.object({
   status_url: z.string(),
 });
 
-const postPending = z.object({
-  lead_id: z.string(),
-  status: z.literal('pending'),
-  status_url: z.string(),
-  note: z.string(),
-});
-
 const vendorOnly = { vendors: true } as const;
 const security = [{ bearer: [] }];
 
@@ -173,7 +166,7 @@ export const pingPostRoutes: FastifyPluginAsyncZod<PingPostRoutesOptions> = asyn
         body: postBody,
         response: {
           200: postAnswer,
-          202: postPending,
+          202: pending,
           ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
         },
       },
@@ -215,12 +208,9 @@ export const pingPostRoutes: FastifyPluginAsyncZod<PingPostRoutesOptions> = asyn
       }
       const decision = await wait.decided;
       if (!decision) {
-        return reply.code(202).send({
-          lead_id: lead.leadId,
-          status: 'pending',
-          status_url: statusUrl,
-          note: `no decision within ${waitMs} ms: the lead is in the pipeline, sold unless an intake stage rejects it`,
-        });
+        return reply
+          .code(202)
+          .send(pendingAnswer(lead.leadId, waitMs, 'sold unless an intake stage rejects it'));
       }
       const sold = decision.status === 'accepted';
       // A rejected lead is nobody's: its buyers get their places back (the bid stays used).

@@ -4,6 +4,7 @@
  * PostgreSQL (skipped outside CI when it is not reachable, failed in CI): sales built by
  * `saleEntriesOf`, as the ledger stage writes them, beside entries the report must leave out.
  */
+import { testLead } from '../../tools/routing-fixtures';
 import { saleEntriesOf } from '../../processors/ledger/entries';
 import type { LedgerEntry } from '../../schemas/ledger-records';
 import { SAMPLE_NOW } from '../../schemas/lead-samples';
@@ -98,25 +99,13 @@ describe('buyersRange', () => {
 function sold(leadId: string, kind: SaleKind, buyers: [string, number][], soldAt: number): SoldLead {
   return {
     leadId,
-    lead: {
+    lead: testLead({
       leadId,
-      state: 'CA',
-      line: 'auto',
-      zip: '94103',
-      city: null,
-      latitude: null,
-      longitude: null,
-      language: null,
-      score: 70,
-      tier: 'warm',
-      urgency: 'normal',
       receivedAt: soldAt - 1_000,
-      vendorId: 'acme-leads',
-      partnerId: null,
       campaign: 'spring',
       pricePaidCents: 1000,
       pricePaidRule: `bid:${kind}`,
-    },
+    }),
     sale: {
       bidId: `bid-${leadId}`,
       kind,
