@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { benchEngine, runChainWorker } from '../bench/engine';
 import { benchHttp } from '../bench/http';
+import { benchPing } from '../bench/ping';
 import { benchPipeline } from '../bench/pipeline';
 import { benchRestore } from '../bench/restore';
 import { createLogger } from '../runtime/log';
@@ -130,6 +131,44 @@ export function registerBench(program: Command): void {
           const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
           const result = await benchHttp({
             ...options,
+            durationSeconds: options.duration,
+            env: process.env,
+            log,
+          });
+          printResult(result, options.json);
+        },
+      ),
+    );
+
+  bench
+    .command('ping')
+    .description(
+      'pings to /v1/ping at a fixed rate against a book of ~40 buyers, each timed from when it was due',
+    )
+    .addOption(
+      new Option('--transport <kind>', 'transport behind the API')
+        .choices(['embedded', 'kafka'])
+        .default('embedded'),
+    )
+    .option('--redis', 'keep cap counts and rate limits in Redis (REDIS_URL), not in the process')
+    .option('--rate <n>', 'pings per second, on a fixed schedule', (v) => positiveInt(v, '--rate'), 500)
+    .option('--connections <n>', 'keep-alive connections', (v) => positiveInt(v, '--connections'), 50)
+    .option('--duration <s>', 'seconds of load', (v) => positiveInt(v, '--duration'), 20)
+    .option('--json', 'print one JSON line')
+    .action(
+      action(
+        async (options: {
+          transport: 'embedded' | 'kafka';
+          redis?: boolean;
+          rate: number;
+          connections: number;
+          duration: number;
+          json?: boolean;
+        }) => {
+          const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+          const result = await benchPing({
+            ...options,
+            redis: options.redis ?? false,
             durationSeconds: options.duration,
             env: process.env,
             log,

@@ -1,4 +1,5 @@
 import { benchHttp } from '../../bench/http';
+import { benchPing } from '../../bench/ping';
 import { benchPipeline } from '../../bench/pipeline';
 import { benchRestore } from '../../bench/restore';
 import { testLog } from '../support/harness';
@@ -140,6 +141,24 @@ describe('bench http', () => {
     });
     expect(result.requests).toBeGreaterThan(0);
     expect(result).toMatchObject({ non_2xx: 0, errors: 0 });
+    expect(result.p50_ms).toBeLessThanOrEqual(result.p99_ms);
+  }, 60_000);
+});
+
+describe('bench ping', () => {
+  test('every ping of the schedule is answered 200, most of them with a bid', async () => {
+    const result = await benchPing({
+      transport: 'embedded',
+      redis: false,
+      rate: 100,
+      connections: 4,
+      durationSeconds: 1,
+      env: {},
+      log: testLog,
+    });
+    expect(result).toMatchObject({ pings: 100, non_2xx: 0, errors: 0, buyers: 41 });
+    expect(result.bids).toBeGreaterThan(0.5);
+    expect(result.bids).toBeLessThan(1);
     expect(result.p50_ms).toBeLessThanOrEqual(result.p99_ms);
   }, 60_000);
 });
