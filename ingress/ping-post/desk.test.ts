@@ -71,7 +71,10 @@ describe('posting against a bid', () => {
     expect(won).toMatchObject({
       sale: { kind: 'exclusive', buyers: [{ buyerId: 'dallas', priceCents: 4000 }] },
     });
-    expect(refusal(await d.claim('acme', token, PING))).toBe('bid_used');
+    expect(await d.claim('acme', token, PING)).toMatchObject({
+      code: 'bid_used',
+      leadId: readBid(KEY, token)!.bidId,
+    });
   });
 
   it("counts sales in the buyers' caps: a capped buyer bids no more, and a post over its cap loses", async () => {

@@ -46,6 +46,8 @@ export interface PostRefusal {
   message: string;
   /** lead_differs_from_ping: each field of the lead that does not match the ping. */
   problems?: { field: string; code: string; message: string }[];
+  /** bid_used: the lead posted against the bid (a posted lead's id is its bid's). */
+  leadId?: string;
 }
 
 /** A bid won: the sale the lead is written with, and the places it took. */
@@ -162,8 +164,14 @@ export class PingPostDesk {
     };
     const claims = buyers.flatMap((buyer) => buyerClaims(buyer!, now));
     const full = await this.counters.take([bidClaim, ...claims]);
-    if (full === bidClaim)
-      return { status: 409, code: 'bid_used', message: 'a lead was already posted against this bid' };
+    if (full === bidClaim) {
+      return {
+        status: 409,
+        code: 'bid_used',
+        message: `lead ${terms.bidId} was already posted against this bid`,
+        leadId: terms.bidId,
+      };
+    }
     if (full) {
       return {
         status: 409,

@@ -157,7 +157,7 @@ export const pingPostRoutes: FastifyPluginAsyncZod<PingPostRoutesOptions> = asyn
         summary: 'Sell a pinged lead: post it in full with its bid',
         description:
           "The lead's line, state, ZIP and campaign must be the ping's (409 lead_differs_from_ping names the " +
-          'fields). A bid is posted once (409 bid_used), before it expires (409 bid_expired), while its buyers ' +
+          'fields). A bid is posted once (409 bid_used names the lead_id it was posted with), before it expires (409 bid_expired), while its buyers ' +
           'have room in their caps (409 buyer_cap_reached). The lead then passes the intake stages: 200 sold ' +
           'with the price, or rejected with the reasons (the buyers are not charged), or 202 pending if the ' +
           'decision takes longer than wait_ms. Honours Idempotency-Key.',
@@ -176,14 +176,14 @@ export const pingPostRoutes: FastifyPluginAsyncZod<PingPostRoutesOptions> = asyn
       const { bid_id: bidId, lead: checked } = request.body;
       const claim = await options.desk.claim(vendorId, bidId, pingOfLead(checked.parsed.lead));
       if ('code' in claim) {
-        throw new ApiError(
-          claim.status,
-          claim.code,
-          claim.message,
-          claim.problems ? { problems: claim.problems } : {},
-        );
+        throw new ApiError(claim.status, claim.code, claim.message, {
+          ...(claim.problems ? { problems: claim.problems } : {}),
+          ...(claim.leadId ? { lead_id: claim.leadId, status_url: `/v1/leads/${claim.leadId}` } : {}),
+        });
       }
+      // The lead takes its bid's id: a retry of a post whose answer was lost learns which lead won.
       const lead = rawLeadOf(checked.body, checked.parsed, {
+        leadId: claim.sale.bidId,
         vendorId,
         channel: 'ping-post',
         receivedAt: now(),

@@ -121,6 +121,11 @@ for (const choice of transportsUnderTest()) {
         const usedBefore = await postsRefused('bid_used');
         const reposted = await postLead(first.base, exclusive.bid.bid_id, lead(2));
         expect([reposted.status, reposted.json.error]).toEqual([409, 'bid_used']);
+        // A posted lead has its bid's id: the vendor learns which lead holds the bid.
+        expect(reposted.json).toMatchObject({
+          lead_id: rejected.json.lead_id,
+          status_url: `/v1/leads/${rejected.json.lead_id}`,
+        });
         expect(await postsRefused('bid_used')).toBe(usedBefore + 1);
 
         const again = await ping(second.base);
