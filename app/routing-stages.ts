@@ -7,14 +7,16 @@ import { loadRoutingConfig } from '../processors/match/routing-config';
 import { reportOutcomesProcessor } from '../processors/assign/outcomes';
 import { assignProcessor } from '../processors/assign/processor';
 import { loadEconomicsConfig } from '../processors/ledger/economics';
+import { buyerReturnsProcessor } from '../processors/buyer-returns/processor';
 
 export type RoutingSettings = NotifySettings &
   Partial<Pick<Config, 'LEADFLOW_ROUTING_CONFIG' | 'LEADFLOW_ECONOMICS_CONFIG'>>;
 
 /**
- * The routing stages: match, assign, report-outcomes and notify (offers to agents), with the
- * routing config file's settings and the economics file's prices and return policy (match prices each lead for its
- * vendor, assign each acceptance for the agent).
+ * The routing stages: match, assign, report-outcomes, notify (offers to agents) and buyer-returns,
+ * with the routing config file's settings and the economics file's prices and return policy
+ * (match prices each lead for its vendor and sells posted leads to their buyers, assign prices
+ * each acceptance for the agent and decides agents' returns, buyer-returns buyers' returns).
  */
 export function routingProcessors(settings: RoutingSettings): Processor<never>[] {
   const config = loadRoutingConfig(settings.LEADFLOW_ROUTING_CONFIG);
@@ -24,5 +26,6 @@ export function routingProcessors(settings: RoutingSettings): Processor<never>[]
     assignProcessor(config, economics),
     reportOutcomesProcessor(),
     notifyProcessor(notifyChannels(settings), config.retentionDays),
+    buyerReturnsProcessor(economics),
   ] as Processor<never>[];
 }

@@ -59,6 +59,7 @@ export interface AiServices {
  *     -> report-outcomes -> lead.outcomes (what agents reported, for score-feedback and reward)
  *     -> ledger -> ledger (what each lead cost, paid to its vendor, and earned, charged to its agent)
  *   match also sells posted leads (ping-post) -> leads.sold -> ledger (charged to their buyers)
+ *     and buyer.purchases + buyer.returns -> buyer-returns -> buyer.return-decisions, ledger
  *   leads.valid + leads.rejected + assignments -> vendor-webhooks (status to vendors) -> vendors.notifications
  *   referrals + lead events -> reward-leads -> rewards.activity (by account) + community.events
  *     -> reward -> rewards (the ledger), agent.tiers (read by match and assign)

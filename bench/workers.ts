@@ -24,7 +24,7 @@ export const WORKER_GROUPS: Record<string, readonly string[]> = {
   intake: ['erase', 'validate', 'screen-phone', 'screen-email'],
   'lead-path': ['enrich-score-match', 'score-feedback'],
   assign: ['assign'],
-  'after-assign': ['notify', 'report-outcomes', 'ledger', 'vendor-webhooks'],
+  'after-assign': ['notify', 'report-outcomes', 'ledger', 'vendor-webhooks', 'buyer-returns'],
   reward: ['reward-leads', 'reward', 'metrics-funnel', 'metrics-rewards'],
   postgres: [...POSTGRES_SINKS],
   neo4j: [...NEO4J_SINKS],

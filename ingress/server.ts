@@ -82,6 +82,7 @@ export async function openIngress(setup: IngressSetup): Promise<Ingress> {
     TOPIC.communityEvents,
     TOPIC.agents,
     TOPIC.agentResponses,
+    TOPIC.buyerReturns,
     TOPIC.leadDecisions,
   ];
   await transport.applyTopics(topics.map((t) => catalog.get(t)));

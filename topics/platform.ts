@@ -44,6 +44,9 @@ export const TOPIC = {
   agentResponses: 'agent.responses',
   leadsMatched: 'leads.matched',
   leadsSold: 'leads.sold',
+  buyerPurchases: 'buyer.purchases',
+  buyerReturns: 'buyer.returns',
+  buyerReturnDecisions: 'buyer.return-decisions',
   assignments: 'assignments',
   assignmentNotifications: 'assignments.notifications',
   ledger: 'ledger',
@@ -215,6 +218,22 @@ const platformTopics: TopicSpec[] = [
     TOPIC.leadsSold,
     'lead-sold',
     "Posted leads sold to their ping-post bid's buyers instead of routed to agents, keyed by lead id; no contact details.",
+  ),
+  avro(
+    TOPIC.buyerPurchases,
+    'buyer-purchase',
+    "Each buyer's share of a lead sold by ping-post, keyed by buyer id (co-partitioned with buyer.returns).",
+  ),
+  avro(
+    TOPIC.buyerReturns,
+    'buyer-return',
+    'Buyers giving back leads they bought, and reviewers deciding returns under review, keyed by buyer id.',
+  ),
+  avro(
+    TOPIC.buyerReturnDecisions,
+    'buyer-return-decision',
+    "What became of each buyer's return (approved, pending review, denied) and why, keyed by buyer id.",
+    { retentionMs: RETENTION.forever },
   ),
   avro(
     TOPIC.agentResponses,

@@ -5,7 +5,7 @@
  */
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 
-export const ROLES = ['admin', 'agent', 'partner'] as const;
+export const ROLES = ['admin', 'agent', 'partner', 'buyer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

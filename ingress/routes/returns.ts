@@ -1,14 +1,22 @@
 /**
- * Returns: an agent gives back a bad lead it took (POST /v1/leads/:id/return); reviewers with
- * returns:review list the returns waiting for them and approve or deny each. Both are records on
- * agent.responses, which assign decides on in the task that holds the lead and the agent's ledger
- * (window, reason, return rate; see processors/assign/returns.ts); approved returns credit the
- * agent and charge the vendor back on the ledger.
+ * Returns: an agent gives back a bad lead it took, or a buyer one it bought by ping-post (POST
+ * /v1/leads/:id/return); reviewers with returns:review list the agents' and the buyers' returns
+ * waiting for them and approve or deny each. Agents' are records on agent.responses, which assign
+ * decides on in the task that holds the lead and the agent's ledger; buyers' are records on
+ * buyer.returns, which buyer-returns decides on in the task that holds the buyer's purchases
+ * (window, reason, return rate; see processors/assign/returns.ts). Approved returns credit the
+ * agent or buyer and charge the vendor back on the ledger.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RETURN_REASONS, type AgentResponse } from '../../schemas/assignment-records';
+import type { BuyerReturnRequest } from '../../schemas/sale-records';
+import {
+  type BuyerReturnView,
+  buyerReturnsUnderReview,
+  buyerReviewDecision,
+} from '../../sinks/postgres/buyer-returns';
 import { returnsUnderReview, type ReturnView, reviewDecision } from '../../sinks/postgres/returns';
 import { TOPIC } from '../../topics/platform';
 import { principalOf } from '../auth/access';
@@ -67,6 +75,28 @@ const view = (r: ReturnView): z.infer<typeof returnView> => ({
   at: r.at,
 });
 
+const buyerReturnView = z.object({
+  lead_id: z.string(),
+  buyer_id: z.string(),
+  status: z.enum(['approved', 'pending', 'denied']),
+  return_reason: z.string().nullable(),
+  why: z.string(),
+  price_cents: z.number().nullable(),
+  vendor_id: z.string().nullable(),
+  at: z.string(),
+});
+
+const buyerView = (r: BuyerReturnView): z.infer<typeof buyerReturnView> => ({
+  lead_id: r.leadId,
+  buyer_id: r.buyerId,
+  status: r.status,
+  return_reason: r.returnReason,
+  why: r.why,
+  price_cents: r.priceCents,
+  vendor_id: r.vendorId,
+  at: r.at,
+});
+
 export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, deps) => {
   const now = deps.now ?? Date.now;
   const publish = async (response: Omit<AgentResponse, 'responseId' | 'respondedAt' | 'channel'>) => {
@@ -79,6 +109,11 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
     await deps.publish(TOPIC.agentResponses, record.routingGroup, record);
     return record.responseId;
   };
+  const publishBuyerReturn = async (fields: Omit<BuyerReturnRequest, 'requestId' | 'at'>) => {
+    const record: BuyerReturnRequest = { ...fields, requestId: randomUUID(), at: now() };
+    await deps.publish(TOPIC.buyerReturns, record.buyerId, record);
+    return record.requestId;
+  };
   const reads = () => {
     if (!deps.reads) {
       throw new ApiError(503, 'read_model_unavailable', 'read models are not configured in this process');
@@ -89,14 +124,15 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
   app.post(
     '/v1/leads/:id/return',
     {
-      config: { access: { roles: ['agent'] }, idempotent: true, rateLimit: {} },
+      config: { access: { roles: ['agent', 'buyer'] }, idempotent: true, rateLimit: {} },
       schema: {
         tags: ['returns'],
-        summary: 'Give back a bad lead you took, with the reason',
+        summary: 'Give back a bad lead you took or bought, with the reason',
         description:
-          'Within the return window after the acceptance. Reasons the policy trusts are approved at once while ' +
-          'your return rate stays low; others wait for review. The decision shows in the lead history ' +
-          '(return_approved, return_pending, return_denied). Honours Idempotency-Key.',
+          'Within the return window after the acceptance (agents) or the purchase (ping-post buyers). Reasons ' +
+          'the policy trusts are approved at once while your return rate stays low; others wait for review. ' +
+          "An agent's decision shows in the lead history (return_approved, return_pending, return_denied), a " +
+          "buyer's on buyer.return-decisions. Honours Idempotency-Key.",
         security,
         params: leadParam,
         body: z.strictObject({ reason: returnReason }),
@@ -105,7 +141,21 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.kind !== 'token') throw new Error('returns take agent tokens only');
+      if (principal.kind !== 'token') throw new Error('returns take agent and buyer tokens only');
+      if (principal.role === 'buyer') {
+        const requestId = await publishBuyerReturn({
+          buyerId: principal.subject,
+          leadId: request.params.id,
+          action: 'return',
+          reason: request.body.reason,
+          by: null,
+        });
+        return reply.code(202).send({
+          response_id: requestId,
+          status: 'recorded',
+          note: `the return is decided if you bought lead ${request.params.id}`,
+        });
+      }
       const agent = deps.agent(principal.subject);
       if (!agent) throw new ApiError(404, 'not_found', `no agent ${principal.subject}`);
       const responseId = await publish({
@@ -140,6 +190,25 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
     async () => ({ returns: (await returnsUnderReview(reads())).map(view) }),
   );
 
+  app.get(
+    '/v1/admin/buyers/returns',
+    {
+      config: { access: reviewers, rateLimit: {} },
+      schema: {
+        tags: ['returns'],
+        summary: "Buyers' returns waiting for review, oldest first",
+        description:
+          'From the read models (buyer.return-decisions); decide each with POST /v1/admin/buyers/:buyer/returns/:id/approve|deny.',
+        security,
+        response: {
+          200: z.object({ returns: z.array(buyerReturnView) }),
+          ...errorResponses(401, 403, 429, 503),
+        },
+      },
+    },
+    async () => ({ returns: (await buyerReturnsUnderReview(reads())).map(buyerView) }),
+  );
+
   for (const decision of ['approve', 'deny'] as const) {
     app.post(
       `/v1/admin/returns/:id/${decision}`,
@@ -170,6 +239,62 @@ export const returnRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, dep
           response_id: responseId,
           status: 'recorded',
           note: `the return of lead ${request.params.id} is ${decision === 'approve' ? 'approved' : 'denied'} once assign applies it`,
+        });
+      },
+    );
+  }
+
+  for (const decision of ['approve', 'deny'] as const) {
+    app.post(
+      `/v1/admin/buyers/:buyer/returns/:id/${decision}`,
+      {
+        config: { access: reviewers, idempotent: true, rateLimit: {} },
+        schema: {
+          tags: ['returns'],
+          summary:
+            decision === 'approve'
+              ? "Approve a buyer's return under review"
+              : "Deny a buyer's return under review",
+          description:
+            'Approving credits the buyer what it paid and charges the vendor back its share. buyer-returns applies it ' +
+            'if the return is waiting for review; the outcome is on buyer.return-decisions. Where the read models ' +
+            'are configured: 404 when the buyer has no return of the lead, 409 when it is not waiting for review.',
+          security,
+          params: z.object({ buyer: z.string().min(1).max(64), id: z.string().min(1).max(100) }),
+          response: { 202: recorded, ...errorResponses(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        if (principal.kind !== 'token') throw new Error('reviews take admin tokens only');
+        const fields: Omit<BuyerReturnRequest, 'requestId' | 'at'> = {
+          buyerId: request.params.buyer,
+          leadId: request.params.id,
+          action: decision,
+          reason: null,
+          by: principal.subject,
+        };
+        // With read models, check there is a return waiting; without, buyer-returns alone decides
+        // (it ignores a review of a return that is not waiting for one).
+        if (deps.reads) {
+          const review = await buyerReviewDecision(
+            deps.reads,
+            fields.leadId,
+            fields.buyerId,
+            decision,
+            principal.subject,
+          );
+          if (!review.ok) {
+            throw review.problem === 'no_return'
+              ? new ApiError(404, 'not_found', review.message)
+              : new ApiError(409, 'conflict', review.message);
+          }
+        }
+        const requestId = await publishBuyerReturn(fields);
+        return reply.code(202).send({
+          response_id: requestId,
+          status: 'recorded',
+          note: `the return of lead ${request.params.id} by buyer ${request.params.buyer} is ${decision === 'approve' ? 'approved' : 'denied'} if it waits for review`,
         });
       },
     );

@@ -5,7 +5,8 @@
  * offered its share of that; the rest is the platform's margin.
  */
 import type { LeadInput } from '../../schemas/lead-records';
-import type { Sale, SaleBuyer, SaleKind } from '../../schemas/sale-records';
+import type { SoldLead } from '../../schemas/routing-records';
+import type { BuyerPurchase, Sale, SaleBuyer, SaleKind } from '../../schemas/sale-records';
 import { availability } from '../match/hours';
 import type { Buyer, EconomicsConfig } from './economics';
 
@@ -74,4 +75,31 @@ export function bestBid(config: EconomicsConfig, buyers: readonly Buyer[]): Bid 
     buyers: winners,
     vendorPriceCents: Math.floor(total(winners) * config.pingPost.vendorShare),
   };
+}
+
+/**
+ * Each buyer's share of a sold lead, for its returns: what it paid, and the part of the vendor's
+ * price it stands for (split by what each buyer paid; the first buyers take the odd cents, so the
+ * parts add up to the vendor's price).
+ */
+export function purchasesOf(sold: SoldLead): BuyerPurchase[] {
+  const { sale, lead } = sold;
+  const paid = total(sale.buyers);
+  const shares = sale.buyers.map((b) =>
+    paid === 0 ? 0 : Math.floor((sale.vendorPriceCents * b.priceCents) / paid),
+  );
+  let odd = sale.vendorPriceCents - shares.reduce((sum, n) => sum + n, 0);
+  for (let i = 0; odd > 0; i = (i + 1) % shares.length, odd--) shares[i]! += 1;
+  return sale.buyers.map((buyer, i) => ({
+    buyerId: buyer.buyerId,
+    leadId: sold.leadId,
+    kind: sale.kind,
+    priceCents: buyer.priceCents,
+    vendorShareCents: shares[i]!,
+    vendorId: lead.vendorId,
+    campaign: lead.campaign ?? null,
+    line: lead.line,
+    state: lead.state,
+    soldAt: sold.soldAt,
+  }));
 }

@@ -8,6 +8,7 @@
 import type { AssignmentEvent } from '../../schemas/assignment-records';
 import type { LedgerEntry, LedgerKind, LedgerParty } from '../../schemas/ledger-records';
 import type { SoldLead } from '../../schemas/routing-records';
+import type { BuyerPurchase, BuyerReturnDecision } from '../../schemas/sale-records';
 
 /** assign numbers a lead's events from 1 (`leadId:1`); a later routing's are `leadId:gG:n`. */
 const isFirstRouting = (event: AssignmentEvent) => event.eventId === `${event.leadId}:1`;
@@ -92,5 +93,33 @@ export function saleEntriesOf(sold: SoldLead): LedgerEntry[] {
         buyer.priceCents,
       ),
     ),
+  ];
+}
+
+/**
+ * An approved buyer return: the buyer is credited what it paid and the vendor charged back the
+ * part of its price that purchase stood for. A purchase is returned at most once, so the ids
+ * derive from the lead and the buyer.
+ */
+export function buyerReturnEntries(purchase: BuyerPurchase, decision: BuyerReturnDecision): LedgerEntry[] {
+  const entry = (kind: LedgerKind, party: LedgerParty, partyId: string, cents: number): LedgerEntry => ({
+    entryId: `${purchase.leadId}:sold:${purchase.buyerId}:${kind}`,
+    leadId: purchase.leadId,
+    kind,
+    party,
+    partyId,
+    amountCents: cents,
+    rule: `bid:${purchase.kind}`,
+    vendorId: purchase.vendorId,
+    campaign: purchase.campaign,
+    line: purchase.line,
+    state: purchase.state,
+    reason: `returned:${decision.returnReason ?? 'unknown'}`,
+    sourceEventId: decision.eventId,
+    at: decision.at,
+  });
+  return [
+    entry('credit', 'buyer', purchase.buyerId, purchase.priceCents),
+    entry('chargeback', 'vendor', purchase.vendorId, purchase.vendorShareCents),
   ];
 }

@@ -10,6 +10,7 @@ import type { Agent, AgentFeatures, AgentPerformance } from '../../schemas/routi
 import { routableLead, soldLead } from './routable-lead';
 import type { RoutingConfig } from './routing-config';
 import { DEFAULT_ECONOMICS_CONFIG, type EconomicsConfig } from '../ledger/economics';
+import { purchasesOf } from '../ledger/bids';
 import { decideRouting, decideSale, type LeadRouting } from './routing-memory';
 
 /**
@@ -28,7 +29,7 @@ export const matchProcessor = (
   defineProcessor<ScoredLead>({
     name: 'match',
     inputs: [TOPIC.leadsScored],
-    outputs: [TOPIC.leadsMatched, TOPIC.leadsSold, TOPIC.leadDecisions],
+    outputs: [TOPIC.leadsMatched, TOPIC.leadsSold, TOPIC.buyerPurchases, TOPIC.leadDecisions],
     stores: ['routings'],
     replayRefused:
       'its routing memory belongs to the live stage, so a replay would route leads again; replay score to re-route leads that were unroutable',
@@ -54,6 +55,7 @@ export const matchProcessor = (
         routings.put(sold.leadId, decision.routing);
         ctx.schedule(ctx.now() + config.retentionDays * DAY_MS, sold.leadId);
         ctx.emit(TOPIC.leadsSold, sold.leadId, sold);
+        for (const purchase of purchasesOf(sold)) ctx.emit(TOPIC.buyerPurchases, purchase.buyerId, purchase);
         ctx.emit(TOPIC.leadDecisions, sold.leadId, acceptedDecision(sold.lead, ctx.now()));
         return;
       }

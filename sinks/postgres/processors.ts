@@ -4,6 +4,7 @@ import { retry, type RetryPolicy } from '../../runtime/retry';
 import { defineProcessor, type Processor } from '../../runtime/processor';
 import { TOPIC } from '../../topics/platform';
 import type { PrivacyErasure } from '../../schemas/privacy-records';
+import { BUYER_RETURNS_SINK, toBuyerReturnRow, writeBuyerReturns } from './buyer-returns';
 import type { Database } from './database';
 import { type DoNotContactEntry, toDoNotContactChange } from './do-not-contact';
 import { LEAD_EVENT_TOPICS, toLeadEvent } from './lead-events';
@@ -28,6 +29,7 @@ export const POSTGRES_SINKS = [
   'postgres-dnc',
   'postgres-routing',
   LEDGER_SINK,
+  BUYER_RETURNS_SINK,
   ...REWARD_SINKS,
   PRIVACY_SINK,
 ] as const;
@@ -96,6 +98,17 @@ export function postgresSinks(
         database.transaction((tx) => writeLedgerEntries(tx, records.map(toLedgerEntry))),
       ),
   });
+  // Nor do buyers' return rows (ids, vendor, reasons, money): this sink takes no part in erasure either.
+  const buyerReturns = defineProcessor<unknown>({
+    name: BUYER_RETURNS_SINK,
+    inputs: [TOPIC.buyerReturnDecisions],
+    outputs: [],
+    process: (record) => void toBuyerReturnRow(record),
+    flush: (records, ctx) =>
+      withRetry(policy, ctx.log, () =>
+        database.transaction((tx) => writeBuyerReturns(tx, records.map(toBuyerReturnRow))),
+      ),
+  });
   const privacy = defineProcessor<PrivacyErasure>({
     name: PRIVACY_SINK,
     inputs: [TOPIC.privacyErasures],
@@ -112,6 +125,7 @@ export function postgresSinks(
     doNotContact,
     routing,
     ledger,
+    buyerReturns,
     ...rewardSinks(database, (log, write) => withRetry(policy, log, write)),
     privacy,
   ] as Processor<never>[];

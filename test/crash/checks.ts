@@ -10,6 +10,8 @@ import { localPeriods } from '../../processors/match/hours';
 import type { RewardEvent } from '../../schemas/reward-records';
 import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { SoldLead } from '../../schemas/routing-records';
+import type { BuyerReturnDecision } from '../../schemas/sale-records';
+import { purchasesOf } from '../../processors/ledger/bids';
 import type { RecordCodec } from '../../runtime/codec';
 import { groupId, type Transport } from '../../runtime/transport';
 import type { RejectedLead } from '../../schemas/lead-records';
@@ -40,6 +42,7 @@ export interface TopicFacts {
   ledger: LedgerEntry[];
   /** Posted leads sold to their ping-post bid's buyers. */
   sold: SoldLead[];
+  buyerReturns: BuyerReturnDecision[];
   leadEventRecords: number;
 }
 
@@ -74,6 +77,7 @@ export async function readTopicFacts(transport: Transport, codec: RecordCodec): 
     rewards: await values<RewardEvent>(TOPIC.rewards),
     ledger: await values<LedgerEntry>(TOPIC.ledger),
     sold: await values<SoldLead>(TOPIC.leadsSold),
+    buyerReturns: await values<BuyerReturnDecision>(TOPIC.buyerReturnDecisions),
     leadEventRecords,
   };
 }
@@ -183,10 +187,32 @@ function ledgerViolations(facts: TopicFacts): string[] {
         expected.set(`${event.eventId}:chargeback`, event.lead.pricePaidCents);
     }
   }
+  const purchases = new Map(facts.sold.flatMap(purchasesOf).map((p) => [`${p.leadId}:sold:${p.buyerId}`, p]));
   for (const { leadId, sale } of facts.sold) {
     expected.set(`${leadId}:cost`, sale.vendorPriceCents);
     for (const buyer of sale.buyers)
       expected.set(`${leadId}:sold:${buyer.buyerId}:revenue`, buyer.priceCents);
+  }
+  for (const decision of facts.buyerReturns.filter((d) => d.status === 'approved')) {
+    const purchase = purchases.get(`${decision.leadId}:sold:${decision.buyerId}`);
+    if (!purchase) {
+      violations.push(`buyer ${decision.buyerId} had lead ${decision.leadId} returned but never bought it`);
+      continue;
+    }
+    expected.set(`${decision.leadId}:sold:${decision.buyerId}:credit`, purchase.priceCents);
+    expected.set(`${decision.leadId}:sold:${decision.buyerId}:chargeback`, purchase.vendorShareCents);
+  }
+  for (const [key, n] of countBy(
+    facts.buyerReturns.filter((d) => d.status === 'approved'),
+    (d) => `${d.leadId}/${d.buyerId}`,
+  )) {
+    if (n > 1) violations.push(`purchase ${key} was returned ${n} times`);
+  }
+  for (const [eventId, n] of countBy(facts.buyerReturns, (d) => d.eventId)) {
+    if (n > 1) violations.push(`buyer return decision ${eventId} is on the topic ${n} times`);
+  }
+  if (!facts.buyerReturns.some((d) => d.status === 'approved' && d.why.startsWith('reviewed_by:'))) {
+    violations.push('no buyer return was approved on review: the run did not exercise them');
   }
   for (const [leadId, n] of countBy(
     facts.assignments.filter((e) => e.type === 'return_approved'),

@@ -31,7 +31,7 @@ import { bidKey } from '../../ingress/ping-post/bid-token';
 import { PingPostDesk } from '../../ingress/ping-post/desk';
 import { sellByPingPost } from '../../bench/ping-post-vendor';
 import type { SoldLead } from '../../schemas/routing-records';
-import type { Sale } from '../../schemas/sale-records';
+import type { BuyerReturnRequest, Sale } from '../../schemas/sale-records';
 import { loadEconomicsConfig } from '../../processors/ledger/economics';
 import { RecordCodec } from '../../runtime/codec';
 import { createLogger } from '../../runtime/log';
@@ -200,7 +200,7 @@ caps:
   const checkedTopics = [...FACT_TOPICS, ...LEAD_EVENT_TOPICS];
   const vault = await openKeyVault(config, transport, log);
   const codec = new RecordCodec(catalog, registry, { subjectPrefix: transport.topicPrefix, keys: vault });
-  await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses]);
+  await codec.prepare([TOPIC.agents, TOPIC.leadsRaw, TOPIC.agentResponses, TOPIC.buyerReturns]);
 
   await transport.produce(
     agentIds.map((agentId, i) =>
@@ -215,8 +215,29 @@ caps:
   const rejections = transport.follow(TOPIC.leadsRejected, async (records) => {
     for (const record of records) finals.rejection((await codec.decode<RejectedLead>(record)).value);
   });
+  // Buyers give back every third lead they are sold: by turns a trusted reason (approved at once)
+  // or one a reviewer approves, each sent twice as a retrying client would.
+  let soldCount = 0;
   const sales = transport.follow(TOPIC.leadsSold, async (records) => {
-    for (const record of records) finals.sale((await codec.decode<SoldLead>(record)).value);
+    for (const record of records) {
+      const sold = (await codec.decode<SoldLead>(record)).value;
+      finals.sale(sold);
+      if (soldCount++ % 3 !== 0) continue;
+      const reviewed = soldCount % 2 === 0;
+      const request = (action: BuyerReturnRequest['action'], n: number): BuyerReturnRequest => ({
+        requestId: `${sold.leadId}:${action}:${n}`,
+        buyerId: sold.sale.buyers[0]!.buyerId,
+        leadId: sold.leadId,
+        action,
+        reason: action === 'return' ? (reviewed ? 'other' : 'bad_phone') : null,
+        by: action === 'return' ? null : 'crash-reviewer',
+        at: Date.now(),
+      });
+      const requests = reviewed
+        ? [request('return', 1), request('return', 2), request('approve', 1)]
+        : [request('return', 1), request('return', 2)];
+      await transport.produce(requests.map((r) => codec.encode(TOPIC.buyerReturns, r.buyerId, r)));
+    }
   });
   const generated = generateLeads({ count: SETTING.leads, seed: id });
   const bodies = generated.leads;

@@ -11,13 +11,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadEconomicsConfig } from '../../processors/ledger/economics';
 import { ledgerProcessor } from '../../processors/ledger/processor';
+import { buyerReturnsProcessor } from '../../processors/buyer-returns/processor';
+import { issueToken, SCOPES } from '../../ingress/auth/tokens';
+import type { BuyerReturnDecision } from '../../schemas/sale-records';
 import type { Processor } from '../../runtime/processor';
 import type { LedgerEntry } from '../../schemas/ledger-records';
 import type { LeadMatched, SoldLead } from '../../schemas/routing-records';
 import { platformCatalog, TOPIC } from '../../topics/platform';
 import { codecFor, eventually, readValues, transportsUnderTest } from '../support/harness';
 import { redisGate, redisUrl } from '../support/services';
-import { bearer, freshLead as lead, get, type Json, post, startApi, startDecidingStages } from './support';
+import { uncommittedInputs } from '../crash/checks';
+import {
+  bearer,
+  freshLead as lead,
+  get,
+  JWT_SECRET,
+  type Json,
+  post,
+  startApi,
+  startDecidingStages,
+} from './support';
+
+const as = (role: 'buyer' | 'admin', subject: string, scopes: string[] = []) =>
+  bearer(issueToken(JWT_SECRET, { subject, role, scopes, ttlSeconds: 600 }));
 
 jest.setTimeout(300_000);
 
@@ -52,13 +68,12 @@ for (const choice of transportsUnderTest()) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-ping-post-'));
       const economicsConfig = path.join(dir, 'economics.yaml');
       fs.writeFileSync(economicsConfig, ECONOMICS);
-      const pipeline = await startDecidingStages(
-        harness,
-        transport,
-        registry,
-        loadEconomicsConfig(economicsConfig),
-        [ledgerProcessor() as Processor<never>],
-      );
+      const economics = loadEconomicsConfig(economicsConfig);
+      const buyerReturns = buyerReturnsProcessor(economics);
+      const pipeline = await startDecidingStages(harness, transport, registry, economics, [
+        ledgerProcessor(),
+        buyerReturns,
+      ] as Processor<never>[]);
       const options = { appId: harness.prefix, redisUrl, economicsConfig };
       const first = await startApi(transport, registry, options);
       const second = await startApi(harness.connect(), registry, options);
@@ -204,6 +219,70 @@ for (const choice of transportsUnderTest()) {
           ].sort(),
         );
         expect(new Set(ledger.map((e) => e.entryId)).size).toBe(ledger.length);
+
+        // Buyers give back bad leads: a trusted reason is approved at once, another waits for a
+        // reviewer, a lead the buyer did not buy is denied; each approval credits the buyer and
+        // charges the vendor back its share, once.
+        // (Once buyer-returns has the purchases: a return it reads before its purchase is denied.)
+        await eventually(
+          async () => (await uncommittedInputs(transport, harness.prefix, [buyerReturns])).length === 0,
+          60_000,
+          'buyer-returns to take the purchases in',
+        );
+        const goldenGate = as('buyer', 'golden-gate');
+        const returnLead = (leadId: string, reason: string, key: Record<string, string>) =>
+          post(first.base, `/v1/leads/${leadId}/return`, { reason }, key);
+        expect((await returnLead(sold[0]!, 'bad_phone', goldenGate)).status).toBe(202);
+        expect((await returnLead(sold[1]!, 'other', as('buyer', 'west'))).status).toBe(202);
+        expect((await returnLead(sold[1]!, 'bad_phone', goldenGate)).status).toBe(202);
+        expect((await returnLead(sold[0]!, 'not_interested', goldenGate)).status).toBe(400);
+        const decisions = () => readValues<BuyerReturnDecision>(transport, codec, TOPIC.buyerReturnDecisions);
+        await eventually(async () => (await decisions()).length >= 3, 60_000, 'three return decisions');
+        const reviewer = as('admin', 'ops-1', [SCOPES.returnsReview]);
+        expect(
+          (await post(second.base, `/v1/admin/buyers/west/returns/${sold[1]}/approve`, {}, goldenGate))
+            .status,
+        ).toBe(403);
+        const approve = await post(
+          second.base,
+          `/v1/admin/buyers/west/returns/${sold[1]}/approve`,
+          {},
+          reviewer,
+        );
+        expect(approve.status).toBe(202);
+        await eventually(async () => (await decisions()).length >= 4, 60_000, 'the review');
+        expect(
+          (await decisions())
+            .map((d) => [
+              d.eventId.replace(d.leadId, d.leadId === sold[0] ? 'alone' : 'shared'),
+              d.status,
+              d.why,
+            ])
+            .sort(),
+        ).toEqual(
+          [
+            ['alone:golden-gate:return:1', 'approved', 'auto_approved'],
+            ['shared:west:return:1', 'pending', 'needs_review'],
+            ['shared:golden-gate:return:1', 'denied', 'not_bought'],
+            ['shared:west:return:2', 'approved', 'reviewed_by:ops-1'],
+          ].sort(),
+        );
+        await eventually(
+          async () => (await readValues<LedgerEntry>(transport, codec, TOPIC.ledger)).length >= 10,
+          60_000,
+          'the returns in the ledger',
+        );
+        const returns = (await readValues<LedgerEntry>(transport, codec, TOPIC.ledger)).filter(
+          (e) => e.kind === 'credit' || e.kind === 'chargeback',
+        );
+        expect(returns.map((e) => [e.entryId, e.party, e.partyId, e.amountCents]).sort()).toEqual(
+          [
+            [`${sold[0]}:sold:golden-gate:credit`, 'buyer', 'golden-gate', 5000],
+            [`${sold[0]}:sold:golden-gate:chargeback`, 'vendor', 'acme-leads', 3000],
+            [`${sold[1]}:sold:west:credit`, 'buyer', 'west', 1400],
+            [`${sold[1]}:sold:west:chargeback`, 'vendor', 'acme-leads', 840],
+          ].sort(),
+        );
       } finally {
         await first.close();
         await second.close();

@@ -2,7 +2,8 @@
  * Returns over real HTTP with assign, the ledger stage and the routing read models behind them, on
  * both transports: an agent returns a bad lead (approved at once) and a lead for a reason that
  * needs review; a reviewer lists and approves it; the ledger credits the agent and charges the
- * vendor back once each; bad reasons and missing scopes are refused.
+ * vendor back once each; bad reasons and missing scopes are refused. And buyers' returns under
+ * review, from their read model: listed for reviewers, decided when waiting, refused otherwise.
  */
 import { issueToken, type Role, SCOPES } from '../../ingress/auth/tokens';
 import { assignProcessor } from '../../processors/assign/processor';
@@ -12,6 +13,8 @@ import { DEFAULT_ROUTING_CONFIG } from '../../processors/match/routing-config';
 import { Pipeline } from '../../runtime/pipeline';
 import type { Processor } from '../../runtime/processor';
 import type { LedgerEntry } from '../../schemas/ledger-records';
+import type { BuyerReturnRequest } from '../../schemas/sale-records';
+import { writeBuyerReturns } from '../../sinks/postgres/buyer-returns';
 import { postgresSinks } from '../../sinks/postgres/processors';
 import { returnOf } from '../../sinks/postgres/returns';
 import { platformCatalog, TOPIC } from '../../topics/platform';
@@ -162,6 +165,56 @@ for (const transportChoice of transportsUnderTest()) {
             ],
           ]);
         }
+
+        // Buyers' returns as the postgres-buyer-returns sink leaves them: one waiting, one decided.
+        const decidedAt = Date.parse('2026-11-02T10:00:00Z');
+        const bought = { returnReason: 'bad_phone', priceCents: 5000, vendorId: 'acme-leads', decisions: 1 };
+        await db.transaction((tx) =>
+          writeBuyerReturns(tx, [
+            {
+              ...bought,
+              leadId: 'L-sold-1',
+              buyerId: 'west',
+              status: 'pending',
+              why: 'needs_review',
+              decidedAt,
+            },
+            {
+              ...bought,
+              leadId: 'L-sold-2',
+              buyerId: 'west',
+              status: 'approved',
+              why: 'auto_approved',
+              decidedAt,
+            },
+          ]),
+        );
+        expect((await get(api.base, '/v1/admin/buyers/returns', a1)).status).toBe(403);
+        expect((await get(api.base, '/v1/admin/buyers/returns', as('admin', 'ops-2'))).status).toBe(403);
+        expect((await get(api.base, '/v1/admin/buyers/returns', reviewer)).json).toEqual({
+          returns: [
+            {
+              lead_id: 'L-sold-1',
+              buyer_id: 'west',
+              status: 'pending',
+              return_reason: 'bad_phone',
+              why: 'needs_review',
+              price_cents: 5000,
+              vendor_id: 'acme-leads',
+              at: '2026-11-02T10:00:00.000Z',
+            },
+          ],
+        });
+        const buyerReview = (buyer: string, leadId: string, decision: string) =>
+          post(api.base, `/v1/admin/buyers/${buyer}/returns/${leadId}/${decision}`, {}, reviewer);
+        expect((await buyerReview('east', 'L-sold-1', 'approve')).status).toBe(404);
+        expect((await buyerReview('west', 'L-sold-2', 'deny')).status).toBe(409);
+        expect((await buyerReview('west', 'L-sold-1', 'deny')).status).toBe(202);
+        const requests = () => readValues<BuyerReturnRequest>(transport, codec, TOPIC.buyerReturns);
+        await eventually(async () => (await requests()).length > 0, 60_000, "the buyer's return denied");
+        expect((await requests()).map((r) => [r.buyerId, r.leadId, r.action, r.reason, r.by])).toEqual([
+          ['west', 'L-sold-1', 'deny', null, 'ops-1'],
+        ]);
       } finally {
         await api.close();
         await pipeline.stop();

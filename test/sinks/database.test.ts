@@ -17,6 +17,7 @@ const TABLES = [
   'agent_tiers',
   'agents',
   'assignments',
+  'buyer_returns',
   'community_comments',
   'community_likes',
   'community_posts',
@@ -68,6 +69,7 @@ describe.each(databasesUnderTest().map((choice) => [choice.kind, choice] as cons
           '0005_retention_purge',
           '0006_privacy_erasures',
           '0007_ledger_entries',
+          '0008_buyer_returns',
         ]);
       } finally {
         await again.close();

@@ -6,6 +6,7 @@ import * as doNotContactRemovals from './0004_do_not_contact_removals';
 import * as retentionPurge from './0005_retention_purge';
 import * as privacyErasures from './0006_privacy_erasures';
 import * as ledgerEntries from './0007_ledger_entries';
+import * as buyerReturns from './0008_buyer_returns';
 
 /**
  * The versioned migrations, oldest first. A stage that needs tables adds a module
@@ -21,6 +22,7 @@ const MIGRATIONS: readonly (readonly [name: string, migration: Knex.Migration])[
   ['0005_retention_purge', retentionPurge],
   ['0006_privacy_erasures', privacyErasures],
   ['0007_ledger_entries', ledgerEntries],
+  ['0008_buyer_returns', buyerReturns],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
