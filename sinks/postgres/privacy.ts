@@ -12,8 +12,8 @@
  * again, in the same transaction, the rows they write for a lead already erased: an event that
  * comes after the erasure, or a rebuild of the tables from the topics, cannot bring the detail
  * back. Vectors are deleted by the vector sink (sinks/vectors/processor.ts), the one place that
- * writes them, whichever store holds them. The lead ledger (ledger_entries) and a lead's campaign
- * are kept: ids, vendor, campaign, line, state and money, nothing that could single the person
+ * writes them, whichever store holds them. The lead ledger (ledger_entries), buyers' returns
+ * (buyer_returns) and a lead's campaign are kept: ids, vendor, campaign, line, state and money, nothing that could single the person
  * out, and what the vendor scorecards are summed from.
  */
 import type { ConsumedRecord } from '../../runtime/records';
