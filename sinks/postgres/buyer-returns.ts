@@ -130,18 +130,11 @@ export async function writeBuyerReturns(tx: Queryable, rows: readonly BuyerRetur
   );
 }
 
-export interface BuyerReturnView {
-  leadId: string;
-  buyerId: string;
-  status: BuyerReturnDecision['status'];
-  returnReason: string | null;
-  /** Why it was decided so: auto_approved, needs_review, return_rate_over_max, reviewed_by:<who>, ... */
-  why: string;
-  priceCents: number | null;
-  vendorId: string | null;
-  /** When the latest decision was made. */
+/** A purchase's return as reviewers see it: the row, with the time of its latest decision. */
+export type BuyerReturnView = Omit<BuyerReturnRow, 'decisions' | 'decidedAt'> & {
+  /** When the latest decision was made, ISO 8601. */
   at: string;
-}
+};
 
 async function buyerReturns(db: Queryable, where: string, params: unknown[]): Promise<BuyerReturnView[]> {
   const { rows } = await db.query<{
